@@ -1,0 +1,519 @@
+"""Analyse equations for a neuron group or synapses: names, units, flags, noise.
+
+:func:`analyse` is the stage between the parsed :class:`~jnsim.Equations` and
+code generation.  It resolves every name (model variables, special symbols,
+``_pre``/``_post`` references, external values), checks the physical dimensions
+of every equation, applies the rules for flags, noise and event-driven
+equations, and converts right-hand sides to SymPy.  The result, an
+:class:`AnalysedModel`, is a plain value that can be inspected.
+
+External names that cannot be found yet do not fail the analysis unless the
+namespace is final (an explicit ``namespace=``, or the analysis made at
+``run()``): they are listed in :attr:`AnalysedModel.unresolved` and the
+equations using them are checked once they are known.
+"""
+
+from __future__ import annotations
+
+import ast
+import difflib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+import sympy
+
+from .context import INCOMPATIBLE_FLAGS, PER_ELEMENT_SYMBOLS, SYNAPSE, ModelContext
+from .dimensions import BOOLEAN, FLOAT, INTEGER, Inferred, NameInfo, infer, same_dimensions
+from .equations import EquationKind, Equations, SingleEquation, is_noise_name
+from .errors import EquationError, NamespaceError, UnitError
+from .event_driven import check_event_driven
+from .namespace import ExternalConstant, ExternalFunction, caller_namespace, resolve_external
+from .sympy_conversion import STATEFUL_FUNCTIONS, symbol, to_sympy
+from .units import Dimensions, unit_words
+
+__all__ = ["AnalysedModel", "Variable", "analyse"]
+
+_DEFAULT_CONSTANT_NAMES = frozenset({"pi", "e", "inf"})
+
+
+@dataclass(frozen=True)
+class Variable:
+    """A variable defined by a model.
+
+    Attributes
+    ----------
+    name
+        Its name.
+    kind
+        Differential equation, subexpression or parameter.
+    dims
+        Its dimensions.
+    dtype
+        ``'float'``, ``'integer'`` or ``'boolean'``.
+    flags
+        Its flags.
+    """
+
+    name: str
+    kind: EquationKind
+    dims: Dimensions
+    dtype: str
+    flags: tuple[str, ...] = ()
+
+    @property
+    def shared(self) -> bool:
+        """One value for the whole group rather than one per element."""
+        return "shared" in self.flags
+
+    @property
+    def unit(self) -> str:
+        """The unit in words (``volt``, ``siemens/metre**2``, ``1``)."""
+        return unit_words(self.dims)
+
+    def __repr__(self) -> str:
+        flags = f" ({', '.join(self.flags)})" if self.flags else ""
+        return f"Variable({self.name}: {self.kind.value}, {self.unit}, {self.dtype}{flags})"
+
+
+@dataclass(frozen=True)
+class AnalysedModel:
+    """Equations with every name resolved, units checked and SymPy forms attached.
+
+    Attributes
+    ----------
+    equations
+        The equations analysed.
+    context
+        The object kind they were analysed for.
+    variables
+        Every variable the model defines.
+    externals
+        The external names that were resolved, with their values.
+    unresolved
+        External names not found yet (to be resolved at ``run()``).
+    symbols_used
+        Special symbols the model uses (``t``, ``i``, ``xi``, ...).
+    expressions
+        The SymPy right-hand side of each differential equation and subexpression.
+    noise
+        For each differential equation, the noise names it contains.
+    """
+
+    equations: Equations
+    context: ModelContext
+    variables: Mapping[str, Variable]
+    externals: Mapping[str, ExternalConstant | ExternalFunction]
+    unresolved: frozenset[str]
+    symbols_used: frozenset[str]
+    expressions: Mapping[str, sympy.Expr] = field(repr=False)
+    noise: Mapping[str, tuple[str, ...]] = field(repr=False)
+
+    @property
+    def complete(self) -> bool:
+        """True when every name is resolved (all units have been checked)."""
+        return not self.unresolved
+
+    def names_of(self, kind: EquationKind) -> tuple[str, ...]:
+        """Names of the variables of one kind, in definition order."""
+        return tuple(n for n, v in self.variables.items() if v.kind is kind)
+
+    def inline_subexpressions(self, expression: sympy.Expr) -> sympy.Expr:
+        """``expression`` with every subexpression replaced by its definition.
+
+        Subexpressions flagged ``constant over dt`` are kept as symbols: they are
+        evaluated once at the start of each time step.
+        """
+        replacements = {
+            symbol(name): self.expressions[name]
+            for name in self.names_of(EquationKind.SUBEXPRESSION)
+            if "constant over dt" not in self.variables[name].flags
+        }
+        for _ in range(len(replacements) + 1):
+            updated = expression.xreplace(replacements)
+            if updated == expression:
+                return updated
+            expression = updated
+        return expression
+
+    def __repr__(self) -> str:
+        lines = [f"AnalysedModel for a {self.context.kind} ({len(self.variables)} variables)"]
+        lines += [f"  {v!r}" for v in self.variables.values()]
+        if self.externals:
+            lines.append("  externals: " + ", ".join(sorted(self.externals)))
+        if self.unresolved:
+            lines.append("  unresolved: " + ", ".join(sorted(self.unresolved)))
+        return "\n".join(lines)
+
+
+def analyse(
+    equations: Equations | str,
+    context: ModelContext | None = None,
+    namespace: Mapping[str, Any] | None = None,
+    run_namespace: Mapping[str, Any] | None = None,
+    strict: bool = False,
+) -> AnalysedModel:
+    """Analyse equations for a neuron group or synapses.
+
+    Parameters
+    ----------
+    equations
+        The model equations.
+    context
+        What they are for (default: a neuron group with refractoriness).
+    namespace
+        The object's explicit namespace. If given, it is the only place
+        external names are searched (besides jnsim's units, functions and
+        constants), and a missing name is an error.
+    run_namespace
+        The namespace given to ``run()``; used when ``namespace`` is ``None``.
+        A missing name is then an error.
+    strict
+        When neither namespace is given, external names are looked up in the
+        caller's namespace (or the IPython user namespace); ``strict=True`` makes
+        a name missing there an error, otherwise it is left unresolved.
+
+    Returns
+    -------
+    AnalysedModel
+
+    Raises
+    ------
+    EquationError, UnitError, NamespaceError
+        For every mistake found, with the line, column and a hint.
+    """
+    if not isinstance(equations, Equations):
+        equations = Equations(equations)
+    context = context or ModelContext.neuron()
+    if namespace is not None:
+        user_namespace, origin, strict = dict(namespace), "namespace", True
+    elif run_namespace is not None:
+        user_namespace, origin, strict = dict(run_namespace), "run namespace", True
+    else:
+        user_namespace, origin = caller_namespace(), "caller"
+    return _Analysis(equations, context, user_namespace, origin, strict).run()
+
+
+class _Analysis:
+    """One analysis run; holds the lookup state while checking each equation."""
+
+    def __init__(self, equations: Equations, context: ModelContext,
+                 user_namespace: Mapping[str, Any], origin: str, strict: bool) -> None:
+        self.equations = equations
+        self.context = context
+        self.user_namespace = user_namespace
+        self.origin = origin
+        self.strict = strict
+        self.variables = {
+            eq.name: Variable(eq.name, eq.kind, eq.unit.dims, eq.unit.dtype, eq.flags)
+            for eq in equations.values()
+        }
+        self.externals: dict[str, ExternalConstant | ExternalFunction] = {}
+        self.unresolved: set[str] = set()
+        self.symbols_used: set[str] = set()
+        self.current: SingleEquation | None = None
+
+    def run(self) -> AnalysedModel:
+        for equation in self.equations.ordered:
+            self.check_flags(equation)
+        expressions = {
+            eq.name: to_sympy(eq.expression, _DEFAULT_CONSTANT_NAMES & eq.identifiers)
+            for eq in self.equations.ordered if eq.expression is not None
+        }
+        noise = {name: tuple(sorted(n for n in self.equations[name].identifiers
+                                    if is_noise_name(n)))
+                 for name in self.equations.diff_eq_names}
+        self.check_noise(expressions, noise)
+        self.check_stateful(expressions)
+        for equation in self.equations.ordered:
+            self.current = equation
+            self.check_equation(equation)
+        self.check_shared()
+        model = AnalysedModel(
+            self.equations, self.context, MappingProxyType(self.variables),
+            MappingProxyType(self.externals), frozenset(self.unresolved),
+            frozenset(self.symbols_used), MappingProxyType(self.constants_resolved(expressions)),
+            MappingProxyType(noise))
+        if self.context.kind == SYNAPSE:
+            check_event_driven(model)
+            self.check_summed()
+        return model
+
+    def constants_resolved(self, expressions: dict[str, sympy.Expr]) -> dict[str, sympy.Expr]:
+        """Turn ``pi``/``e``/``inf`` back into symbols where the user namespace defines them."""
+        shadowed = {sympy.pi: "pi", sympy.E: "e", sympy.oo: "inf"}
+        replacements = {value: symbol(name) for value, name in shadowed.items()
+                        if name in self.externals
+                        and getattr(self.externals[name], "origin", "") != "constants"}
+        if not replacements:
+            return expressions
+        return {n: e.xreplace(replacements) for n, e in expressions.items()}
+
+    # -- flags ----------------------------------------------------------------
+    def check_flags(self, equation: SingleEquation) -> None:
+        allowed = self.context.allowed_flags(equation.kind)
+        for flag in equation.flags:
+            if flag not in allowed:
+                where = "neuron groups" if self.context.kind != SYNAPSE else "synapses"
+                hint = (f"in {where}, a {equation.kind.value} accepts "
+                        + (", ".join(f"'{f}'" for f in allowed) or "no flags"))
+                if flag in ("event-driven", "clock-driven", "summed"):
+                    hint = f"'{flag}' is only used in synapses"
+                elif flag == "unless refractory":
+                    hint = "only neuron groups have a refractory period"
+                raise EquationError(f"flag '{flag}' is not allowed here", equation.flags_span(),
+                                    hint)
+        for pair, reason in INCOMPATIBLE_FLAGS.items():
+            if pair <= set(equation.flags):
+                first, second = sorted(pair)
+                raise EquationError(f"flags '{first}' and '{second}' cannot be combined",
+                                    equation.flags_span(), reason)
+        if "summed" in equation.flags and not equation.name.endswith(("_post", "_pre")):
+            raise EquationError(
+                f"the summed variable '{equation.name}' must name a variable of the post- or "
+                "pre-synaptic group", equation.name_span(),
+                f"write e.g. '{equation.name}_post = ... (summed)'")
+
+    # -- names ----------------------------------------------------------------
+    def lookup_name(self, name: str, node: ast.Name) -> NameInfo:
+        assert self.current is not None and self.current.expression is not None
+        span = self.current.expression.span_of(node)
+        if name in self.variables:
+            variable = self.variables[name]
+            return NameInfo(variable.dims, variable.dtype)
+        if is_noise_name(name):
+            if self.current.kind is not EquationKind.DIFFERENTIAL:
+                raise EquationError(
+                    f"noise '{name}' can only appear in differential equations", span,
+                    "move the noise term into the differential equation it drives")
+            self.symbols_used.add(name)
+            return self.context.noise_info()
+        if name in self.context.symbols:
+            self.symbols_used.add(name)
+            return self.context.symbols[name]
+        if name in self.context.unavailable:
+            raise EquationError(self.context.unavailable[name], span,
+                                "see the list of special symbols in the equation reference")
+        found = self.lookup_pre_post(name, span)
+        if found is not None:
+            return found
+        external = self.resolve(name, as_function=False, span=span)
+        if isinstance(external, ExternalConstant):
+            return NameInfo(external.dims, external.dtype, float(external.value))
+        return NameInfo(None)
+
+    def lookup_pre_post(self, name: str, span: Any) -> NameInfo | None:
+        if self.context.kind != SYNAPSE:
+            return None
+        for suffix, table, which in (("_pre", self.context.pre, "pre"),
+                                     ("_post", self.context.post, "post")):
+            if name.endswith(suffix):
+                base = name[: -len(suffix)]
+                if base in table:
+                    return table[base]
+                if table:
+                    close = difflib.get_close_matches(base, list(table), n=1)
+                    hint = (f"did you mean '{close[0]}{suffix}'?" if close else
+                            f"its variables are: {', '.join(sorted(table))}")
+                    raise EquationError(
+                        f"the {which}-synaptic group has no variable '{base}'", span, hint)
+                return NameInfo(None)
+        return self.context.post.get(name)
+
+    def lookup_function(self, name: str, node: ast.Call) -> ExternalFunction | None:
+        assert self.current is not None and self.current.expression is not None
+        span = self.current.expression.span_of(node.func)
+        if name in self.variables:
+            raise EquationError(f"'{name}' is a variable of the model, not a function", span,
+                                f"use it without parentheses: '{name}'")
+        found = self.resolve(name, as_function=True, span=span)
+        return found if isinstance(found, ExternalFunction) else None
+
+    def resolve(self, name: str, as_function: bool, span: Any
+                ) -> ExternalConstant | ExternalFunction | None:
+        found = resolve_external(name, self.user_namespace, self.origin, as_function, span)
+        if found is not None:
+            self.externals[name] = found
+            return found
+        if self.strict:
+            raise self.missing_name_error(name, span, as_function)
+        self.unresolved.add(name)
+        return None
+
+    def missing_name_error(self, name: str, span: Any, as_function: bool) -> NamespaceError:
+        candidates = list(self.variables) + list(self.context.symbols) + list(self.user_namespace)
+        close = difflib.get_close_matches(name, [c for c in candidates if not c.startswith("_")],
+                                          n=1)
+        where = {"namespace": "in the namespace given to the object",
+                 "run namespace": "in the namespace given to run()",
+                 "caller": "in the calling code's namespace"}[self.origin]
+        hint = f"did you mean '{close[0]}'? " if close else ""
+        if as_function:
+            hint += "only default functions and jnsim function objects (TimedArray) can be called"
+        else:
+            hint += (f"define {name} (e.g. '{name} = 10*ms') before running, or declare it "
+                     f"as a parameter: '{name} : <unit>'")
+        return NamespaceError(f"'{name}' is not defined {where}", span, hint)
+
+    # -- dimensions -----------------------------------------------------------
+    def check_equation(self, equation: SingleEquation) -> None:
+        if equation.kind is EquationKind.DIFFERENTIAL and equation.unit.dtype != FLOAT:
+            raise UnitError(
+                f"a differential equation defines a floating point variable, not "
+                f"'{equation.unit.dtype}'", equation.unit_span(),
+                "use a unit such as '1' or 'volt'")
+        if equation.expression is None:
+            return
+        result = infer(equation.expression, self.lookup_name, self.lookup_function)
+        self.check_type(equation, result)
+        if not result.known:
+            return
+        expected = equation.unit.dims
+        if equation.kind is EquationKind.DIFFERENTIAL:
+            expected = Dimensions({k: v for k, v in {
+                **dict(expected), "[time]": expected.get("[time]", 0) - 1}.items() if v})
+        assert result.dims is not None
+        if not same_dimensions(result.dims, expected):
+            raise self.dimension_error(equation, result.dims, expected)
+
+    def check_type(self, equation: SingleEquation, result: Inferred) -> None:
+        declared = equation.unit.dtype
+        if declared == BOOLEAN and result.dtype != BOOLEAN:
+            raise EquationError(
+                f"'{equation.name}' is declared boolean, but its expression is a number",
+                equation.expression.span() if equation.expression else None,
+                "write a condition, e.g. 'v > v_th', or declare the unit as '1'")
+        if declared == INTEGER and result.dtype == FLOAT:
+            raise EquationError(
+                f"'{equation.name}' is declared integer, but its expression is a float",
+                equation.expression.span() if equation.expression else None,
+                "wrap the expression in int(...), or declare the unit as '1'")
+
+    def dimension_error(self, equation: SingleEquation, found: Dimensions,
+                        expected: Dimensions) -> UnitError:
+        assert equation.expression is not None
+        declared = unit_words(equation.unit.dims)
+        if equation.kind is EquationKind.DIFFERENTIAL:
+            what = f"dimensions of {equation.lhs} must be {declared}/second"
+            if declared == "1":
+                what = f"dimensions of {equation.lhs} must be 1/second"
+            message = f"the right-hand side has {_units_phrase(found)}, but the {what}"
+            unitless = sorted(
+                name for name in equation.identifiers
+                if isinstance(self.externals.get(name), ExternalConstant)
+                and self.externals[name].origin not in ("units", "constants")
+                and not self.externals[name].dims)
+            if same_dimensions(found, equation.unit.dims) and unitless:
+                hint = (f"'{unitless[0]}' is a plain number here; if it is a time constant, "
+                        f"give it a unit, e.g. {unitless[0]} = 10*ms")
+            elif same_dimensions(found, equation.unit.dims):
+                hint = f"divide by a time constant, e.g. '({equation.expression}) / tau'"
+            else:
+                hint = (f"check the units of each term, or of '{equation.name}' "
+                        f"(declared as '{equation.unit.text}')")
+        else:
+            message = (f"the right-hand side has {_units_phrase(found)}, but "
+                       f"'{equation.name}' is declared as {unit_words(expected)}")
+            hint = f"change the unit after ':' to '{unit_words(found)}', or fix the expression"
+        return UnitError(message, equation.expression.span(), hint)
+
+    # -- noise, stateful functions, shared -------------------------------------
+    def check_noise(self, expressions: Mapping[str, sympy.Expr],
+                    noise: Mapping[str, tuple[str, ...]]) -> None:
+        for equation in self.equations.values():
+            if equation.kind is EquationKind.DIFFERENTIAL:
+                continue
+            found = sorted(n for n in equation.identifiers if is_noise_name(n))
+            if found:
+                raise EquationError(
+                    f"noise '{found[0]}' can only appear in differential equations",
+                    _first_use(equation, found[0]),
+                    "move the noise term into the differential equation it drives")
+        plain = [name for name, sources in noise.items() if "xi" in sources]
+        if len(plain) > 1:
+            second = self.equations[plain[1]]
+            raise EquationError(
+                f"plain 'xi' is used in more than one equation ({', '.join(plain)})",
+                _first_use(second, "xi"),
+                "each equation's noise must be named apart: use 'xi_1' in several equations "
+                "for the same noise, and 'xi_2', 'xi_inh', ... for independent noise")
+        for name, sources in noise.items():
+            expression = expressions[name]
+            for source in sources:
+                coefficient = sympy.diff(expression, symbol(source))
+                if any(is_noise_name(s.name) for s in coefficient.free_symbols):
+                    raise EquationError(
+                        f"the noise '{source}' must enter linearly, as 'f + g*{source}'",
+                        _first_use(self.equations[name], source),
+                        "noise cannot be squared, multiplied by other noise, or put inside a "
+                        "function")
+
+    def check_stateful(self, expressions: Mapping[str, sympy.Expr]) -> None:
+        for name, expression in expressions.items():
+            equation = self.equations[name]
+            calls = expression.atoms(*STATEFUL_FUNCTIONS)
+            if not calls:
+                continue
+            function = type(next(iter(calls))).__name__
+            if equation.kind is EquationKind.DIFFERENTIAL:
+                raise EquationError(
+                    f"{function}() cannot be used in a differential equation",
+                    _first_use(equation, function),
+                    "for white noise write 'xi' (e.g. '+ sigma*sqrt(2/tau)*xi'); otherwise "
+                    "define a subexpression with the flag (constant over dt)")
+            if "constant over dt" not in equation.flags:
+                raise EquationError(
+                    f"the subexpression '{name}' calls {function}(), so it must be flagged "
+                    "(constant over dt)", _first_use(equation, function),
+                    "otherwise it would be drawn again each time it is used or recorded; add "
+                    "'(constant over dt)' after the unit")
+
+    def check_shared(self) -> None:
+        for equation in self.equations.values():
+            if equation.kind is not EquationKind.SUBEXPRESSION or "shared" not in equation.flags:
+                continue
+            for name in sorted(equation.identifiers):
+                variable = self.variables.get(name)
+                per_element = (variable is not None and not variable.shared) or (
+                    name in PER_ELEMENT_SYMBOLS)
+                if per_element:
+                    raise EquationError(
+                        f"the shared subexpression '{equation.name}' refers to '{name}', which "
+                        "has a value per element", _first_use(equation, name),
+                        "a shared subexpression can only refer to shared variables")
+
+    def check_summed(self) -> None:
+        for equation in self.equations.values():
+            if "summed" not in equation.flags:
+                continue
+            target, which = ((equation.name[:-5], "post") if equation.name.endswith("_post")
+                             else (equation.name[:-4], "pre"))
+            table = self.context.post if which == "post" else self.context.pre
+            if not table:
+                continue
+            if target not in table:
+                raise EquationError(
+                    f"the {which}-synaptic group has no variable '{target}' to sum into",
+                    equation.name_span(), f"declare '{target} : <unit>' in that group")
+            dims = table[target].dims
+            if dims is not None and not same_dimensions(dims, equation.unit.dims):
+                raise UnitError(
+                    f"'{target}' of the {which}-synaptic group has units of {unit_words(dims)}, "
+                    f"but the summed variable is declared as {unit_words(equation.unit.dims)}",
+                    equation.unit_span(), f"declare it as '{unit_words(dims)}'")
+
+
+def _units_phrase(dims: Dimensions) -> str:
+    words = unit_words(dims)
+    return "no units (it is dimensionless)" if words == "1" else f"units of {words}"
+
+
+def _first_use(equation: SingleEquation, name: str) -> Any:
+    expression = equation.expression
+    if expression is None:
+        return equation.name_span()
+    for node in ast.walk(expression.tree):
+        if isinstance(node, ast.Name) and node.id == name:
+            return expression.span_of(node)
+    return expression.span()

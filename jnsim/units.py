@@ -1,0 +1,503 @@
+"""Physical units: one pint registry, Brian-style unit names, and unit strings.
+
+Values live as pint quantities only at the API boundary; equation code works on
+plain float64 numbers in SI base units.  The registry is created with
+``auto_reduce_dimensions=True`` so that ``t/ms`` of an array of times is a plain
+number array in milliseconds (without it pint keeps ``second/millisecond``).
+
+Three unit vocabularies meet here:
+
+* **names users type** (:data:`UNITS`): ``volt, mV, mvolt, nS, pF, ms, Hz, um2, mmolar, …``;
+* **unit specifications in equations** (:func:`parse_unit_spec`): base units only
+  (``volt`` not ``mV``), compounds (``farad/meter**2``), ``1``, ``boolean``, ``integer``;
+* **display**: Brian's short symbols in printed equations (``V``, ``S``, ``Hz``, ``1``,
+  :func:`unit_symbol`) and full names in error messages (``volt/second``,
+  :func:`unit_words`).
+"""
+
+from __future__ import annotations
+
+import ast
+import difflib
+import functools
+import itertools
+import keyword
+import math
+import warnings
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pint
+from pint.util import UnitsContainer
+
+from .errors import SourceSpan, UnitError
+
+__all__ = [
+    "DIMENSIONLESS",
+    "UNITS",
+    "Dimensions",
+    "Quantity",
+    "Unit",
+    "UnitSpec",
+    "dimensions_of",
+    "format_quantity",
+    "is_dimensionless",
+    "parse_unit_spec",
+    "quantity_from_si",
+    "registry",
+    "to_si",
+    "unit_symbol",
+    "unit_words",
+]
+
+
+def _make_registry() -> pint.UnitRegistry:
+    ureg = pint.UnitRegistry(auto_reduce_dimensions=True, on_redefinition="warn")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        # Exact decimal factors: pint's litre is decimetre**3, which makes
+        # 1 mmolar come out as 0.9999999999999999 mol/m**3.
+        ureg.define("liter = 1e-3 * meter ** 3 = l = L = litre")
+        ureg.define("molar = mole / liter = M")
+    ureg.formatter.default_format = "~P"
+    return ureg
+
+
+registry: pint.UnitRegistry = _make_registry()
+pint.set_application_registry(registry)
+Quantity = registry.Quantity
+Unit = registry.Unit
+
+#: The dimensions of a quantity, as pint's container of base dimensions.
+Dimensions = UnitsContainer
+DIMENSIONLESS: Dimensions = UnitsContainer()
+
+# ---------------------------------------------------------------------------
+# Names users type
+# ---------------------------------------------------------------------------
+
+_PREFIXES = ("y", "z", "a", "f", "p", "n", "u", "m", "c", "d", "da", "h", "k",
+             "M", "G", "T", "P", "E", "Z", "Y")
+_PREFIX_FACTORS = {"y": -24, "z": -21, "a": -18, "f": -15, "p": -12, "n": -9, "u": -6,
+                   "m": -3, "c": -2, "d": -1, "da": 1, "h": 2, "k": 3, "M": 6, "G": 9,
+                   "T": 12, "P": 15, "E": 18, "Z": 21, "Y": 24}
+
+# Full unit names that take every prefix (Brian spells e.g. 'mvolt', 'umetre', 'kgram').
+_FULL_NAMES = {
+    "metre": "meter", "meter": "meter", "second": "second", "amp": "ampere",
+    "ampere": "ampere", "kelvin": "kelvin", "mole": "mole", "mol": "mole",
+    "candle": "candela", "gram": "gram", "volt": "volt", "farad": "farad",
+    "siemens": "siemens", "ohm": "ohm", "hertz": "hertz", "coulomb": "coulomb",
+    "joule": "joule", "watt": "watt", "newton": "newton", "pascal": "pascal",
+    "tesla": "tesla", "weber": "weber", "henry": "henry", "gray": "gray",
+    "sievert": "sievert", "becquerel": "becquerel", "katal": "katal",
+    "lumen": "lumen", "lux": "lux", "radian": "radian", "steradian": "steradian",
+    "molar": "molar", "liter": "liter", "litre": "liter",
+}
+# Short symbols that users combine with common prefixes ('mV', 'nS', 'ms', 'um', 'mM').
+_SYMBOLS = {"V": "volt", "A": "ampere", "S": "siemens", "F": "farad", "s": "second",
+            "m": "meter", "g": "gram", "M": "molar", "Hz": "hertz", "mol": "mole",
+            "l": "liter", "ohm": "ohm", "C": "coulomb", "J": "joule", "W": "watt",
+            "N": "newton", "Pa": "pascal", "T": "tesla", "Wb": "weber", "H": "henry"}
+_SYMBOL_PREFIXES = ("f", "p", "n", "u", "m", "c", "k", "M", "G")
+_UNPREFIXED_SYMBOLS = ("Hz", "mol", "ohm", "Pa", "Wb")
+_LENGTH_NAMES = ("metre", "meter", "m")
+
+
+def _build_unit_table() -> dict[str, Any]:
+    table: dict[str, Any] = {}
+
+    def add(name: str, pint_name: str, power: int = 1) -> None:
+        if keyword.iskeyword(name) or name in table:
+            return
+        table[name] = registry.Unit(pint_name) ** power
+
+    for name, pint_name in _FULL_NAMES.items():
+        add(name, pint_name)
+        for prefix in _PREFIXES:
+            add(prefix + name, prefix + pint_name if len(prefix) == 1 else "deca" + pint_name)
+    for symbol, pint_name in _SYMBOLS.items():
+        if symbol in _UNPREFIXED_SYMBOLS:
+            add(symbol, pint_name)
+        for prefix in _SYMBOL_PREFIXES:
+            if prefix == "c" and symbol != "m":
+                continue
+            add(prefix + symbol, prefix + pint_name)
+    add("kilogram", "kilogram")
+    # Squared and cubed lengths: metre2, cm2, um3, ...
+    for name in list(table):
+        base = next((n for n in _LENGTH_NAMES if name.endswith(n)), None)
+        if base is not None and name[: -len(base)] in ("", *_PREFIXES):
+            if name == "m":
+                continue
+            for power in (2, 3):
+                add(f"{name}{power}", str(table[name]), power)
+    return table
+
+
+#: Every unit name jnsim exports, mapped to its pint unit (``UNITS['mV']``).
+UNITS: dict[str, Any] = _build_unit_table()
+
+# ---------------------------------------------------------------------------
+# Converting values
+# ---------------------------------------------------------------------------
+
+
+def dimensions_of(value: Any) -> Dimensions:
+    """The physical dimensions of a quantity, unit or plain number."""
+    if isinstance(value, registry.Quantity | registry.Unit):
+        return UnitsContainer(value.dimensionality)
+    return DIMENSIONLESS
+
+
+def is_dimensionless(dims: Dimensions) -> bool:
+    """True when ``dims`` has no physical dimension."""
+    return not any(abs(power) > 1e-12 for power in dims.values())
+
+
+def to_si(value: Any) -> Any:
+    """The magnitude of ``value`` in SI base units (plain numbers pass through)."""
+    if isinstance(value, registry.Unit):
+        value = registry.Quantity(1.0, value)
+    if isinstance(value, registry.Quantity):
+        return value.to_base_units().magnitude
+    return value
+
+
+_BASE_UNIT_OF_DIMENSION = {
+    "[length]": "meter", "[mass]": "kilogram", "[time]": "second", "[current]": "ampere",
+    "[temperature]": "kelvin", "[substance]": "mole", "[luminosity]": "candela",
+}
+
+
+def si_unit(dims: Dimensions) -> Any:
+    """The coherent SI unit (product of base units) with dimensions ``dims``."""
+    unit = registry.Unit("")
+    for dimension, power in dims.items():
+        unit = unit * registry.Unit(_BASE_UNIT_OF_DIMENSION[dimension]) ** power
+    return unit
+
+
+def quantity_from_si(magnitude: Any, dims: Dimensions) -> Any:
+    """A quantity for a magnitude given in SI base units, shown in a readable unit."""
+    if is_dimensionless(dims):
+        return registry.Quantity(magnitude, "")
+    named = _best_named_unit(dims)
+    quantity = registry.Quantity(magnitude, si_unit(dims))
+    return quantity.to(named) if named is not None else quantity
+
+
+# ---------------------------------------------------------------------------
+# Displaying dimensions
+# ---------------------------------------------------------------------------
+
+# (full name, Brian symbol, pint unit, weight) for display. The weight makes everyday
+# units win over exotic ones: 'amp/metre**2' rather than 'tesla/henry'.
+_DISPLAY_UNITS: tuple[tuple[str, str, str, float], ...] = (
+    ("second", "s", "second", 0.0), ("volt", "V", "volt", 0.1), ("amp", "A", "ampere", 0.2),
+    ("metre", "m", "meter", 0.2), ("siemens", "S", "siemens", 0.3),
+    ("farad", "F", "farad", 0.4), ("mmolar", "mM", "millimolar", 0.3),
+    ("ohm", "ohm", "ohm", 0.5), ("kilogram", "kg", "kilogram", 0.6),
+    ("mole", "mol", "mole", 0.6), ("kelvin", "K", "kelvin", 0.6),
+    ("candela", "cd", "candela", 0.9), ("coulomb", "C", "coulomb", 1.5),
+    ("joule", "J", "joule", 1.5), ("watt", "W", "watt", 1.5), ("newton", "N", "newton", 1.5),
+    ("pascal", "Pa", "pascal", 1.5), ("tesla", "T", "tesla", 1.5),
+    ("weber", "Wb", "weber", 1.5), ("henry", "H", "henry", 1.5),
+)
+_HERTZ = UnitsContainer({"[time]": -1})
+
+
+@functools.lru_cache(maxsize=1)
+def _display_dims() -> tuple[Dimensions, ...]:
+    return tuple(UnitsContainer(registry.Unit(u[2]).dimensionality) for u in _DISPLAY_UNITS)
+
+
+def _power(dims: Dimensions, power: float) -> Dimensions:
+    return UnitsContainer({k: v * power for k, v in dims.items() if v * power != 0})
+
+
+def _same(a: Dimensions, b: Dimensions) -> bool:
+    keys = set(a) | set(b)
+    return all(abs(a.get(k, 0) - b.get(k, 0)) < 1e-9 for k in keys)
+
+
+@functools.lru_cache(maxsize=512)
+def _decompose(dims: Dimensions) -> tuple[tuple[int, float], ...] | None:
+    """Write ``dims`` as a product of at most two display units with small powers.
+
+    Returns ``((unit index, power), ...)`` for the simplest such product, or
+    ``None`` if there is none.
+    """
+    units = _display_dims()
+    powers = (1, -1, 2, -2, 3, -3, 4, -4)
+    best: tuple[float, tuple[tuple[int, float], ...]] | None = None
+    for index, unit_dims in enumerate(units):
+        for power in (*powers, 0.5, -0.5):
+            if _same(_power(unit_dims, power), dims):
+                score = abs(power) + _DISPLAY_UNITS[index][3] + (0.3 if power < 0 else 0)
+                if best is None or score < best[0]:
+                    best = (score, ((index, power),))
+    for (i, a), (j, b) in itertools.combinations(enumerate(units), 2):
+        for p, q in itertools.product(powers, repeat=2):
+            if _same(_multiply(_power(a, p), _power(b, q)), dims):
+                score = (abs(p) + abs(q) + _DISPLAY_UNITS[i][3] + _DISPLAY_UNITS[j][3]
+                         + (0.5 if p < 0 and q < 0 else 0))
+                if best is None or score < best[0]:
+                    factors = sorted(((i, p), (j, q)),
+                                     key=lambda f: (f[1] < 0, -_DISPLAY_UNITS[f[0]][3]))
+                    best = (score, tuple(factors))
+    return best[1] if best is not None else None
+
+
+def _multiply(a: Dimensions, b: Dimensions) -> Dimensions:
+    keys = set(a) | set(b)
+    return UnitsContainer({k: a.get(k, 0) + b.get(k, 0) for k in keys})
+
+
+def _format_power(power: float) -> str:
+    return str(int(power)) if float(power).is_integer() else repr(float(power))
+
+
+def _format_product(factors: list[tuple[str, float]], power_op: str) -> str:
+    numerator = [(n, p) for n, p in factors if p > 0]
+    denominator = [(n, -p) for n, p in factors if p < 0]
+
+    def term(name: str, power: float) -> str:
+        return name if power == 1 else f"{name}{power_op}{_format_power(power)}"
+
+    top = "*".join(term(n, p) for n, p in numerator) or "1"
+    if not denominator:
+        return top
+    bottom = "*".join(term(n, p) for n, p in denominator)
+    if len(denominator) > 1:
+        bottom = f"({bottom})"
+    return f"{top}/{bottom}"
+
+
+def _base_factors(dims: Dimensions, symbols: bool) -> list[tuple[str, float]]:
+    names = {"[length]": ("metre", "m"), "[mass]": ("kilogram", "kg"),
+             "[time]": ("second", "s"), "[current]": ("amp", "A"),
+             "[temperature]": ("kelvin", "K"), "[substance]": ("mole", "mol"),
+             "[luminosity]": ("candela", "cd")}
+    order = list(names)
+    return [(names[k][1 if symbols else 0], v) for k, v in
+            sorted(dims.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else 99)
+            if abs(v) > 1e-12]
+
+
+def _describe(dims: Dimensions, symbols: bool) -> str:
+    if is_dimensionless(dims):
+        return "1"
+    if symbols and _same(dims, _HERTZ):
+        return "Hz"
+    found = _decompose(UnitsContainer(dims))
+    if found is None:
+        factors = _base_factors(dims, symbols)
+    else:
+        factors = [(_DISPLAY_UNITS[i][1 if symbols else 0], p) for i, p in found]
+    return _format_product(factors, "^" if symbols else "**")
+
+
+def unit_symbol(dims: Dimensions) -> str:
+    """Brian's short display of a unit: ``V``, ``S``, ``Hz``, ``F/m^2``, ``1``."""
+    return _describe(dims, symbols=True)
+
+
+def unit_words(dims: Dimensions) -> str:
+    """A unit in the words users write: ``volt/second``, ``siemens/metre**2``, ``1``."""
+    return _describe(dims, symbols=False)
+
+
+def _best_named_unit(dims: Dimensions) -> Any | None:
+    found = _decompose(UnitsContainer(dims))
+    if found is None:
+        return None
+    unit = registry.Unit("")
+    for index, power in found:
+        unit = unit * registry.Unit(_DISPLAY_UNITS[index][2]) ** power
+    return unit
+
+
+# ---------------------------------------------------------------------------
+# Printing quantities the way Brian does: "-65. * mvolt"
+# ---------------------------------------------------------------------------
+
+
+def _format_float(value: float) -> str:
+    if value == 0 or 1e-4 <= abs(value) < 1e16:
+        return np.format_float_positional(value)
+    return np.format_float_scientific(value, trim="-")
+
+
+def format_quantity(value: Any) -> str:
+    """Brian-style representation of a scalar: ``-65. * mvolt``, ``10. * msecond``.
+
+    The value is shown in the prefixed unit that puts the mantissa in [1, 1000).
+    """
+    dims = dimensions_of(value)
+    magnitude = float(to_si(value))
+    if is_dimensionless(dims):
+        return _format_float(magnitude)
+    named = _decompose(UnitsContainer(dims))
+    if _same(dims, _HERTZ):
+        full_name = "hertz"
+    elif named is None or len(named) != 1 or named[0][1] != 1:
+        return f"{_format_float(magnitude)} * {unit_words(dims)}"
+    else:
+        full_name = _DISPLAY_UNITS[named[0][0]][0]
+    if full_name in ("kilogram", "mmolar"):
+        return f"{_format_float(magnitude)} * {full_name}"
+    exponent = 0 if magnitude == 0 else int(math.floor(math.log10(abs(magnitude)) / 3) * 3)
+    exponent = max(-24, min(24, exponent))
+    prefix = next((p for p, e in _PREFIX_FACTORS.items() if e == exponent and len(p) == 1), "")
+    mantissa = magnitude / 10.0**exponent
+    rounded = float(f"{mantissa:.15g}")
+    return f"{_format_float(rounded)} * {prefix}{full_name}"
+
+
+# ---------------------------------------------------------------------------
+# Unit specifications in equations
+# ---------------------------------------------------------------------------
+
+FLOAT, INTEGER, BOOLEAN = "float", "integer", "boolean"
+
+
+@dataclass(frozen=True)
+class UnitSpec:
+    """The unit part of an equation line (after the colon).
+
+    Attributes
+    ----------
+    text
+        The specification as written (``'volt'``, ``'farad/meter**2'``, ``'1'``).
+    dims
+        Its physical dimensions.
+    dtype
+        ``'float'``, ``'integer'`` or ``'boolean'``.
+    """
+
+    text: str
+    dims: Dimensions
+    dtype: str = FLOAT
+
+    @property
+    def symbol(self) -> str:
+        """Brian's short display (``V``, ``S``, ``1``, ``boolean``, ``integer``)."""
+        if self.dtype != FLOAT:
+            return self.dtype
+        return unit_symbol(self.dims)
+
+    def __repr__(self) -> str:
+        return f"UnitSpec({self.text!r}, {self.symbol})"
+
+
+_SPEC_HINTS = {
+    "bool": "use 'boolean' for a true/false variable",
+    "int": "use 'integer' for an integer variable",
+    "float": "use '1' for a dimensionless floating point variable",
+    "dimensionless": "use '1' for a dimensionless variable",
+    "": "use '1' for a dimensionless variable",
+}
+
+
+def _scale_of(unit: Any) -> float:
+    return float(registry.Quantity(1.0, unit).to_base_units().magnitude)
+
+
+def base_unit_name(dims: Dimensions) -> str:
+    """The name of the base unit (scale 1) to use in equations for ``dims``."""
+    return unit_words(dims)
+
+
+def parse_unit_spec(text: str, span: SourceSpan | None = None) -> UnitSpec:
+    """Parse the unit specification of an equation.
+
+    Parameters
+    ----------
+    text
+        What follows the colon, e.g. ``'volt'``, ``'siemens/meter**2'``, ``'1'``,
+        ``'boolean'``, ``'integer'``.
+    span
+        Where ``text`` sits in the equation string, for error messages.
+
+    Raises
+    ------
+    UnitError
+        For prefixed units (``mV``: "use 'volt'"), unknown names, ``bool`` and
+        anything that is not a product of powers of base units.
+    """
+    stripped = text.strip()
+    if stripped == "1":
+        return UnitSpec("1", DIMENSIONLESS)
+    if stripped in (BOOLEAN, INTEGER):
+        return UnitSpec(stripped, DIMENSIONLESS, stripped)
+    if stripped in _SPEC_HINTS:
+        raise UnitError(f"'{stripped}' is not a unit specification" if stripped
+                        else "missing unit after ':'", span, _SPEC_HINTS[stripped])
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", SyntaxWarning)
+            tree = ast.parse(stripped, mode="eval")
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        raise UnitError(f"'{stripped}' is not a unit specification", span,
+                        "write a unit such as 'volt', 'siemens/meter**2' or '1', followed "
+                        "by flags in parentheses if any") from None
+    dims = _spec_dims(tree.body, stripped, span)
+    return UnitSpec(stripped, dims)
+
+
+def _spec_error(message: str, span: SourceSpan | None, hint: str) -> UnitError:
+    return UnitError(message, span, hint)
+
+
+def _spec_dims(node: ast.AST, text: str, span: SourceSpan | None) -> Dimensions:
+    if isinstance(node, ast.Name):
+        return _spec_name_dims(node.id, span)
+    if isinstance(node, ast.Constant) and node.value == 1 and not isinstance(node.value, bool):
+        return DIMENSIONLESS
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mult | ast.Div):
+        left = _spec_dims(node.left, text, span)
+        right = _spec_dims(node.right, text, span)
+        return _multiply(left, _power(right, -1) if isinstance(node.op, ast.Div) else right)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow):
+        exponent = _spec_exponent(node.right)
+        if exponent is None:
+            raise _spec_error(f"unit powers must be whole numbers, not '{ast.unparse(node.right)}'",
+                              span, "write e.g. 'meter**2' or '1/meter'")
+        return _power(_spec_dims(node.left, text, span), exponent)
+    raise _spec_error(f"'{text}' is not a unit specification", span,
+                      "units are base units combined with '*', '/' and '**', e.g. "
+                      "'farad/meter**2', or '1', 'boolean', 'integer'")
+
+
+def _spec_exponent(node: ast.AST) -> int | None:
+    if isinstance(node, ast.Constant) and type(node.value) is int:
+        return node.value
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
+        inner = _spec_exponent(node.operand)
+        if inner is not None:
+            return -inner if isinstance(node.op, ast.USub) else inner
+    return None
+
+
+def _spec_name_dims(name: str, span: SourceSpan | None) -> Dimensions:
+    if name in _SPEC_HINTS:
+        raise _spec_error(f"'{name}' is not a unit", span, _SPEC_HINTS[name])
+    unit = UNITS.get(name)
+    if unit is None:
+        close = difflib.get_close_matches(name, list(UNITS), n=1)
+        hint = f"did you mean '{close[0]}'?" if close else "write a unit such as 'volt' or '1'"
+        raise _spec_error(f"'{name}' is not a unit", span, hint)
+    dims = UnitsContainer(unit.dimensionality)
+    scale = _scale_of(unit)
+    if not math.isclose(scale, 1.0, rel_tol=1e-9):
+        base = unit_words(dims)
+        if dims == UnitsContainer(registry.Unit("molar").dimensionality):
+            hint = ("use 'mmolar' (or 'mM'): 1 mmolar is 1 mol/m**3, the SI base, whereas "
+                    "1 molar is 1000 mol/m**3")
+        else:
+            hint = (f"use '{base}': state variables are always stored in base units, "
+                    f"so the unit of an equation must have no prefix")
+        raise _spec_error(f"'{name}' is not a base unit", span, hint)
+    return dims

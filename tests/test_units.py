@@ -1,0 +1,146 @@
+"""Units: the registry, Brian-style names, unit specifications in equations, display."""
+
+import numpy as np
+import pytest
+
+import jnsim
+from jnsim import UnitError
+from jnsim.units import (
+    UNITS,
+    dimensions_of,
+    format_quantity,
+    parse_unit_spec,
+    quantity_from_si,
+    registry,
+    to_si,
+    unit_symbol,
+    unit_words,
+)
+
+from .conftest import raises_jnsim
+
+
+@pytest.mark.parametrize("name", [
+    "volt", "mV", "uV", "amp", "nA", "pA", "siemens", "nS", "uS", "farad", "pF", "uF",
+    "ohm", "Mohm", "second", "ms", "us", "Hz", "kHz", "metre", "meter", "um", "cm",
+    "mole", "molar", "mmolar", "mM", "kelvin", "mvolt", "msecond", "nsiemens", "pfarad",
+    "umetre", "cm2", "um2", "metre2", "kilogram", "kgram", "coulomb", "joule", "watt",
+])
+def test_brian_unit_names_are_exported(name):
+    assert name in jnsim.__all__
+    assert getattr(jnsim, name) is UNITS[name]
+
+
+def test_no_single_letter_names_pollute_the_namespace():
+    assert not [name for name in UNITS if len(name) == 1]
+    assert "as" not in UNITS  # attosecond would shadow a keyword
+
+
+def test_quantity_arithmetic_like_brian():
+    from jnsim import farad, meter, ms, mV
+
+    assert to_si(-65 * mV) == pytest.approx(-0.065)
+    assert to_si(10 * ms) == pytest.approx(0.01)
+    capacitance = 1e-2 * farad / meter**2
+    assert unit_words(dimensions_of(capacitance)) == "farad/metre**2"
+
+
+def test_times_divided_by_ms_are_plain_numbers_in_ms():
+    """The pint trap of DESIGN.md: without reduction t/ms would be 1000x too small."""
+    from jnsim import ms, second
+
+    times = np.array([0.001, 0.0025, 0.01]) * second
+    ratio = times / ms
+    np.testing.assert_allclose(np.asarray(ratio.magnitude), [1.0, 2.5, 10.0])
+    assert ratio.dimensionless
+    np.testing.assert_allclose(np.asarray(ratio.to("").magnitude), [1.0, 2.5, 10.0])
+
+
+def test_molar_units_are_exact():
+    from jnsim import mM, mmolar, molar
+
+    assert to_si(1 * mmolar) == 1.0
+    assert to_si(1 * mM) == 1.0
+    assert to_si(1 * molar) == 1000.0
+
+
+# -- unit specifications in equations (seed: "Subunits are not allowed") ----------
+
+@pytest.mark.parametrize(("spec", "symbol"), [
+    ("volt", "V"), ("amp", "A"), ("siemens", "S"), ("farad", "F"), ("ohm", "ohm"),
+    ("second", "s"), ("Hz", "Hz"), ("hertz", "Hz"), ("1", "1"), ("metre", "m"),
+    ("meter", "m"), ("farad/meter**2", "F/m^2"), ("siemens/meter**2", "S/m^2"),
+    ("1/meter", "1/m"), ("amp/meter**2", "A/m^2"), ("volt/second", "V/s"),
+    ("mmolar", "mM"), ("mM", "mM"), ("kilogram", "kg"), ("meter**-1", "1/m"),
+    ("boolean", "boolean"), ("integer", "integer"), ("coulomb", "A*s"),
+])
+def test_valid_unit_specifications(spec, symbol):
+    assert parse_unit_spec(spec).symbol == symbol
+
+
+def test_special_units_have_their_kinds():
+    assert parse_unit_spec("1").dtype == "float"
+    assert parse_unit_spec("boolean").dtype == "boolean"
+    assert parse_unit_spec("integer").dtype == "integer"
+    for spec in ("1", "boolean", "integer"):
+        assert not parse_unit_spec(spec).dims
+
+
+@pytest.mark.parametrize(("spec", "base"), [
+    ("mV", "volt"), ("mvolt", "volt"), ("nS", "siemens"), ("pF", "farad"), ("ms", "second"),
+    ("um", "metre"), ("nA", "amp"), ("kHz", "1/second"), ("gram", "kilogram"),
+])
+def test_prefixed_units_are_rejected_with_the_base_unit(spec, base):
+    raises_jnsim(lambda: parse_unit_spec(spec), UnitError,
+                 f"'{spec}' is not a base unit", f"use '{base}'")
+
+
+def test_molar_must_be_written_mmolar():
+    for spec in ("molar", "uM", "umolar"):
+        raises_jnsim(lambda spec=spec: parse_unit_spec(spec), UnitError,
+                     "not a base unit", "use 'mmolar' (or 'mM')", "1000 mol/m**3")
+
+
+@pytest.mark.parametrize(("spec", "fragment", "hint"), [
+    ("bool", "'bool' is not a unit", "use 'boolean'"),
+    ("int", "'int' is not a unit", "use 'integer'"),
+    ("float", "'float' is not a unit", "use '1'"),
+    ("voltt", "'voltt' is not a unit", "did you mean 'volt'?"),
+    ("volt**0.5", "whole numbers", "meter**2"),
+    ("volt + amp", "not a unit specification", "'farad/meter**2'"),
+    ("2*volt", "not a unit specification", "base units"),
+    ("volt(", "is not a unit specification", "write a unit"),
+])
+def test_bad_unit_specifications(spec, fragment, hint):
+    raises_jnsim(lambda: parse_unit_spec(spec), UnitError, fragment, hint)
+
+
+# -- display --------------------------------------------------------------------
+
+def test_unit_words_for_error_messages():
+    volt = dimensions_of(registry.volt)
+    second = dimensions_of(registry.second)
+    assert unit_words(volt) == "volt"
+    assert unit_words(volt / second) == "volt/second"
+    assert unit_words(second**-1) == "1/second"
+    assert unit_words(dimensions_of(registry.siemens / registry.meter**2)) == "siemens/metre**2"
+    assert unit_symbol(second**-1) == "Hz"
+
+
+def test_format_quantity_prints_like_brian():
+    from jnsim import Hz, kHz, ms, mV, nS, volt
+
+    assert format_quantity(-65 * mV) == "-65. * mvolt"
+    assert format_quantity(10 * ms) == "10. * msecond"
+    assert format_quantity(0.5 * nS) == "500. * psiemens"
+    assert format_quantity(2 * volt) == "2. * volt"
+    assert format_quantity(5 * kHz) == "5. * khertz"
+    assert format_quantity(20 * Hz) == "20. * hertz"
+    assert format_quantity(2.5) == "2.5"
+
+
+def test_quantity_from_si_round_trips():
+    from jnsim import mV
+
+    value = quantity_from_si(-0.065, dimensions_of(mV))
+    assert value.to("mV").magnitude == pytest.approx(-65)
