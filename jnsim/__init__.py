@@ -6,6 +6,9 @@
 
 from . import units as _units
 from ._version import __version__
+from .base import start_scope
+from .clock import defaultclock
+from .compiler import cache_info
 from .equations import Equations
 from .errors import (
     CodeError,
@@ -17,6 +20,10 @@ from .errors import (
     UnitError,
 )
 from .functions import DEFAULT_CONSTANTS as _CONSTANTS
+from .groups import NeuronGroup
+from .monitors import PopulationRateMonitor, SpikeMonitor, StateMonitor
+from .network import Network, restore, run, store
+from .random import seed
 from .units import Quantity, Unit
 
 globals().update(_units.UNITS)
@@ -26,6 +33,18 @@ inf = _CONSTANTS["inf"]
 
 __all__ = [
     "CodeError",
+    "Network",
+    "NeuronGroup",
+    "PopulationRateMonitor",
+    "SpikeMonitor",
+    "StateMonitor",
+    "cache_info",
+    "defaultclock",
+    "restore",
+    "run",
+    "seed",
+    "start_scope",
+    "store",
     "EquationError",
     "Equations",
     "JnsimError",

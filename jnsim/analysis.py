@@ -26,14 +26,21 @@ import sympy
 
 from .context import INCOMPATIBLE_FLAGS, PER_ELEMENT_SYMBOLS, SYNAPSE, ModelContext
 from .dimensions import BOOLEAN, FLOAT, INTEGER, Inferred, NameInfo, infer, same_dimensions
-from .equations import EquationKind, Equations, SingleEquation, is_noise_name
-from .errors import EquationError, NamespaceError, UnitError
+from .equations import (
+    EquationKind,
+    Equations,
+    Expression,
+    SingleEquation,
+    Statement,
+    is_noise_name,
+)
+from .errors import CodeError, EquationError, NamespaceError, UnitError
 from .event_driven import check_event_driven
 from .namespace import ExternalConstant, ExternalFunction, caller_namespace, resolve_external
 from .sympy_conversion import STATEFUL_FUNCTIONS, symbol, to_sympy
 from .units import Dimensions, unit_words
 
-__all__ = ["AnalysedModel", "Variable", "analyse"]
+__all__ = ["AnalysedModel", "CheckedCode", "Variable", "analyse", "check_code"]
 
 _DEFAULT_CONSTANT_NAMES = frozenset({"pi", "e", "inf"})
 
@@ -153,6 +160,7 @@ def analyse(
     namespace: Mapping[str, Any] | None = None,
     run_namespace: Mapping[str, Any] | None = None,
     strict: bool = False,
+    caller_ns: Mapping[str, Any] | None = None,
 ) -> AnalysedModel:
     """Analyse equations for a neuron group or synapses.
 
@@ -173,6 +181,9 @@ def analyse(
         When neither namespace is given, external names are looked up in the
         caller's namespace (or the IPython user namespace); ``strict=True`` makes
         a name missing there an error, otherwise it is left unresolved.
+    caller_ns
+        The caller's namespace, when the caller has already captured it
+        (objects capture it when they are created, ``run()`` when it is called).
 
     Returns
     -------
@@ -186,13 +197,23 @@ def analyse(
     if not isinstance(equations, Equations):
         equations = Equations(equations)
     context = context or ModelContext.neuron()
-    if namespace is not None:
-        user_namespace, origin, strict = dict(namespace), "namespace", True
-    elif run_namespace is not None:
-        user_namespace, origin, strict = dict(run_namespace), "run namespace", True
-    else:
-        user_namespace, origin = caller_namespace(), "caller"
+    user_namespace, origin, strict = _choose_namespace(namespace, run_namespace, caller_ns,
+                                                       strict)
     return _Analysis(equations, context, user_namespace, origin, strict).run()
+
+
+def _choose_namespace(namespace: Mapping[str, Any] | None,
+                      run_namespace: Mapping[str, Any] | None,
+                      caller_ns: Mapping[str, Any] | None,
+                      strict: bool) -> tuple[dict[str, Any], str, bool]:
+    """The user namespace to search, where it came from, and whether it is final."""
+    if namespace is not None:
+        return dict(namespace), "namespace", True
+    if run_namespace is not None:
+        return dict(run_namespace), "run namespace", True
+    if caller_ns is not None:
+        return dict(caller_ns), "caller", strict
+    return caller_namespace(), "caller", strict
 
 
 class _Analysis:
@@ -213,6 +234,8 @@ class _Analysis:
         self.unresolved: set[str] = set()
         self.symbols_used: set[str] = set()
         self.current: SingleEquation | None = None
+        self.current_expression: Expression | None = None
+        self.extra_names: Mapping[str, NameInfo] = {}
 
     def run(self) -> AnalysedModel:
         for equation in self.equations.ordered:
@@ -228,6 +251,7 @@ class _Analysis:
         self.check_stateful(expressions)
         for equation in self.equations.ordered:
             self.current = equation
+            self.current_expression = equation.expression
             self.check_equation(equation)
         self.check_shared()
         model = AnalysedModel(
@@ -277,13 +301,15 @@ class _Analysis:
 
     # -- names ----------------------------------------------------------------
     def lookup_name(self, name: str, node: ast.Name) -> NameInfo:
-        assert self.current is not None and self.current.expression is not None
-        span = self.current.expression.span_of(node)
+        assert self.current_expression is not None
+        span = self.current_expression.span_of(node)
         if name in self.variables:
             variable = self.variables[name]
             return NameInfo(variable.dims, variable.dtype)
+        if name in self.extra_names:
+            return self.extra_names[name]
         if is_noise_name(name):
-            if self.current.kind is not EquationKind.DIFFERENTIAL:
+            if self.current is None or self.current.kind is not EquationKind.DIFFERENTIAL:
                 raise EquationError(
                     f"noise '{name}' can only appear in differential equations", span,
                     "move the noise term into the differential equation it drives")
@@ -322,8 +348,8 @@ class _Analysis:
         return self.context.post.get(name)
 
     def lookup_function(self, name: str, node: ast.Call) -> ExternalFunction | None:
-        assert self.current is not None and self.current.expression is not None
-        span = self.current.expression.span_of(node.func)
+        assert self.current_expression is not None
+        span = self.current_expression.span_of(node.func)
         if name in self.variables:
             raise EquationError(f"'{name}' is a variable of the model, not a function", span,
                                 f"use it without parentheses: '{name}'")
@@ -517,3 +543,168 @@ def _first_use(equation: SingleEquation, name: str) -> Any:
         if isinstance(node, ast.Name) and node.id == name:
             return expression.span_of(node)
     return expression.span()
+
+
+# ---------------------------------------------------------------------------
+# Code blocks: thresholds, resets, pathways, values given as strings
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CheckedCode:
+    """What a checked code block refers to.
+
+    Attributes
+    ----------
+    externals
+        External names it uses, resolved.
+    unresolved
+        External names not found yet.
+    symbols_used
+        Special symbols it uses.
+    dims
+        For a single expression, its dimensions (``None`` for statements or when unknown).
+    dtype
+        For a single expression, its type.
+    """
+
+    externals: Mapping[str, ExternalConstant | ExternalFunction]
+    unresolved: frozenset[str]
+    symbols_used: frozenset[str]
+    dims: Dimensions | None = None
+    dtype: str = FLOAT
+
+
+def check_code(
+    model: AnalysedModel,
+    code: Expression | tuple[Statement, ...],
+    *,
+    what: str,
+    expect: str | Dimensions | None = None,
+    writable: Mapping[str, NameInfo] | None = None,
+    extra_names: Mapping[str, NameInfo] | None = None,
+    namespace: Mapping[str, Any] | None = None,
+    run_namespace: Mapping[str, Any] | None = None,
+    strict: bool = False,
+    caller_ns: Mapping[str, Any] | None = None,
+) -> CheckedCode:
+    """Check a code block of a model: names, units and what it may assign.
+
+    Parameters
+    ----------
+    model
+        The analysed model the code belongs to.
+    code
+        An expression (threshold, refractory period, initial value) or
+        statements (reset, ``on_pre``, ``on_post``).
+    what
+        How to call the block in messages (``'threshold'``, ``'reset'``, ...).
+    expect
+        For an expression: ``'boolean'`` for a condition, or the dimensions
+        it must have.
+    writable
+        For statements: the variables that may be assigned, with their units.
+    extra_names
+        Further names the code may read (e.g. variables of another group).
+    namespace, run_namespace, strict, caller_ns
+        As for :func:`analyse`.
+
+    Raises
+    ------
+    CodeError, UnitError, NamespaceError
+        For invalid names, assignments and units.
+    """
+    user_namespace, origin, strict = _choose_namespace(namespace, run_namespace, caller_ns,
+                                                       strict)
+    analysis = _Analysis(model.equations, model.context, user_namespace, origin, strict)
+    analysis.extra_names = dict(extra_names or {})
+    if isinstance(code, Expression):
+        result = _check_code_expression(analysis, code, what, expect)
+        return CheckedCode(MappingProxyType(analysis.externals), frozenset(analysis.unresolved),
+                           frozenset(analysis.symbols_used), result.dims, result.dtype)
+    for statement in code:
+        _check_statement(analysis, statement, what, writable or {})
+    return CheckedCode(MappingProxyType(analysis.externals), frozenset(analysis.unresolved),
+                       frozenset(analysis.symbols_used))
+
+
+def _check_code_expression(analysis: _Analysis, expression: Expression, what: str,
+                           expect: str | Dimensions | None) -> Inferred:
+    noise = sorted(n for n in expression.identifiers if is_noise_name(n))
+    if noise:
+        raise CodeError(f"noise '{noise[0]}' cannot be used in the {what}", expression.span(),
+                        "noise belongs in differential equations")
+    analysis.current_expression = expression
+    result = infer(expression, analysis.lookup_name, analysis.lookup_function)
+    if expect == BOOLEAN:
+        if result.dtype != BOOLEAN:
+            raise CodeError(f"the {what} must be a condition (true or false)", expression.span(),
+                            "write a comparison, e.g. 'v > v_th'")
+    elif expect is not None and result.known:
+        assert result.dims is not None
+        if not same_dimensions(result.dims, expect):
+            raise UnitError(
+                f"the {what} must have units of {unit_words(expect)}, but it has "
+                f"{_units_phrase(result.dims)}", expression.span(),
+                f"give it units of {unit_words(expect)}")
+    return result
+
+
+_SCALING_OPERATORS = ("*=", "/=", "**=", "//=", "%=")
+
+
+def _check_statement(analysis: _Analysis, statement: Statement, what: str,
+                     writable: Mapping[str, NameInfo]) -> None:
+    target = statement.target
+    if target not in writable:
+        variable = analysis.variables.get(target)
+        if variable is not None and variable.kind is EquationKind.SUBEXPRESSION:
+            hint = f"'{target}' is a subexpression, computed from other variables"
+        elif variable is not None and "constant" in variable.flags:
+            hint = f"'{target}' is flagged (constant): it cannot change during a run"
+        elif target in analysis.context.symbols or target in SPECIAL_NAMES:
+            hint = f"'{target}' is a special symbol, maintained by jnsim"
+        else:
+            close = difflib.get_close_matches(target, list(writable), n=1)
+            hint = (f"did you mean '{close[0]}'?" if close else
+                    "variables that can be assigned: " + ", ".join(sorted(writable)))
+        raise CodeError(f"the {what} cannot assign to '{target}'", statement.target_span, hint)
+    target_info = writable[target]
+    result = _check_code_expression(analysis, statement.expression, what, None)
+    if not result.known or target_info.dims is None:
+        return
+    assert result.dims is not None
+    if statement.operator in _SCALING_OPERATORS:
+        if not is_dimensionless_dims(result.dims) and statement.operator != "/=" and (
+                statement.operator != "*="):
+            raise UnitError(f"'{statement.operator}' needs a dimensionless right-hand side",
+                            statement.expression.span(), "divide by a unit, e.g. 'x/mV'")
+        if statement.operator in ("*=", "/=") and not is_dimensionless_dims(result.dims):
+            raise UnitError(
+                f"'{target} {statement.operator} ...' would change the units of '{target}' "
+                f"(the right-hand side has {_units_phrase(result.dims)})",
+                statement.expression.span(), "multiply or divide by a dimensionless factor")
+        return
+    if not same_dimensions(result.dims, target_info.dims):
+        raise UnitError(
+            f"cannot assign {unit_words(result.dims)} to '{target}', which has units of "
+            f"{unit_words(target_info.dims)}", statement.expression.span(),
+            _assignment_hint(result.dims, target_info.dims))
+    if target_info.dtype == BOOLEAN and statement.operator == "=" and result.dtype != BOOLEAN:
+        raise CodeError(f"'{target}' is boolean, but the value assigned is a number",
+                        statement.expression.span(), "assign a condition, e.g. 'v > v_th'")
+
+
+def _assignment_hint(found: Dimensions, expected: Dimensions) -> str:
+    if is_dimensionless_dims(found):
+        return f"a plain number has no units: write e.g. '5*{unit_words(expected)}'"
+    return f"the value must have units of {unit_words(expected)}"
+
+
+def is_dimensionless_dims(dims: Dimensions) -> bool:
+    """True when ``dims`` has no physical dimension."""
+    return not any(abs(v) > 1e-12 for v in dims.values())
+
+
+SPECIAL_NAMES = frozenset({"t", "dt", "i", "j", "N", "lastspike", "not_refractory",
+                           "lastupdate", "t_in_timesteps", "N_pre", "N_post"})

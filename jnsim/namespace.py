@@ -247,8 +247,10 @@ def _from_value(name: str, value: Any, origin: str, as_function: bool,
         if np.ndim(magnitude) != 0:
             raise _not_scalar(name, value, span)
         si_value = to_si(value)
-        return ExternalConstant(name, _plain(si_value), dimensions_of(value),
-                                _scalar_dtype(magnitude), origin)
+        dims = dimensions_of(value)
+        dtype = _scalar_dtype(magnitude) if not dims else "float"
+        return ExternalConstant(name, float(si_value) if dims else _plain(si_value), dims,
+                                dtype, origin)
     if isinstance(value, bool | np.bool_ | numbers.Real):
         return ExternalConstant(name, _plain(value), DIMENSIONLESS, _scalar_dtype(value), origin)
     if isinstance(value, np.ndarray | list | tuple):

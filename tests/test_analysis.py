@@ -184,7 +184,7 @@ def test_namespace_given_at_run():
 
 
 def test_implicit_namespace_from_the_calling_code():
-    tau = 10 * ms  # noqa: F841 - looked up by name from this frame
+    tau = 10 * ms
     model = analyse("dv/dt = -v / tau : 1")
     assert model.externals["tau"].value == pytest.approx(0.01)
     assert model.externals["tau"].origin == "caller"
@@ -196,13 +196,13 @@ TAU_AT_MODULE_LEVEL = 3 * ms
 def test_implicit_namespace_includes_globals_and_locals_win():
     model = analyse("dv/dt = -v / TAU_AT_MODULE_LEVEL : 1")
     assert model.externals["TAU_AT_MODULE_LEVEL"].value == pytest.approx(0.003)
-    TAU_AT_MODULE_LEVEL = 7 * ms  # noqa: F841 - a local shadowing the global
+    TAU_AT_MODULE_LEVEL = 7 * ms
     model = analyse("dv/dt = -v / TAU_AT_MODULE_LEVEL : 1")
     assert model.externals["TAU_AT_MODULE_LEVEL"].value == pytest.approx(0.007)
 
 
 def test_explicit_namespace_excludes_the_caller():
-    tau = 10 * ms  # noqa: F841
+    tau = 10 * ms
     raises_jnsim(lambda: analyse("dv/dt = -v / tau : 1", namespace={}), NamespaceError,
                  "'tau' is not defined in the namespace given to the object")
 
@@ -217,7 +217,7 @@ def test_names_not_found_yet_are_left_for_run():
 
 
 def test_missing_name_error_names_it_with_a_suggestion():
-    tau_m = 10 * ms  # noqa: F841 - found by name, and suggested
+    tau_m = 10 * ms
     with pytest.raises(NamespaceError) as caught:
         analyse("dv/dt = -v / tau : 1", strict=True)
     for fragment in ("'tau' is not defined in the calling code's namespace",

@@ -1,0 +1,67 @@
+"""What every simulation object shares: a name, a creation order and a scope."""
+
+from __future__ import annotations
+
+import itertools
+import re
+from typing import Any
+
+__all__ = ["JnsimObject", "start_scope"]
+
+_creation_counter = itertools.count()
+_scope = [0]
+_names_used: dict[str, int] = {}
+
+
+def start_scope() -> None:
+    """Make ``run()`` ignore every object created before this call, and start at t = 0."""
+    _scope[0] += 1
+    from .network import magic_network
+
+    magic = magic_network()
+    magic.objects = []
+    magic._t = 0.0
+
+
+def current_scope() -> int:
+    """The number of the current scope (see :func:`start_scope`)."""
+    return _scope[0]
+
+
+def _unique_name(prefix: str) -> str:
+    count = _names_used.get(prefix, 0)
+    _names_used[prefix] = count + 1
+    return prefix if count == 0 else f"{prefix}_{count}"
+
+
+class JnsimObject:
+    """Base class of groups, synapses and monitors.
+
+    Parameters
+    ----------
+    name
+        Free text naming the object in reports and messages; a unique default
+        (``neurongroup``, ``neurongroup_1``, ...) is chosen if omitted.
+    """
+
+    _name_prefix = "object"
+
+    def __init__(self, name: str | None = None) -> None:
+        self.creation_index = next(_creation_counter)
+        self.scope = current_scope()
+        self.name = name if name is not None else _unique_name(self._name_prefix)
+        #: A short identifier used in generated code (``o12``).
+        self.code_id = f"o{self.creation_index}"
+        self.active = True
+
+    @property
+    def slug(self) -> str:
+        """The name reduced to an identifier, for generated function names."""
+        return re.sub(r"\W+", "_", self.name).strip("_").lower() or "object"
+
+    def contained_objects(self) -> list[Any]:
+        """Objects that run together with this one (e.g. a subgroup's parent)."""
+        return []
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.name!r}>"

@@ -1,0 +1,190 @@
+"""Building blocks of generated kernels.
+
+An :class:`Operation` is one ``@numba.njit`` function (a state update, a
+threshold, a reset, a monitor's recording, a synaptic pathway) together with
+what the network's driver loop must pass to it.  Arguments are named by
+*keys* (``o3__v``, ``o3__tau``) that the network maps to arrays and values;
+the functions themselves use the model's own names, so generated code reads
+like the equations.
+
+:func:`render_statements` turns SymPy statements into the body of a loop over
+elements, hoisting everything that does not depend on the element (such as
+``exp(-dt/tau)``) out of the loop.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import sympy
+
+from ..sympy_conversion import STATEFUL_FUNCTIONS, symbol
+from .printer import HELPERS, NumbaPrinter
+
+__all__ = ["FunctionBuilder", "Operation", "Statements", "render_statements"]
+
+SLOTS = ("start", "groups", "thresholds", "synapses", "resets", "end")
+Statements = Sequence[tuple[str, sympy.Expr]]
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One generated function and how the driver loop calls it.
+
+    Attributes
+    ----------
+    name
+        The function's name in the generated module.
+    slot
+        When in the time step it runs: one of ``start, groups, thresholds,
+        synapses, resets, end``.
+    order
+        Order within the slot.
+    source
+        The function's source, decorator included.
+    arguments
+        Driver keys passed to it, in the order of its parameters.
+    every
+        It runs on steps that are multiples of ``every`` (objects with a larger ``dt``).
+    prechecks
+        Conditions (Python source over driver keys) that must hold before a
+        step starts, e.g. that a monitor's buffer has room; if one fails the
+        driver returns so that Python can make room.
+    helpers
+        Helper functions (:data:`~jnsim.codegen.printer.HELPERS`) its source uses.
+    owner
+        The ``code_id`` of the object it belongs to.
+    """
+
+    name: str
+    slot: str
+    order: float
+    source: str
+    arguments: tuple[str, ...]
+    every: int = 1
+    prechecks: tuple[str, ...] = ()
+    helpers: frozenset[str] = frozenset()
+    owner: str = ""
+
+
+@dataclass
+class FunctionBuilder:
+    """Collects the parameters and lines of one generated function."""
+
+    name: str
+    parameters: dict[str, str] = field(default_factory=dict)  # local name -> driver key
+    lines: list[str] = field(default_factory=list)
+    printer: NumbaPrinter = field(default_factory=NumbaPrinter)
+
+    def parameter(self, local: str, key: str) -> str:
+        """Declare a parameter ``local`` filled from driver key ``key``; returns ``local``."""
+        existing = self.parameters.get(local)
+        if existing is not None and existing != key:
+            raise ValueError(f"parameter {local} bound to both {existing} and {key}")
+        self.parameters[local] = key
+        return local
+
+    def add(self, *lines: str, indent: int = 1) -> None:
+        """Append lines at ``indent`` levels (four spaces each)."""
+        self.lines.extend("    " * indent + line for line in lines)
+
+    def operation(self, slot: str, order: float, owner: str, every: int = 1,
+                  prechecks: Iterable[str] = ()) -> Operation:
+        """The finished :class:`Operation`."""
+        locals_ = list(self.parameters)
+        header = (f"@numba.njit(cache=True, nogil=True, error_model='numpy')\n"
+                  f"def {self.name}({', '.join(locals_)}):\n")
+        body = "\n".join(self.lines) if self.lines else "    pass"
+        return Operation(self.name, slot, order, header + body + "\n",
+                         tuple(self.parameters[n] for n in locals_), every, tuple(prechecks),
+                         frozenset(self.printer.helpers_used), owner)
+
+
+def _hoist(expr: sympy.Expr, scalars: frozenset[sympy.Symbol],
+           hoisted: dict[sympy.Expr, sympy.Symbol]) -> sympy.Expr:
+    """Replace maximal element-independent subexpressions by fresh symbols."""
+    if expr.is_Atom:
+        return expr
+    independent = expr.free_symbols <= scalars and not expr.atoms(*STATEFUL_FUNCTIONS)
+    if independent and not isinstance(expr, sympy.logic.boolalg.Boolean):
+        if expr not in hoisted:
+            hoisted[expr] = symbol(f"_inv{len(hoisted)}")
+        return hoisted[expr]
+    args = [_hoist(a, scalars, hoisted) for a in expr.args]
+    return expr.func(*args) if args != list(expr.args) else expr
+
+
+def render_statements(
+    builder: FunctionBuilder,
+    statements: Statements,
+    scalars: Iterable[str],
+    indent: int,
+    loop_indent: int,
+) -> None:
+    """Append ``statements`` to ``builder`` with invariants hoisted to ``loop_indent``.
+
+    Parameters
+    ----------
+    builder
+        The function being built. Hoisted invariants are inserted at the end
+        of the lines written so far at ``loop_indent`` (before the loop).
+    statements
+        ``(target, expression)`` pairs, executed in order.
+    scalars
+        Names whose value is the same for every element (parameters, ``t``, ``dt``,
+        shared variables). Subexpressions built only from these are computed
+        once per step, before the loop.
+    indent
+        Indentation of the statements (inside the loop).
+    loop_indent
+        Where the hoisted lines go; ``None``-like negative values disable hoisting.
+    """
+    scalar_symbols = frozenset(symbol(n) for n in scalars)
+    written: set[sympy.Symbol] = set()
+    hoisted: dict[sympy.Expr, sympy.Symbol] = {}
+    body: list[str] = []
+    for target, expression in statements:
+        # A name assigned earlier in the block is no longer element-independent.
+        usable = scalar_symbols - written
+        reduced = _hoist(expression, usable, hoisted) if loop_indent >= 0 else expression
+        replacements, (simplified,) = sympy.cse([reduced], symbols=_cse_symbols(target))
+        for temp, value in replacements:
+            body.append(f"{temp} = {builder.printer.doprint(value)}")
+        body.append(f"{target} = {builder.printer.doprint(simplified)}")
+        written.add(symbol(target))
+    if hoisted:
+        prefix = "    " * loop_indent
+        hoisted_lines = [f"{prefix}{name} = {builder.printer.doprint(value)}"
+                         for value, name in hoisted.items()]
+        insert_at = _last_line_at(builder.lines, loop_indent)
+        builder.lines[insert_at:insert_at] = hoisted_lines
+    builder.add(*body, indent=indent)
+
+
+def _last_line_at(lines: list[str], indent: int) -> int:
+    """Index just before the last line written at exactly ``indent`` levels that opens a loop."""
+    prefix = "    " * indent
+    for position in range(len(lines) - 1, -1, -1):
+        line = lines[position]
+        if line.startswith(prefix + "for ") or line.startswith(prefix + "while "):
+            return position
+    return len(lines)
+
+
+def _cse_symbols(target: str) -> Iterable[sympy.Symbol]:
+    index = 0
+    while True:
+        yield symbol(f"_cse_{target.strip('_')}_{index}")
+        index += 1
+
+
+def helper_sources(names: Iterable[str]) -> str:
+    """Source of the helper functions named."""
+    return "\n\n".join(HELPERS[n] for n in sorted(set(names)))
+
+
+def element_loads(names: Iterable[str], arrays: Mapping[str, str], index: str = "_idx"
+                  ) -> list[str]:
+    """Lines loading per-element values ``name = _name[_idx]``."""
+    return [f"{name} = {arrays[name]}[{index}]" for name in sorted(names) if name in arrays]

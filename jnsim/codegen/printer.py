@@ -1,0 +1,156 @@
+"""Print SymPy expressions as Numba-compatible Python source.
+
+Every name prints as itself: generated functions load model variables, special
+symbols and parameters into local variables of the same name before the
+statements run.  Floats print with full precision; random-number functions
+print as NumPy's scalar generators, which Numba supports.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sympy
+from sympy.printing.pycode import PythonCodePrinter
+
+__all__ = ["HELPERS", "NumbaPrinter", "code"]
+
+#: Helper functions that generated modules define when their code uses them.
+HELPERS: dict[str, str] = {
+    "_exprel": (
+        "@numba.njit(cache=True, inline='always', error_model='numpy')\n"
+        "def _exprel(x):\n"
+        "    if abs(x) < 1e-8:\n"
+        "        return 1.0 + x / 2.0\n"
+        "    if x > 709.0:\n"
+        "        return math.inf\n"
+        "    return math.expm1(x) / x\n"
+    ),
+    "_timestep": (
+        "@numba.njit(cache=True, inline='always', error_model='numpy')\n"
+        "def _timestep(t, dt):\n"
+        "    return np.int64((t + 1e-3 * dt) / dt)\n"
+    ),
+    "_clip": (
+        "@numba.njit(cache=True, inline='always', error_model='numpy')\n"
+        "def _clip(x, low, high):\n"
+        "    return min(max(x, low), high)\n"
+    ),
+    "_sign": (
+        "@numba.njit(cache=True, inline='always', error_model='numpy')\n"
+        "def _sign(x):\n"
+        "    return (x > 0) - (x < 0)\n"
+    ),
+}
+
+
+class NumbaPrinter(PythonCodePrinter):
+    """A printer for code inside ``@numba.njit`` functions."""
+
+    def __init__(self, settings: dict[str, Any] | None = None) -> None:
+        super().__init__(settings or {})
+        self.helpers_used: set[str] = set()
+
+    # -- numbers and names ------------------------------------------------
+    def _print_Float(self, expr: sympy.Float) -> str:
+        return repr(float(expr))
+
+    def _print_Rational(self, expr: sympy.Rational) -> str:
+        return f"({float(expr.p)}/{float(expr.q)})"
+
+    def _print_Half(self, expr: Any) -> str:
+        return "0.5"
+
+    def _print_Symbol(self, expr: sympy.Symbol) -> str:
+        return expr.name
+
+    def _print_Infinity(self, expr: Any) -> str:
+        return "math.inf"
+
+    def _print_NegativeInfinity(self, expr: Any) -> str:
+        return "(-math.inf)"
+
+    def _print_BooleanTrue(self, expr: Any) -> str:
+        return "True"
+
+    def _print_BooleanFalse(self, expr: Any) -> str:
+        return "False"
+
+    # -- functions ----------------------------------------------------------
+    def _helper(self, name: str, expr: Any) -> str:
+        self.helpers_used.add(name)
+        return f"{name}({', '.join(self._print(a) for a in expr.args)})"
+
+    def _print_exprel(self, expr: Any) -> str:
+        return self._helper("_exprel", expr)
+
+    def _print_timestep(self, expr: Any) -> str:
+        return self._helper("_timestep", expr)
+
+    def _print_clip(self, expr: Any) -> str:
+        return self._helper("_clip", expr)
+
+    def _print_sign(self, expr: Any) -> str:
+        return self._helper("_sign", expr)
+
+    def _print_log10(self, expr: Any) -> str:
+        return f"math.log10({self._print(expr.args[0])})"
+
+    def _print_expm1(self, expr: Any) -> str:
+        return f"math.expm1({self._print(expr.args[0])})"
+
+    def _print_log1p(self, expr: Any) -> str:
+        return f"math.log1p({self._print(expr.args[0])})"
+
+    def _print_int_(self, expr: Any) -> str:
+        return f"np.int64({self._print(expr.args[0])})"
+
+    def _print_floor(self, expr: Any) -> str:
+        return f"np.floor({self._print(expr.args[0])})"
+
+    def _print_ceiling(self, expr: Any) -> str:
+        return f"np.ceil({self._print(expr.args[0])})"
+
+    def _print_Abs(self, expr: Any) -> str:
+        return f"abs({self._print(expr.args[0])})"
+
+    def _print_Min(self, expr: Any) -> str:
+        return f"min({', '.join(self._print(a) for a in expr.args)})"
+
+    def _print_Max(self, expr: Any) -> str:
+        return f"max({', '.join(self._print(a) for a in expr.args)})"
+
+    def _print_rand(self, expr: Any) -> str:
+        return "np.random.random()"
+
+    def _print_randn(self, expr: Any) -> str:
+        return "np.random.standard_normal()"
+
+    def _print_poisson(self, expr: Any) -> str:
+        return f"np.random.poisson({self._print(expr.args[1])})"
+
+    def _print_Pow(self, expr: Any, rational: bool = False) -> str:
+        base, exponent = expr.args
+        if exponent == sympy.S.Half:
+            return f"math.sqrt({self._print(base)})"
+        if exponent == -sympy.S.Half:
+            return f"(1.0/math.sqrt({self._print(base)}))"
+        if exponent.is_Integer and 2 <= int(exponent) <= 4:
+            factor = self.parenthesize(base, 100)
+            return "*".join([factor] * int(exponent)).join("()")
+        if exponent == -1:
+            return f"(1.0/{self.parenthesize(base, 100)})"
+        return f"{self.parenthesize(base, 100)}**{self.parenthesize(exponent, 100)}"
+
+    def _print_Not(self, expr: Any) -> str:
+        return f"(not {self.parenthesize(expr.args[0], 100)})"
+
+    def _print_Function(self, expr: Any) -> str:
+        # user functions (TimedArray and friends) are called by name
+        name = type(expr).__name__
+        return f"{name}({', '.join(self._print(a) for a in expr.args)})"
+
+
+def code(expression: sympy.Basic, printer: NumbaPrinter | None = None) -> str:
+    """Numba-compatible source for ``expression``."""
+    return (printer or NumbaPrinter()).doprint(expression)

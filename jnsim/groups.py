@@ -1,0 +1,436 @@
+"""Groups of elements with state: the shared machinery and :class:`NeuronGroup`."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from .analysis import AnalysedModel, analyse, check_code
+from .base import JnsimObject
+from .clock import defaultclock, time_in_seconds
+from .context import ModelContext
+from .dimensions import BOOLEAN, NameInfo
+from .equations import EquationKind, Equations, parse_expression
+from .errors import CodeError, JnsimError
+from .namespace import ExternalConstant, caller_namespace
+from .units import DIMENSIONLESS, Dimensions, registry
+from .variables import VariableSpec, VariableView, convert_value
+
+__all__ = ["Group", "NeuronGroup", "Subgroup"]
+
+_SECOND = Dimensions({"[time]": 1})
+LASTSPIKE_INITIAL = -1e4  # seconds: "long ago", finite so that t - lastspike stays finite
+
+
+class Group(JnsimObject):
+    """Something with state variables: neuron groups and synapses.
+
+    Subclasses fill :attr:`specs` and :attr:`arrays`; this class gives the
+    Brian-style attribute access (``G.v``, ``G.v = ...``, ``G.v_``) and the
+    evaluation of string expressions.
+    """
+
+    _frozen = False
+
+    def __init__(self, name: str | None = None) -> None:
+        super().__init__(name)
+        self.specs: dict[str, VariableSpec] = {}
+        self.arrays: dict[str, np.ndarray] = {}
+        self.namespace: dict[str, Any] | None = None
+        self.model: AnalysedModel | None = None
+
+    # -- sizes ----------------------------------------------------------------------
+    def __len__(self) -> int:
+        return self.N
+
+    @property
+    def N(self) -> int:
+        """Number of elements."""
+        raise NotImplementedError
+
+    def variable_size(self, name: str) -> int:
+        """The length of a variable's array."""
+        return 1 if self.specs[name].shared else self.N
+
+    # -- attribute access ---------------------------------------------------------
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_") or name in ("specs", "arrays"):
+            raise AttributeError(name)
+        specs = self.__dict__.get("specs", {})
+        if name in specs:
+            return VariableView(self, specs[name], lambda n=name: self.array(n))
+        if name.endswith("_") and name[:-1] in specs:
+            return self.array(name[:-1]).copy()
+        if name in self.subexpression_names():
+            return self.subexpression_values(name)
+        raise AttributeError(
+            f"{type(self).__name__} {self.name!r} has no variable '{name}'"
+            + (f"; its variables are: {', '.join(sorted(specs))}" if specs else ""))
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        specs = self.__dict__.get("specs", {})
+        if name in specs:
+            self.set_variable(name, value)
+        elif name.endswith("_") and name[:-1] in specs:
+            self.set_variable(name[:-1], value, raw=True)
+        elif self._frozen and not name.startswith("_") and name not in self.__dict__ and (
+                name not in type(self).__dict__):
+            raise JnsimError(f"{type(self).__name__} {self.name!r} has no variable '{name}'",
+                             hint="variables are declared in the model equations; "
+                                  f"known: {', '.join(sorted(specs))}")
+        else:
+            object.__setattr__(self, name, value)
+
+    def array(self, name: str) -> np.ndarray:
+        """The storage array of a variable (SI units)."""
+        return self.arrays[name]
+
+    def subexpression_names(self) -> tuple[str, ...]:
+        """Names of the model's subexpressions."""
+        if self.model is None:
+            return ()
+        return self.model.names_of(EquationKind.SUBEXPRESSION)
+
+    def subexpression_values(self, name: str) -> Any:
+        """The current value of a subexpression, as a quantity."""
+        from .units import quantity_from_si
+
+        assert self.model is not None
+        expression = self.model.equations[name].expression
+        assert expression is not None
+        values = self._evaluate(expression, None)
+        return quantity_from_si(np.broadcast_to(values, (self.N,)).copy(),
+                                self.model.variables[name].dims)
+
+    # -- assignment -----------------------------------------------------------------
+    def set_variable(self, name: str, value: Any, index: Any = slice(None),
+                     raw: bool = False, index_offset: int = 0) -> None:
+        """Assign ``value`` to variable ``name`` at ``index``.
+
+        ``value`` may be a quantity, a number, an array, or a string expression
+        evaluated for each element (it may use the model's variables, ``i``,
+        ``N``, ``rand()`` and external names).
+        """
+        spec = self.specs[name]
+        if spec.read_only:
+            raise JnsimError(f"'{name}' of {self.name} cannot be set",
+                             hint="it is maintained by jnsim")
+        target = self.array(name)
+        if isinstance(value, str):
+            expression = parse_expression(value, error=CodeError)
+            self._check_value_expression(expression, spec)
+            values = self._evaluate(expression, index, index_offset)
+            values = np.asarray(values).astype(spec.numpy_type, copy=False)
+        elif raw:
+            values = np.asarray(value).astype(spec.numpy_type)
+        else:
+            values = convert_value(spec, value, self.name)
+        if spec.shared:
+            if np.ndim(values) and np.size(values) != 1:
+                raise JnsimError(f"'{name}' is shared: give one value, not {np.size(values)}")
+            target[0] = np.ravel(values)[0] if np.ndim(values) else values
+            return
+        try:
+            target[index] = values
+        except ValueError:
+            size = len(np.arange(self.N)[index])
+            raise JnsimError(f"cannot set {size} values of '{name}' from "
+                             f"{np.size(values)} values",
+                             hint=f"give one value, or an array of {size}") from None
+
+    def _check_value_expression(self, expression: Any, spec: VariableSpec) -> None:
+        if self.model is None:
+            return
+        expect = BOOLEAN if spec.dtype == BOOLEAN else spec.dims
+        check_code(self.model, expression, what=f"value of '{spec.name}'", expect=expect,
+                   extra_names=self.extra_code_names(), namespace=self.namespace,
+                   caller_ns=None if self.namespace is not None else caller_namespace(),
+                   strict=True)
+
+    def extra_code_names(self) -> dict[str, NameInfo]:
+        """Names code of this group can read beyond its model (``lastspike``, ...)."""
+        return {}
+
+    def _evaluate(self, expression: Any, index: Any, index_offset: int = 0) -> Any:
+        """Evaluate ``expression`` for the elements at ``index`` with NumPy.
+
+        ``index_offset`` is subtracted from ``i`` (a subgroup counts from its start).
+        """
+        names = expression.names
+        namespace = self.namespace if self.namespace is not None else caller_namespace()
+        elements = np.arange(self.N)[index if index is not None else slice(None)]
+        size = len(elements)
+        values: dict[str, Any] = {}
+        for name in names:
+            if name == "i":
+                values[name] = elements - index_offset
+            elif name in self.arrays:
+                array = self.arrays[name]
+                values[name] = array[0] if self.specs[name].shared else array[elements]
+            elif name == "N":
+                values[name] = self.N
+            elif name in ("t", "dt"):
+                values[name] = self.current_time() if name == "t" else self.dt_
+            elif name in self.subexpression_names():
+                assert self.model is not None
+                sub = self.model.equations[name].expression
+                values[name] = self._evaluate(sub, index, index_offset)
+            else:
+                values.update(self.external_values([name], namespace))
+        from .evaluate import evaluate as run_evaluate
+
+        return run_evaluate(expression, values, size)
+
+    def external_values(self, names: list[str], namespace: Mapping[str, Any]) -> dict[str, Any]:
+        """SI values of external constants by name."""
+        from .namespace import resolve_external
+
+        values = {}
+        for name in names:
+            found = resolve_external(name, namespace, "caller", as_function=False)
+            if isinstance(found, ExternalConstant):
+                values[name] = found.value
+        return values
+
+    def indices_where(self, condition: str) -> np.ndarray:
+        """Indices of elements for which ``condition`` holds."""
+        expression = parse_expression(condition, error=CodeError)
+        if self.model is not None:
+            check_code(self.model, expression, what="condition", expect=BOOLEAN,
+                       extra_names=self.extra_code_names(), namespace=self.namespace,
+                       caller_ns=None if self.namespace is not None else caller_namespace(),
+                       strict=True)
+        mask = np.broadcast_to(self._evaluate(expression, None), (self.N,))
+        return np.flatnonzero(mask)
+
+    def current_time(self) -> float:
+        """The time of the network this group last ran in (0 before any run)."""
+        return getattr(self, "_t", 0.0)
+
+    @property
+    def dt_(self) -> float:
+        """The group's time step in seconds."""
+        own = self.__dict__.get("_own_dt")
+        return own if own is not None else defaultclock.dt_
+
+
+class NeuronGroup(Group):
+    """A group of neurons sharing one model.
+
+    Parameters
+    ----------
+    N
+        Number of neurons.
+    model
+        The equations: a string, an :class:`~jnsim.Equations` object, or a neuron
+        model made with ``%%neuron`` (whose threshold, reset, ... are defaults
+        that the keyword arguments override).
+    threshold
+        Spike condition, e.g. ``'v > -50*mV'``.
+    reset
+        Statements run for each spiking neuron, e.g. ``'v = -60*mV; w += b'``.
+    refractory
+        Refractory period: a time, a string expression giving a time per neuron,
+        or a condition that holds while the neuron is refractory.
+    method
+        Integration method (``'exact'``, ``'euler'``, ``'rk4'``, ...); chosen
+        automatically if omitted.
+    namespace
+        External names for this group (then nothing else is searched).
+    dt
+        The group's own time step (an integer multiple of the network's).
+    name
+        Free-text name used in reports.
+    description
+        Markdown/LaTeX text describing the population, for reports.
+
+    Raises
+    ------
+    EquationError, UnitError, CodeError, MethodError, NamespaceError
+        For every mistake found when the group is created.
+    """
+
+    _name_prefix = "neurongroup"
+
+    def __init__(
+        self,
+        N: int,
+        model: str | Equations | Any,
+        threshold: str | None = None,
+        reset: str | None = None,
+        refractory: Any = False,
+        method: str | tuple[str, ...] | None = None,
+        namespace: Mapping[str, Any] | None = None,
+        dt: Any = None,
+        name: str | None = None,
+        description: str | None = None,
+    ) -> None:
+        super().__init__(name)
+        defaults = getattr(model, "neuron_defaults", None)
+        if defaults is not None:  # a model object from the %%neuron magic
+            threshold = threshold if threshold is not None else defaults.get("threshold")
+            reset = reset if reset is not None else defaults.get("reset")
+            if refractory is False:
+                refractory = defaults.get("refractory", False)
+            method = method if method is not None else defaults.get("method")
+            description = description if description is not None else defaults.get(
+                "description")
+            model = model.equations
+        if not isinstance(N, int | np.integer) or isinstance(N, bool) or N < 1:
+            raise JnsimError(f"the number of neurons must be a positive integer, not {N!r}")
+        self._size = int(N)
+        self.namespace = dict(namespace) if namespace is not None else None
+        self.description = description
+        self._own_dt = time_in_seconds(dt, "dt") if dt is not None else None
+        equations = model if isinstance(model, Equations) else Equations(model)
+        self.equations = equations
+        self.has_refractoriness = refractory is not False and refractory is not None
+        self.model = analyse(equations, ModelContext.neuron(self.has_refractoriness),
+                             namespace=self.namespace, caller_ns=self._creation_namespace())
+        from .neuron_code import NeuronCode
+
+        self.method_requested = method
+        self.code = NeuronCode(self, threshold, reset, refractory, method)
+        self._allocate()
+        self._frozen = True
+
+    def _creation_namespace(self) -> dict[str, Any] | None:
+        return None if self.namespace is not None else caller_namespace()
+
+    @property
+    def N(self) -> int:
+        """Number of neurons."""
+        return self._size
+
+    @property
+    def method(self) -> str:
+        """The integration method in use."""
+        return self.code.state_update.method
+
+    def _allocate(self) -> None:
+        assert self.model is not None
+        for name, variable in self.model.variables.items():
+            if variable.kind is EquationKind.SUBEXPRESSION and (
+                    "constant over dt" not in variable.flags):
+                continue
+            spec = VariableSpec(name, variable.dims, variable.dtype, variable.shared,
+                                read_only=variable.kind is EquationKind.SUBEXPRESSION)
+            self.specs[name] = spec
+            self.arrays[name] = np.zeros(1 if spec.shared else self.N, spec.numpy_type)
+        if self.has_refractoriness:
+            self.specs["lastspike"] = VariableSpec("lastspike", _SECOND, read_only=True)
+            self.arrays["lastspike"] = np.full(self.N, LASTSPIKE_INITIAL)
+            self.specs["not_refractory"] = VariableSpec("not_refractory", DIMENSIONLESS,
+                                                        "boolean", read_only=True)
+            self.arrays["not_refractory"] = np.ones(self.N, dtype=bool)
+        self.specs["i"] = VariableSpec("i", DIMENSIONLESS, "integer", read_only=True)
+        self.arrays["i"] = np.arange(self.N, dtype=np.int64)
+        # spikes of the current step, written by the threshold
+        self.spike_buffer = np.zeros(self.N, dtype=np.int64)
+        self.spike_count = np.zeros(1, dtype=np.int64)
+
+    def extra_code_names(self) -> dict[str, NameInfo]:
+        return {}
+
+    def __getitem__(self, item: slice) -> Subgroup:
+        if not isinstance(item, slice) or item.step not in (None, 1):
+            raise JnsimError("subgroups are contiguous: use G[start:stop]",
+                             hint="for other selections, use indices in connect() or monitors")
+        start, stop, _ = item.indices(self.N)
+        if stop <= start:
+            raise JnsimError(f"the subgroup {self.name}[{start}:{stop}] is empty")
+        return Subgroup(self, start, stop)
+
+    # -- running (called by the network) -------------------------------------------------
+    def resolve(self, run_namespace: Any, caller_ns: Any) -> dict[str, Any]:
+        """Resolve external names for a run."""
+        return self.code.resolve(run_namespace, caller_ns)
+
+    def operations(self, externals: Mapping[str, Any], base_dt: float) -> list[Any]:
+        """The generated operations of this group."""
+        return self.code.operations(externals, base_dt)
+
+    def argument_values(self, externals: Mapping[str, Any], base_dt: float) -> dict[str, Any]:
+        """Arrays and values the operations read."""
+        return self.code.argument_values(externals, base_dt)
+
+    def snapshot(self) -> dict[str, Any]:
+        """A copy of the state (for ``store()``)."""
+        return {"arrays": {n: a.copy() for n, a in self.arrays.items()},
+                "spikes": (self.spike_buffer.copy(), self.spike_count.copy())}
+
+    def restore(self, state: Mapping[str, Any]) -> None:
+        """Return to a state from :meth:`snapshot`."""
+        for name, array in state["arrays"].items():
+            self.arrays[name][...] = array
+        self.spike_buffer[...], self.spike_count[...] = state["spikes"]
+
+    def run_regularly(self, code: str, dt: Any = None, when: str = "start",
+                      name: str | None = None) -> Any:
+        """Run statements for every neuron at regular intervals (every ``dt``)."""
+        from .neuron_code import RegularOperation
+
+        operation = RegularOperation(self, code, dt, when, name)
+        self.code.regular_operations.append(operation)
+        return operation
+
+    def __repr__(self) -> str:
+        return f"<NeuronGroup {self.name!r} of {self.N} neurons>"
+
+
+class Subgroup(JnsimObject):
+    """A contiguous slice of a :class:`NeuronGroup`: ``G[100:200]``."""
+
+    _name_prefix = "subgroup"
+
+    def __init__(self, parent: NeuronGroup, start: int, stop: int) -> None:
+        super().__init__(f"{parent.name}[{start}:{stop}]")
+        self.parent = parent
+        self.start = start
+        self.stop = stop
+        self.code_id = parent.code_id
+
+    @property
+    def N(self) -> int:
+        """Number of neurons in the slice."""
+        return self.stop - self.start
+
+    def __len__(self) -> int:
+        return self.N
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_") or name in ("parent", "start", "stop"):
+            raise AttributeError(name)
+        specs = self.parent.specs
+        if name in specs:
+            if specs[name].shared:
+                return getattr(self.parent, name)
+            return VariableView(self.parent, specs[name], lambda n=name: self.parent.array(n),
+                                slice(self.start, self.stop))
+        if name.endswith("_") and name[:-1] in specs:
+            return self.parent.array(name[:-1])[self.start:self.stop].copy()
+        return getattr(self.parent, name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in ("parent", "start", "stop") or name.startswith("_") or name in (
+                "creation_index", "scope", "name", "code_id", "active"):
+            object.__setattr__(self, name, value)
+            return
+        if name in self.parent.specs:
+            index = np.arange(self.start, self.stop)
+            self.parent.set_variable(name, value, index, index_offset=self.start)
+            return
+        raise JnsimError(f"{self.name} has no variable '{name}'")
+
+    def contained_objects(self) -> list[Any]:
+        return [self.parent]
+
+    def __repr__(self) -> str:
+        return f"<Subgroup {self.name!r} of {self.N} neurons>"
+
+
+def as_seconds(value: Any) -> float:
+    """A time quantity in seconds."""
+    return float(registry.Quantity(value).to("second").magnitude)

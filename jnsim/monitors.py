@@ -1,0 +1,485 @@
+"""Monitors: record state variables, spikes and population rates during runs.
+
+Recording buffers live in NumPy arrays that the generated kernel writes into.
+They grow by doubling, so a long run costs amortised linear copying; a kernel
+returns early when a buffer is about to overflow and Python makes room.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from .analysis import check_code
+from .base import JnsimObject
+from .clock import time_in_seconds
+from .codegen.blocks import FunctionBuilder, Operation, render_statements
+from .equations import EquationKind, parse_expression
+from .errors import JnsimError
+from .namespace import ExternalConstant
+from .neuron_code import ElementFunction, _every, _typed
+from .sympy_conversion import to_sympy
+from .units import Dimensions, quantity_from_si, registry
+
+__all__ = ["PopulationRateMonitor", "SpikeMonitor", "StateMonitor"]
+
+_HERTZ = Dimensions({"[time]": -1})
+
+
+def _source_parts(source: Any) -> tuple[Any, int, int]:
+    """The group behind ``source`` and the slice of it that is monitored."""
+    parent = getattr(source, "parent", None)
+    if parent is not None:
+        return parent, source.start, source.stop
+    return source, 0, source.N
+
+
+class _Growing:
+    """A set of arrays with a row count that grow together by doubling."""
+
+    def __init__(self, shapes: Mapping[str, tuple[tuple[int, ...], type]], capacity: int = 64
+                 ) -> None:
+        self.shapes = dict(shapes)
+        self.count = np.zeros(1, dtype=np.int64)
+        self.arrays = {name: np.zeros((capacity, *shape), dtype)
+                       for name, (shape, dtype) in self.shapes.items()}
+
+    @property
+    def capacity(self) -> int:
+        return next(iter(self.arrays.values())).shape[0]
+
+    def reserve(self, rows: int) -> bool:
+        """Make room for ``rows`` more rows; returns True if arrays were replaced."""
+        needed = int(self.count[0]) + rows
+        if needed <= self.capacity:
+            return False
+        capacity = max(needed, 2 * self.capacity)
+        for name, array in self.arrays.items():
+            grown = np.zeros((capacity, *array.shape[1:]), array.dtype)
+            grown[: self.count[0]] = array[: self.count[0]]
+            self.arrays[name] = grown
+        return True
+
+    def view(self, name: str) -> np.ndarray:
+        return self.arrays[name][: self.count[0]]
+
+    def snapshot(self) -> dict[str, Any]:
+        return {"count": int(self.count[0]),
+                **{n: a[: self.count[0]].copy() for n, a in self.arrays.items()}}
+
+    def restore(self, state: Mapping[str, Any]) -> None:
+        count = state["count"]
+        self.count[0] = 0
+        self.reserve(count)
+        for name in self.arrays:
+            self.arrays[name][:count] = state[name]
+        self.count[0] = count
+
+
+class StateMonitor(JnsimObject):
+    """Record variables of a group over time.
+
+    Parameters
+    ----------
+    source
+        The group (or subgroup, or synapses) to record from.
+    variables
+        A name, a list of names, or ``True`` for every state variable.
+    record
+        ``True`` for every element, ``False`` for none, or indices.
+    dt
+        Recording interval (a multiple of the network's time step); every step
+        by default.
+    when
+        The time slot of the step to record in (``'start'`` by default: values
+        at the beginning of the step).
+    name
+        Free-text name.
+
+    Examples
+    --------
+    After a run, ``M.t`` holds the times and ``M.v`` the values with shape
+    ``(len(record), len(M.t))``; ``M[3].v`` is the trace of element 3.
+    """
+
+    _name_prefix = "statemonitor"
+
+    def __init__(self, source: Any, variables: str | Sequence[str] | bool,
+                 record: bool | int | Sequence[int] | np.ndarray = True, dt: Any = None,
+                 when: str = "start", name: str | None = None) -> None:
+        super().__init__(name)
+        self.source = source
+        self.group, self.offset, stop = _source_parts(source)
+        size = stop - self.offset
+        if variables is True:
+            variables = [n for n in self.group.specs if n not in ("i",)
+                         and not self.group.specs[n].read_only]
+        if isinstance(variables, str):
+            variables = [variables]
+        self.variables = tuple(variables)
+        known = set(self.group.specs) | set(self.group.subexpression_names())
+        for variable in self.variables:
+            if variable not in known:
+                raise JnsimError(f"{self.group.name} has no variable '{variable}' to record",
+                                 hint="recordable: " + ", ".join(sorted(known)))
+        if record is True:
+            indices = np.arange(size)
+        elif record is False:
+            indices = np.arange(0)
+        else:
+            indices = np.atleast_1d(np.asarray(record, dtype=np.int64))
+            if indices.size and (indices.min() < 0 or indices.max() >= size):
+                raise JnsimError(f"record indices must lie in [0, {size}), not "
+                                 f"{indices.min()}..{indices.max()}")
+        self.record = indices
+        self._absolute = (indices + self.offset).astype(np.int64)
+        self.record_dt = time_in_seconds(dt, "dt") if dt is not None else None
+        self.when = when
+        shapes = {"t": ((), np.float64)}
+        for variable in self.variables:
+            shapes[variable] = ((len(indices),), self._dtype(variable))
+        self.buffers = _Growing(shapes)
+
+    def _dtype(self, variable: str) -> type:
+        spec = self.group.specs.get(variable)
+        return spec.numpy_type if spec is not None else np.float64
+
+    def _dims(self, variable: str) -> Dimensions:
+        spec = self.group.specs.get(variable)
+        if spec is not None:
+            return spec.dims
+        return self.group.model.variables[variable].dims
+
+    # -- results --------------------------------------------------------------------
+    @property
+    def t(self) -> Any:
+        """Recording times."""
+        return quantity_from_si(self.buffers.view("t").copy(), Dimensions({"[time]": 1}))
+
+    @property
+    def t_(self) -> np.ndarray:
+        """Recording times in seconds."""
+        return self.buffers.view("t").copy()
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_") or name in ("buffers", "variables"):
+            raise AttributeError(name)
+        raw = name.endswith("_") and name[:-1] in self.variables
+        variable = name[:-1] if raw else name
+        if variable not in self.variables:
+            raise AttributeError(f"{self.name} does not record '{name}'; it records: "
+                                 + ", ".join(self.variables))
+        values = self.buffers.view(variable).T.copy()
+        if raw or self._dtype(variable) is not np.float64:
+            return values
+        return quantity_from_si(values, self._dims(variable))
+
+    def __getitem__(self, index: int) -> _StateMonitorView:
+        positions = np.flatnonzero(self.record == index)
+        if positions.size == 0:
+            raise JnsimError(f"{self.name} does not record element {index}",
+                             hint=f"it records {self.record.tolist()[:10]}...")
+        return _StateMonitorView(self, int(positions[0]))
+
+    # -- running ------------------------------------------------------------------------
+    def resolve(self, run_namespace: Any, caller_ns: Any) -> dict[str, Any]:
+        externals: dict[str, Any] = {}
+        model = self.group.model
+        for variable in self.variables:
+            if variable in self.group.subexpression_names():
+                expression = model.equations[variable].expression
+                externals.update(check_code(
+                    model, expression, what=f"recorded '{variable}'",
+                    namespace=self.group.namespace, run_namespace=run_namespace,
+                    caller_ns=caller_ns, strict=True).externals)
+        return externals
+
+    def operations(self, externals: Mapping[str, Any], base_dt: float) -> list[Operation]:
+        group = self.group
+        cid = self.code_id
+        builder = FunctionBuilder(f"{cid}_{self.slug}_record")
+        arrays = {n: spec.shared for n, spec in group.specs.items()}
+        function = ElementFunction(builder, arrays, group.code_id, externals)
+        builder.parameter("t", "t")
+        builder.parameter("_count", f"{cid}__count")
+        builder.parameter("_t_buffer", f"{cid}__t")
+        builder.parameter("_indices", f"{cid}__indices")
+        statements = []
+        for variable in self.variables:
+            builder.parameter(f"_buffer_{variable}", f"{cid}__buffer_{variable}")
+            if variable in group.subexpression_names():
+                expression = group.model.equations[variable].expression
+                value = group.model.inline_subexpressions(to_sympy(expression))
+            else:
+                value = to_sympy(parse_expression(variable))
+            statements.append((f"_value_{variable}", value))
+        names = set()
+        for _, value in statements:
+            names |= {s.name for s in value.free_symbols}
+        per_step, per_element = function.bind(names)
+        builder.add("_row = _count[0]", "_t_buffer[_row] = t", *per_step)
+        builder.add("for _k in range(_indices.shape[0]):")
+        builder.add("_idx = _indices[_k]", *per_element, indent=2)
+        render_statements(builder, statements, function.scalars, indent=2, loop_indent=1)
+        for variable in self.variables:
+            builder.add(f"_buffer_{variable}[_row, _k] = _value_{variable}", indent=2)
+        builder.add("_count[0] = _row + 1")
+        every = _every(self.record_dt or group.dt_, base_dt, self.name)
+        precheck = f"{cid}__count[0] < {cid}__t.shape[0]"
+        return [builder.operation(self.when, 1000 + self.creation_index, cid, every,
+                                  (precheck,))]
+
+    def argument_values(self, externals: Mapping[str, Any], base_dt: float) -> dict[str, Any]:
+        cid = self.code_id
+        values: dict[str, Any] = {f"{cid}__count": self.buffers.count,
+                                  f"{cid}__t": self.buffers.arrays["t"],
+                                  f"{cid}__indices": self._absolute}
+        for variable in self.variables:
+            values[f"{cid}__buffer_{variable}"] = self.buffers.arrays[variable]
+        for name, external in externals.items():
+            if isinstance(external, ExternalConstant):
+                values[f"{self.group.code_id}__{name}"] = _typed(external)
+        return values
+
+    def reserve(self, steps: int, base_dt: float) -> bool:
+        every = _every(self.record_dt or self.group.dt_, base_dt, self.name)
+        return self.buffers.reserve(steps // every + 1)
+
+    def snapshot(self) -> dict[str, Any]:
+        return self.buffers.snapshot()
+
+    def restore(self, state: Mapping[str, Any]) -> None:
+        self.buffers.restore(state)
+
+    def __repr__(self) -> str:
+        return (f"<StateMonitor {self.name!r} recording {', '.join(self.variables)} of "
+                f"{len(self.record)} elements of {self.group.name!r}>")
+
+
+class _StateMonitorView:
+    """The recording of one element: ``M[3].v``."""
+
+    def __init__(self, monitor: StateMonitor, position: int) -> None:
+        self._monitor = monitor
+        self._position = position
+
+    def __getattr__(self, name: str) -> Any:
+        values = getattr(self._monitor, name)
+        if name in ("t", "t_"):
+            return values
+        return values[self._position]
+
+
+class SpikeMonitor(JnsimObject):
+    """Record the spikes of a group.
+
+    Attributes (after a run)
+    ------------------------
+    i, t
+        Index and time of every spike.
+    count
+        Spikes per neuron.
+    num_spikes
+        Total number of spikes.
+    """
+
+    _name_prefix = "spikemonitor"
+
+    def __init__(self, source: Any, record: bool = True, name: str | None = None) -> None:
+        super().__init__(name)
+        self.source = source
+        self.group, self.offset, self.stop = _source_parts(source)
+        if not hasattr(self.group, "spike_buffer"):
+            raise JnsimError(f"{self.group.name} does not spike",
+                             hint="monitor a NeuronGroup with a threshold, or an input group")
+        self.record_spikes = bool(record)
+        self.buffers = _Growing({"i": ((), np.int64), "t": ((), np.float64)})
+        self.counts = np.zeros(self.stop - self.offset, dtype=np.int64)
+
+    @property
+    def i(self) -> np.ndarray:
+        """Neuron index of every spike (relative to the monitored group)."""
+        return self.buffers.view("i").copy()
+
+    @property
+    def t(self) -> Any:
+        """Time of every spike."""
+        return quantity_from_si(self.buffers.view("t").copy(), Dimensions({"[time]": 1}))
+
+    @property
+    def t_(self) -> np.ndarray:
+        """Spike times in seconds."""
+        return self.buffers.view("t").copy()
+
+    @property
+    def it(self) -> tuple[np.ndarray, Any]:
+        """``(i, t)``."""
+        return self.i, self.t
+
+    @property
+    def count(self) -> np.ndarray:
+        """Number of spikes of each neuron."""
+        return self.counts.copy()
+
+    @property
+    def num_spikes(self) -> int:
+        """Total number of spikes recorded."""
+        return int(self.counts.sum())
+
+    def spike_trains(self) -> dict[int, Any]:
+        """A dictionary from neuron index to its spike times (sorted)."""
+        indices, times = self.i, self.buffers.view("t")
+        order = np.argsort(indices, kind="stable")
+        split = np.searchsorted(indices[order], np.arange(len(self.counts) + 1))
+        seconds = registry.second
+        return {n: (times[order[split[n]:split[n + 1]]] * seconds).to("ms")
+                for n in range(len(self.counts))}
+
+    # -- running ---------------------------------------------------------------------------
+    def resolve(self, run_namespace: Any, caller_ns: Any) -> dict[str, Any]:
+        return {}
+
+    def operations(self, externals: Mapping[str, Any], base_dt: float) -> list[Operation]:
+        cid, source = self.code_id, self.group.code_id
+        builder = FunctionBuilder(f"{cid}_{self.slug}_record")
+        for local, key in (("t", "t"), ("_spikes", f"{source}__spikes"),
+                           ("_nspikes", f"{source}__nspikes"), ("_start", f"{cid}__start"),
+                           ("_stop", f"{cid}__stop"), ("_count", f"{cid}__count"),
+                           ("_i_buffer", f"{cid}__i"), ("_t_buffer", f"{cid}__t"),
+                           ("_counts", f"{cid}__counts")):
+            builder.parameter(local, key)
+        builder.add("_n = _count[0]")
+        builder.add("for _k in range(_nspikes[0]):")
+        builder.add("_idx = _spikes[_k]", indent=2)
+        builder.add("if _start <= _idx < _stop:", indent=2)
+        builder.add("_counts[_idx - _start] += 1", indent=3)
+        if self.record_spikes:
+            builder.add("_i_buffer[_n] = _idx - _start", "_t_buffer[_n] = t", "_n += 1",
+                        indent=3)
+        builder.add("_count[0] = _n")
+        every = _every(self.group.dt_, base_dt, self.name)
+        precheck = f"{cid}__count[0] + {source}__N <= {cid}__i.shape[0]"
+        return [builder.operation("thresholds", 1000 + self.creation_index, cid, every,
+                                  (precheck,) if self.record_spikes else ())]
+
+    def argument_values(self, externals: Mapping[str, Any], base_dt: float) -> dict[str, Any]:
+        cid = self.code_id
+        return {f"{cid}__start": np.int64(self.offset), f"{cid}__stop": np.int64(self.stop),
+                f"{cid}__count": self.buffers.count, f"{cid}__i": self.buffers.arrays["i"],
+                f"{cid}__t": self.buffers.arrays["t"], f"{cid}__counts": self.counts,
+                f"{self.group.code_id}__N": np.int64(self.group.N),
+                f"{self.group.code_id}__spikes": self.group.spike_buffer,
+                f"{self.group.code_id}__nspikes": self.group.spike_count}
+
+    def reserve(self, steps: int, base_dt: float) -> bool:
+        """Room for at least one full step of spikes; the kernel asks for more on demand."""
+        free = self.buffers.capacity - int(self.buffers.count[0])
+        if free >= self.group.N:
+            return False
+        return self.buffers.reserve(self.group.N + self.buffers.capacity)
+
+    def snapshot(self) -> dict[str, Any]:
+        return {"buffers": self.buffers.snapshot(), "counts": self.counts.copy()}
+
+    def restore(self, state: Mapping[str, Any]) -> None:
+        self.buffers.restore(state["buffers"])
+        self.counts[:] = state["counts"]
+
+    def __repr__(self) -> str:
+        return f"<SpikeMonitor {self.name!r} of {self.group.name!r}>"
+
+
+class PopulationRateMonitor(JnsimObject):
+    """Record the instantaneous firing rate of a group at every time step."""
+
+    _name_prefix = "ratemonitor"
+
+    def __init__(self, source: Any, name: str | None = None) -> None:
+        super().__init__(name)
+        self.source = source
+        self.group, self.offset, self.stop = _source_parts(source)
+        if not hasattr(self.group, "spike_buffer"):
+            raise JnsimError(f"{self.group.name} does not spike",
+                             hint="monitor a NeuronGroup with a threshold, or an input group")
+        self.buffers = _Growing({"t": ((), np.float64), "rate": ((), np.float64)})
+
+    @property
+    def t(self) -> Any:
+        """Recording times."""
+        return quantity_from_si(self.buffers.view("t").copy(), Dimensions({"[time]": 1}))
+
+    @property
+    def rate(self) -> Any:
+        """Population rate at each step (spikes per neuron per second)."""
+        return quantity_from_si(self.buffers.view("rate").copy(), _HERTZ)
+
+    def smooth_rate(self, window: str = "gaussian", width: Any = None) -> Any:
+        """The rate smoothed with a ``'gaussian'`` (width = standard deviation) or
+        ``'flat'`` window of the given ``width``."""
+        if width is None:
+            raise JnsimError("smooth_rate needs a window width", hint="e.g. width=5*ms")
+        rate = self.buffers.view("rate")
+        times = self.buffers.view("t")
+        dt = times[1] - times[0] if len(times) > 1 else self.group.dt_
+        width_s = time_in_seconds(width, "width")
+        if window == "gaussian":
+            half = round(3 * width_s / dt)
+            x = np.arange(-half, half + 1) * dt
+            kernel = np.exp(-0.5 * (x / width_s) ** 2)
+        elif window == "flat":
+            half = max(0, round(width_s / dt / 2))
+            kernel = np.ones(2 * half + 1)
+        else:
+            raise JnsimError(f"unknown window '{window}'", hint="use 'gaussian' or 'flat'")
+        kernel /= kernel.sum()
+        smoothed = np.convolve(rate, kernel, mode="same")
+        return quantity_from_si(smoothed, _HERTZ)
+
+    def resolve(self, run_namespace: Any, caller_ns: Any) -> dict[str, Any]:
+        return {}
+
+    def operations(self, externals: Mapping[str, Any], base_dt: float) -> list[Operation]:
+        cid, source = self.code_id, self.group.code_id
+        builder = FunctionBuilder(f"{cid}_{self.slug}_record")
+        for local, key in (("t", "t"), ("dt", f"{source}__dt"), ("_spikes", f"{source}__spikes"),
+                           ("_nspikes", f"{source}__nspikes"), ("_start", f"{cid}__start"),
+                           ("_stop", f"{cid}__stop"), ("_count", f"{cid}__count"),
+                           ("_t_buffer", f"{cid}__t"), ("_rate_buffer", f"{cid}__rate")):
+            builder.parameter(local, key)
+        builder.add("_n = 0")
+        builder.add("for _k in range(_nspikes[0]):")
+        builder.add("_idx = _spikes[_k]", indent=2)
+        builder.add("if _start <= _idx < _stop:", indent=2)
+        builder.add("_n += 1", indent=3)
+        builder.add("_row = _count[0]", "_t_buffer[_row] = t",
+                    "_rate_buffer[_row] = _n / ((_stop - _start) * dt)", "_count[0] = _row + 1")
+        every = _every(self.group.dt_, base_dt, self.name)
+        precheck = f"{cid}__count[0] < {cid}__t.shape[0]"
+        return [builder.operation("end", 1000 + self.creation_index, cid, every, (precheck,))]
+
+    def argument_values(self, externals: Mapping[str, Any], base_dt: float) -> dict[str, Any]:
+        cid, source = self.code_id, self.group.code_id
+        return {f"{cid}__start": np.int64(self.offset), f"{cid}__stop": np.int64(self.stop),
+                f"{cid}__count": self.buffers.count, f"{cid}__t": self.buffers.arrays["t"],
+                f"{cid}__rate": self.buffers.arrays["rate"],
+                f"{source}__dt": float(self.group.dt_),
+                f"{source}__spikes": self.group.spike_buffer,
+                f"{source}__nspikes": self.group.spike_count}
+
+    def reserve(self, steps: int, base_dt: float) -> bool:
+        every = _every(self.group.dt_, base_dt, self.name)
+        return self.buffers.reserve(steps // every + 1)
+
+    def snapshot(self) -> dict[str, Any]:
+        return self.buffers.snapshot()
+
+    def restore(self, state: Mapping[str, Any]) -> None:
+        self.buffers.restore(state)
+
+    def __repr__(self) -> str:
+        return f"<PopulationRateMonitor {self.name!r} of {self.group.name!r}>"
+
+
+_unused = EquationKind

@@ -1,0 +1,431 @@
+"""Networks: collect objects, generate one kernel for them, run it in chunks.
+
+The time loop runs inside the generated kernel.  Python regains control only
+between chunks of steps: to report progress, to grow monitor buffers, to let
+Ctrl-C through, and to check the state for NaNs.  The kernel's source depends
+only on the model's structure; values (parameters, ``dt``, state) are passed
+as arguments, so rerunning with new values never recompiles.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .base import JnsimObject, current_scope
+from .clock import defaultclock, time_in_seconds
+from .codegen.blocks import SLOTS, Operation, helper_sources
+from .compiler import Kernel, compile_kernel
+from .errors import JnsimError, RunError
+from .namespace import caller_namespace
+from .units import Quantity, registry
+
+__all__ = ["Network", "collect", "restore", "run", "store"]
+
+_HEADER = "import math\nimport numba\nimport numpy as np\n"
+
+
+@dataclass(frozen=True)
+class KernelPlan:
+    """The generated kernel of a network for one structure.
+
+    Attributes
+    ----------
+    source
+        The complete module source.
+    keys
+        Driver argument keys, in order.
+    operations
+        The operations it runs.
+    """
+
+    source: str
+    keys: tuple[str, ...]
+    operations: tuple[Operation, ...]
+
+
+def build_kernel_source(operations: Iterable[Operation]) -> KernelPlan:
+    """Assemble the module with every operation and the driver loop."""
+    operations = tuple(sorted(operations, key=lambda o: (SLOTS.index(o.slot), o.order, o.name)))
+    keys = sorted({k for op in operations for k in op.arguments if k not in ("t", "_nan_flag")})
+    helpers = set().union(*(op.helpers for op in operations)) if operations else set()
+    parts = [_HEADER]
+    if helpers:
+        parts.append(helper_sources(helpers))
+    parts += [op.source for op in operations]
+    driver = [
+        "@numba.njit(cache=True, nogil=True, error_model='numpy')",
+        f"def run_steps(_step, _stop, _dt, _progress, _nan_flag{''.join(', ' + k for k in keys)}):",
+        "    while _step < _stop:",
+    ]
+    prechecks = [p for op in operations for p in op.prechecks]
+    if prechecks:
+        driver.append(f"        if not ({' and '.join(f'({p})' for p in prechecks)}):")
+        driver.append("            break")
+    driver.append("        t = _step * _dt")
+    for slot in SLOTS:
+        for op in (o for o in operations if o.slot == slot):
+            call = f"{op.name}({', '.join(op.arguments)})"
+            if op.every > 1:
+                driver.append(f"        if _step % {op.every} == 0:")
+                driver.append(f"            {call}")
+            else:
+                driver.append(f"        {call}")
+        if slot == "groups":
+            driver.append("        if _nan_flag[0] != 0:")
+            driver.append("            _nan_flag[3] = _step")
+            driver.append("            break")
+    driver += ["        _step += 1", "        _progress[0] = _step", "    return _step"]
+    parts.append("\n".join(driver) + "\n")
+    return KernelPlan("\n\n".join(parts), tuple(keys), operations)
+
+
+class Network:
+    """A set of objects simulated together.
+
+    Parameters
+    ----------
+    *objects
+        Groups, synapses and monitors (lists of them are flattened).
+    name
+        Free-text name.
+    """
+
+    def __init__(self, *objects: Any, name: str = "network") -> None:
+        self.name = name
+        self.objects: list[Any] = []
+        self._t = 0.0
+        self._stored: dict[str, dict[str, Any]] = {}
+        self._kernels: dict[str, Kernel] = {}
+        self.last_plan: KernelPlan | None = None
+        self.add(*objects)
+
+    # -- membership -----------------------------------------------------------------
+    def add(self, *objects: Any) -> None:
+        """Add objects (or lists of objects) to the network."""
+        for obj in objects:
+            if isinstance(obj, list | tuple | set):
+                self.add(*obj)
+            elif isinstance(obj, Network):
+                self.add(*obj.objects)
+            elif isinstance(obj, JnsimObject):
+                if obj not in self.objects:
+                    self.objects.append(obj)
+            else:
+                raise JnsimError(f"cannot add {obj!r} to a network",
+                                 hint="add groups, synapses and monitors")
+
+    def remove(self, *objects: Any) -> None:
+        """Remove objects from the network."""
+        for obj in objects:
+            if obj in self.objects:
+                self.objects.remove(obj)
+
+    def __getitem__(self, name: str) -> Any:
+        for obj in self.objects:
+            if obj.name == name:
+                return obj
+        raise KeyError(name)
+
+    def __contains__(self, obj: Any) -> bool:
+        return obj in self.objects
+
+    def _runnable(self) -> list[Any]:
+        """Every object to simulate: members and the objects they contain."""
+        result: list[Any] = []
+
+        def visit(obj: Any) -> None:
+            if obj in result:
+                return
+            for inner in obj.contained_objects():
+                visit(inner)
+            if hasattr(obj, "operations"):
+                result.append(obj)
+
+        for obj in self.objects:
+            if obj.active:
+                visit(obj)
+        return sorted(result, key=lambda o: o.creation_index)
+
+    # -- time -------------------------------------------------------------------------
+    @property
+    def t(self) -> Quantity:
+        """The network's current time."""
+        return (self._t * registry.second).to("ms")
+
+    @property
+    def t_(self) -> float:
+        """The current time in seconds."""
+        return self._t
+
+    def _base_dt(self, objects: list[Any]) -> float:
+        dts = [getattr(o, "dt_", defaultclock.dt_) for o in objects if hasattr(o, "dt_")]
+        return min(dts, default=defaultclock.dt_)
+
+    # -- running -------------------------------------------------------------------------
+    def prepare(self, namespace: Mapping[str, Any] | None = None,
+                caller_ns: Mapping[str, Any] | None = None
+                ) -> tuple[KernelPlan, dict[str, Any], list[Any], float]:
+        """Resolve names, generate and compile the kernel; returns what ``run`` needs."""
+        objects = self._runnable()
+        if not objects:
+            raise JnsimError("the network has no objects to run",
+                             hint="create groups before calling run(), or pass them to Network()")
+        base_dt = self._base_dt(objects)
+        operations: list[Operation] = []
+        values: dict[str, Any] = {}
+        for obj in objects:
+            externals = obj.resolve(namespace, caller_ns)
+            operations += obj.operations(externals, base_dt)
+            values.update(obj.argument_values(externals, base_dt))
+        plan = build_kernel_source(operations)
+        missing = [k for k in plan.keys if k not in values]
+        if missing:  # pragma: no cover - a bug in code generation, not a user mistake
+            raise RuntimeError(f"no values for kernel arguments {missing}")
+        self.last_plan = plan
+        return plan, values, objects, base_dt
+
+    def run(self, duration: Any, report: str | Callable[..., Any] | None = None,
+            report_period: Any = None, namespace: Mapping[str, Any] | None = None,
+            level: int = 0, caller_ns: Mapping[str, Any] | None = None) -> None:
+        """Simulate for ``duration``.
+
+        Parameters
+        ----------
+        duration
+            How long to simulate (a time).
+        report
+            ``'text'``/``'stdout'``/``'stderr'`` to print progress, or a callable
+            ``report(elapsed_s, completed_fraction, start_s, duration_s)``.
+        report_period
+            Wall time between reports (10 s by default).
+        namespace
+            External names for objects without their own namespace. If omitted,
+            names are looked up where ``run`` was called (or in the IPython user
+            namespace).
+        level
+            Accepted for Brian compatibility; the caller is found automatically.
+
+        Raises
+        ------
+        RunError
+            If a state variable becomes NaN or infinite.
+        KeyboardInterrupt
+            On Ctrl-C, after leaving the network in a consistent state at the
+            last completed step (``run`` can be called again to continue).
+        """
+        duration_s = _duration_seconds(duration)
+        if namespace is None and caller_ns is None:
+            caller_ns = caller_namespace()
+        plan, values, objects, base_dt = self.prepare(namespace, caller_ns)
+        kernel = self._compile(plan)
+        start_step = round(self._t / base_dt)
+        stop_step = start_step + round(duration_s / base_dt)
+        reporter = _Reporter(report, report_period, self._t, duration_s)
+        progress = np.array([start_step], dtype=np.int64)
+        nan_flag = np.zeros(4, dtype=np.int64)
+        step = start_step
+        chunk = 256
+        for obj in objects:
+            obj._t = self._t
+        try:
+            while step < stop_step:
+                target = min(stop_step, step + chunk)
+                for obj in objects:
+                    if hasattr(obj, "reserve") and obj.reserve(target - step, base_dt):
+                        values.update(obj.argument_values({}, base_dt))
+                arguments = [values[key] for key in plan.keys]
+                started = time.perf_counter()
+                reached = kernel(step, target, base_dt, progress, nan_flag, *arguments)
+                elapsed = time.perf_counter() - started
+                made = reached - step
+                step = int(reached)
+                self._t = step * base_dt
+                if nan_flag[0] != 0:
+                    raise self._nan_error(nan_flag, plan, objects, base_dt)
+                if made > 0 and target - (step - made) == chunk:
+                    chunk = _next_chunk(chunk, made, elapsed)
+                reporter.update((step - start_step) * base_dt)
+        except KeyboardInterrupt:
+            self._t = int(progress[0]) * base_dt
+            raise
+        finally:
+            for obj in objects:
+                obj._t = self._t
+        reporter.finish((step - start_step) * base_dt)
+
+    def _compile(self, plan: KernelPlan) -> Kernel:
+        kernel = self._kernels.get(plan.source)
+        if kernel is None:
+            kernel = compile_kernel(plan.source, "run_steps")
+            self._kernels = {plan.source: kernel}
+        return kernel
+
+    def _nan_error(self, nan_flag: np.ndarray, plan: KernelPlan, objects: list[Any],
+                   base_dt: float) -> RunError:
+        owner_index, element, variable_index, step = (int(v) for v in nan_flag)
+        owner = next((o for o in objects if o.creation_index == owner_index - 1), None)
+        name = owner.name if owner is not None else "a group"
+        variable = "a variable"
+        if owner is not None:
+            names = owner.code.float_state_names() if hasattr(owner, "code") else []
+            if 0 <= variable_index < len(names):
+                variable = f"'{names[variable_index]}'"
+        t_ms = (step + 1) * base_dt * 1e3
+        return RunError(
+            f"{variable} of {name} became NaN or infinite at neuron {element}, t = {t_ms:g} ms",
+            hint="check the equations and parameters (a division by zero, an exponential "
+                 "overflowing, or a time step too large for the method); the run stopped "
+                 "after that step")
+
+    # -- store / restore ----------------------------------------------------------------
+    def store(self, name: str = "default") -> None:
+        """Remember the state of every object and the time, under ``name``."""
+        snapshot: dict[str, Any] = {"t": self._t, "objects": {}}
+        for obj in self._runnable():
+            snapshot["objects"][id(obj)] = _snapshot(obj)
+        self._stored[name] = snapshot
+
+    def restore(self, name: str = "default") -> None:
+        """Return to the state stored under ``name``."""
+        if name not in self._stored:
+            raise JnsimError(f"no state stored under '{name}'",
+                             hint="call store(name) first; stored: "
+                                  + ", ".join(self._stored) if self._stored else
+                                  "call store() first")
+        snapshot = self._stored[name]
+        self._t = snapshot["t"]
+        for obj in self._runnable():
+            state = snapshot["objects"].get(id(obj))
+            if state is not None:
+                _restore(obj, state)
+
+    def show_code(self) -> str:
+        """The source of the kernel of the last run (or of a run now)."""
+        plan = self.last_plan or self.prepare(caller_ns=caller_namespace())[0]
+        return plan.source
+
+    def __repr__(self) -> str:
+        return f"<Network {self.name!r} with {len(self.objects)} objects at t = {self.t:~P}>"
+
+
+def _snapshot(obj: Any) -> dict[str, Any]:
+    if hasattr(obj, "snapshot"):
+        return obj.snapshot()
+    return {"arrays": {n: a.copy() for n, a in getattr(obj, "arrays", {}).items()}}
+
+
+def _restore(obj: Any, state: Mapping[str, Any]) -> None:
+    if hasattr(obj, "restore"):
+        obj.restore(state)
+        return
+    for name, array in state["arrays"].items():
+        obj.arrays[name][...] = array
+
+
+def _next_chunk(chunk: int, made: int, elapsed: float) -> int:
+    """Aim for chunks of about a quarter of a second."""
+    if elapsed <= 0:
+        return min(chunk * 4, 1 << 20)
+    rate = made / elapsed
+    return int(min(max(rate * 0.25, 16), chunk * 8, 1 << 22))
+
+
+def _duration_seconds(duration: Any) -> float:
+    if isinstance(duration, int | float) and not isinstance(duration, bool):
+        raise JnsimError(f"run({duration!r}) needs a time", hint=f"write run({duration}*ms)")
+    dims = getattr(duration, "dimensionality", None)
+    if dims is None or dict(dims) != {"[time]": 1}:
+        raise JnsimError(f"run() needs a duration in time units, not {duration!r}",
+                         hint="e.g. run(100*ms)")
+    seconds = float(duration.to("second").magnitude)
+    if seconds < 0:
+        raise JnsimError(f"cannot run for a negative time ({duration!r})")
+    return seconds
+
+
+class _Reporter:
+    """Progress reports during long runs."""
+
+    def __init__(self, report: Any, period: Any, start: float, duration: float) -> None:
+        self.report = report
+        self.period = time_in_seconds(period, "report_period") if period is not None else 10.0
+        self.start = start
+        self.duration = duration
+        self.began = time.perf_counter()
+        self.last = self.began
+
+    def update(self, done: float) -> None:
+        if self.report is None:
+            return
+        now = time.perf_counter()
+        if now - self.last >= self.period:
+            self.last = now
+            self._emit(done, now - self.began)
+
+    def finish(self, done: float) -> None:
+        if self.report is not None:
+            self._emit(done, time.perf_counter() - self.began)
+
+    def _emit(self, done: float, elapsed: float) -> None:
+        fraction = done / self.duration if self.duration > 0 else 1.0
+        if callable(self.report):
+            self.report(elapsed, fraction, self.start, self.duration)
+            return
+        stream = sys.stderr if self.report == "stderr" else sys.stdout
+        remaining = elapsed / fraction - elapsed if fraction > 0 else float("nan")
+        stream.write(f"{done * 1e3:.1f} ms ({fraction:.0%}) simulated in {elapsed:.1f} s"
+                     + (f", about {remaining:.0f} s remaining\n" if fraction < 1 else "\n"))
+        stream.flush()
+
+
+# -- the implicit network behind run() ------------------------------------------------
+
+_magic = Network(name="magic network")
+
+
+def collect(namespace: Mapping[str, Any] | None = None) -> list[Any]:
+    """The objects ``run()`` would simulate: those in the caller's namespace
+    created since the last :func:`~jnsim.start_scope`."""
+    namespace = namespace if namespace is not None else caller_namespace()
+    found = []
+    for value in namespace.values():
+        if isinstance(value, JnsimObject) and value.scope == current_scope():
+            found.append(value)
+    return sorted(found, key=lambda o: o.creation_index)
+
+
+def run(duration: Any, report: Any = None, report_period: Any = None,
+        namespace: Mapping[str, Any] | None = None, level: int = 0) -> None:
+    """Run every object defined where ``run`` is called (see :meth:`Network.run`)."""
+    caller = caller_namespace()
+    objects = collect(caller)
+    if not objects:
+        raise JnsimError("run() found no objects to simulate",
+                         hint="create a NeuronGroup first (objects created before "
+                              "start_scope() are ignored)")
+    _magic.objects = objects
+    _magic.run(duration, report=report, report_period=report_period, namespace=namespace,
+               caller_ns=caller)
+
+
+def store(name: str = "default") -> None:
+    """Store the state of the objects ``run()`` simulates."""
+    _magic.objects = collect(caller_namespace())
+    _magic.store(name)
+
+
+def restore(name: str = "default") -> None:
+    """Restore the state stored with :func:`store`."""
+    _magic.objects = collect(caller_namespace())
+    _magic.restore(name)
+
+
+def magic_network() -> Network:
+    """The network behind ``run()``."""
+    return _magic

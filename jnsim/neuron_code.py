@@ -1,0 +1,454 @@
+"""The code of a neuron group: state update, threshold, reset and regular operations.
+
+:class:`NeuronCode` checks every code block when the group is created and,
+for a run, produces the group's :class:`~jnsim.codegen.blocks.Operation` s.
+Generated functions read parameters as arguments, so changing a value never
+changes the source (and never recompiles).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import sympy
+
+from .analysis import AnalysedModel, analyse, check_code
+from .clock import time_in_seconds
+from .codegen.blocks import FunctionBuilder, Operation, render_statements
+from .context import ModelContext
+from .dimensions import BOOLEAN, NameInfo
+from .equations import EquationKind, Expression, Statement, parse_expression, parse_statements
+from .errors import CodeError, JnsimError
+from .integration import ODESystem, StateUpdate, integrate
+from .namespace import ExternalConstant, ExternalFunction
+from .sympy_conversion import symbol, to_sympy
+from .units import Dimensions, dimensions_of, to_si
+
+if TYPE_CHECKING:
+    from .groups import NeuronGroup
+
+__all__ = ["ElementFunction", "NeuronCode", "RegularOperation", "ode_system"]
+
+_SECOND = Dimensions({"[time]": 1})
+
+
+def ode_system(model: AnalysedModel, names: Iterable[str]) -> ODESystem:
+    """The differential equations ``names`` of ``model`` with subexpressions inlined."""
+    drift: dict[str, sympy.Expr] = {}
+    diffusion: dict[str, dict[str, sympy.Expr]] = {}
+    names = tuple(names)
+    for name in names:
+        expression = model.inline_subexpressions(model.expressions[name])
+        noise = model.noise.get(name, ())
+        diffusion[name] = {n: sympy.diff(expression, symbol(n)) for n in noise}
+        drift[name] = expression.xreplace({symbol(n): 0 for n in noise})
+    return ODESystem(names, drift, diffusion)
+
+
+def statements_to_sympy(model: AnalysedModel, statements: tuple[Statement, ...]
+                        ) -> list[tuple[str, sympy.Expr]]:
+    """Code statements as ``(target, expression)`` with in-place operators expanded."""
+    result = []
+    for statement in statements:
+        value = model.inline_subexpressions(to_sympy(statement.expression, _constants(
+            statement.expression)))
+        target = symbol(statement.target)
+        operator = statement.operator
+        if operator == "+=":
+            value = target + value
+        elif operator == "-=":
+            value = target - value
+        elif operator == "*=":
+            value = target * value
+        elif operator == "/=":
+            value = target / value
+        elif operator == "//=":
+            value = sympy.floor(target / value)
+        elif operator == "%=":
+            value = sympy.Mod(target, value)
+        elif operator == "**=":
+            value = target**value
+        result.append((statement.target, value))
+    return result
+
+
+def _constants(expression: Expression) -> frozenset[str]:
+    return frozenset({"pi", "e", "inf"} & expression.identifiers)
+
+
+@dataclass
+class ElementFunction:
+    """Builds a function that loops over the elements of one group.
+
+    Names used by the statements are classified: the group's arrays are loaded
+    per element (or once, if shared), external constants and ``t``/``dt``/``N``
+    become parameters, noise symbols become fresh normal draws.
+    """
+
+    builder: FunctionBuilder
+    arrays: Mapping[str, bool]  # name -> shared
+    code_id: str
+    externals: Mapping[str, ExternalConstant | ExternalFunction]
+    scalars: set[str] = field(default_factory=set)
+
+    def bind(self, names: Iterable[str]) -> tuple[list[str], list[str]]:
+        """Declare parameters for ``names``; returns (per-step lines, per-element loads)."""
+        per_step, per_element = [], []
+        b = self.builder
+        for name in sorted(set(names)):
+            if name in ("t",):
+                b.parameter("t", "t")
+                self.scalars.add(name)
+            elif name == "dt":
+                b.parameter("dt", f"{self.code_id}__dt")
+                self.scalars.add(name)
+            elif name == "N":
+                b.parameter("N", f"{self.code_id}__N")
+                self.scalars.add(name)
+            elif name == "t_in_timesteps":
+                b.parameter("t", "t")
+                b.parameter("dt", f"{self.code_id}__dt")
+                per_step.append("t_in_timesteps = np.int64(t / dt + 0.5)")
+                self.scalars.add(name)
+            elif name == "i":
+                per_element.append("i = _idx")
+            elif name in self.arrays:
+                local = b.parameter(f"_{name}", f"{self.code_id}__{name}")
+                if self.arrays[name]:
+                    per_step.append(f"{name} = {local}[0]")
+                    self.scalars.add(name)
+                else:
+                    per_element.append(f"{name} = {local}[_idx]")
+            elif name.startswith("_randn_"):
+                per_element.append(f"{name} = np.random.standard_normal()")
+            elif name in self.externals and isinstance(self.externals[name], ExternalConstant):
+                b.parameter(name, f"{self.code_id}__{name}")
+                self.scalars.add(name)
+        return per_step, per_element
+
+    def store(self, names: Iterable[str], indent: int, guards: Mapping[str, str] | None = None
+              ) -> None:
+        """Write back assigned per-element variables (shared ones after the loop)."""
+        guards = guards or {}
+        for name in names:
+            if name not in self.arrays or self.arrays[name]:
+                continue
+            line = f"_{name}[_idx] = {name}"
+            if name in guards:
+                self.builder.add(f"if {guards[name]}:", indent=indent)
+                self.builder.add(line, indent=indent + 1)
+            else:
+                self.builder.add(line, indent=indent)
+
+
+def _free_names(statements: Iterable[tuple[str, sympy.Expr]]) -> set[str]:
+    names: set[str] = set()
+    for _, expression in statements:
+        names |= {s.name for s in expression.free_symbols}
+    return names
+
+
+class NeuronCode:
+    """The code blocks of a :class:`~jnsim.groups.NeuronGroup`, checked at creation."""
+
+    def __init__(self, group: NeuronGroup, threshold: str | None, reset: str | None,
+                 refractory: Any, method: Any) -> None:
+        self.group = group
+        model = group.model
+        assert model is not None
+        self.system = ode_system(model, model.names_of(EquationKind.DIFFERENTIAL))
+        self.state_update: StateUpdate = integrate(self.system, method)
+        self.threshold: Expression | None = None
+        self.reset: tuple[Statement, ...] = ()
+        self.refractory_time: float | None = None
+        self.refractory_expression: Expression | None = None
+        self.refractory_is_condition = False
+        self.regular_operations: list[RegularOperation] = []
+        namespace = group.namespace
+        caller = group._creation_namespace()
+        if threshold is not None:
+            self.threshold = parse_expression(str(threshold), error=CodeError)
+            check_code(model, self.threshold, what="threshold", expect=BOOLEAN,
+                       namespace=namespace, caller_ns=caller)
+        if reset is not None:
+            self.reset = parse_statements(str(reset))
+            check_code(model, self.reset, what="reset", writable=self.writable(),
+                       namespace=namespace, caller_ns=caller)
+        self._set_refractory(refractory, namespace, caller)
+
+    def _set_refractory(self, refractory: Any, namespace: Any, caller: Any) -> None:
+        if refractory is False or refractory is None:
+            return
+        model = self.group.model
+        assert model is not None
+        if isinstance(refractory, str):
+            expression = parse_expression(refractory, error=CodeError)
+            checked = check_code(model, expression, what="refractory period",
+                                 namespace=namespace, caller_ns=caller)
+            if checked.dtype == BOOLEAN:
+                self.refractory_is_condition = True
+            elif checked.dims is not None and dict(checked.dims) != dict(_SECOND):
+                from .errors import UnitError
+
+                raise UnitError("the refractory period must be a time or a condition",
+                                expression.span(), "e.g. refractory='5*ms' or 'v > -40*mV'")
+            self.refractory_expression = expression
+            return
+        dims = dimensions_of(refractory)
+        if dims and dict(dims) == dict(_SECOND) and float(to_si(refractory)) == 0:
+            self.refractory_time = 0.0
+            return
+        self.refractory_time = time_in_seconds(refractory, "refractory")
+
+    def writable(self) -> dict[str, NameInfo]:
+        """Variables that code blocks may assign."""
+        model = self.group.model
+        assert model is not None
+        return {name: NameInfo(v.dims, v.dtype) for name, v in model.variables.items()
+                if v.kind is not EquationKind.SUBEXPRESSION and "constant" not in v.flags}
+
+    # -- at run time ------------------------------------------------------------------
+    def resolve(self, run_namespace: Mapping[str, Any] | None,
+                caller_ns: Mapping[str, Any] | None) -> dict[str, Any]:
+        """Resolve every external name of every block for a run (errors if missing)."""
+        group = self.group
+        namespace = group.namespace
+        kwargs: dict[str, Any] = {"namespace": namespace, "run_namespace": run_namespace,
+                                  "caller_ns": caller_ns, "strict": True}
+        model = analyse(group.equations, ModelContext.neuron(group.has_refractoriness),
+                        **kwargs)
+        externals = dict(model.externals)
+        blocks: list[tuple[Any, dict[str, Any]]] = []
+        if self.threshold is not None:
+            blocks.append((self.threshold, {"what": "threshold", "expect": BOOLEAN}))
+        if self.reset:
+            blocks.append((self.reset, {"what": "reset", "writable": self.writable()}))
+        if self.refractory_expression is not None:
+            blocks.append((self.refractory_expression, {"what": "refractory period"}))
+        for operation in self.regular_operations:
+            blocks.append((operation.statements, {"what": "run_regularly code",
+                                                  "writable": self.writable()}))
+        for code, options in blocks:
+            externals.update(check_code(model, code, **options, **kwargs).externals)
+        return externals
+
+    def operations(self, externals: Mapping[str, Any], base_dt: float) -> list[Operation]:
+        """The group's operations for a run."""
+        group = self.group
+        every = _every(group.dt_, base_dt, group.name)
+        operations = []
+        if self.state_update.statements or group.has_refractoriness or any(
+                "constant over dt" in v.flags for v in group.model.variables.values()):
+            operations.append(self._state_update_operation(externals, every))
+        if self.threshold is not None:
+            operations.append(self._threshold_operation(externals, every))
+            if self.reset:
+                operations.append(self._reset_operation(externals, every))
+        for index, regular in enumerate(self.regular_operations):
+            operations.append(regular.operation(externals, base_dt, index))
+        return operations
+
+    def argument_values(self, externals: Mapping[str, Any], base_dt: float) -> dict[str, Any]:
+        """Values of the driver keys this group's operations use."""
+        group = self.group
+        cid = group.code_id
+        values: dict[str, Any] = {f"{cid}__{name}": array for name, array in group.arrays.items()}
+        values[f"{cid}__N"] = np.int64(group.N)
+        values[f"{cid}__dt"] = float(group.dt_)
+        values[f"{cid}__spikes"] = group.spike_buffer
+        values[f"{cid}__nspikes"] = group.spike_count
+        values[f"{cid}___refractory"] = float(self.refractory_time or 0.0)
+        for name, external in externals.items():
+            if isinstance(external, ExternalConstant):
+                values[f"{cid}__{name}"] = _typed(external)
+        return values
+
+    def _element_function(self, name: str, externals: Mapping[str, Any]) -> ElementFunction:
+        group = self.group
+        arrays = {n: spec.shared for n, spec in group.specs.items()}
+        builder = FunctionBuilder(f"{group.code_id}_{group.slug}_{name}")
+        return ElementFunction(builder, arrays, group.code_id, externals)
+
+    def _state_update_operation(self, externals: Mapping[str, Any], every: int) -> Operation:
+        group = self.group
+        model = group.model
+        assert model is not None
+        function = self._element_function("state_update", externals)
+        b = function.builder
+        b.parameter("N", f"{group.code_id}__N")
+        statements: list[tuple[str, sympy.Expr]] = []
+        for name in model.names_of(EquationKind.SUBEXPRESSION):
+            if "constant over dt" in model.variables[name].flags:
+                statements.append((name, model.inline_subexpressions(model.expressions[name])))
+        statements += list(self.state_update.statements)
+        guards: dict[str, str] = {}
+        refractory_lines: list[str] = []
+        names = _free_names(statements)
+        if group.has_refractoriness:
+            refractory_lines, names = self._refractory_lines(function, names, externals)
+            guards = {n: "not_refractory" for n in model.names_of(EquationKind.DIFFERENTIAL)
+                      if "unless refractory" in model.variables[n].flags}
+        per_step, per_element = function.bind(names)
+        b.add(*per_step)
+        b.add("for _idx in range(N):")
+        b.add(*per_element, indent=2)
+        b.add(*refractory_lines, indent=2)
+        render_statements(b, statements, function.scalars, indent=2, loop_indent=1)
+        assigned = [t for t, _ in statements if t in group.arrays]
+        self._nan_check(b, assigned)
+        function.store(assigned, indent=2, guards=guards)
+        return b.operation("groups", group.creation_index, group.code_id, every)
+
+    def float_state_names(self) -> list[str]:
+        """Floating point variables the state update assigns (for NaN reports)."""
+        return [n for n in self.system.variables]
+
+    def _nan_check(self, builder: FunctionBuilder, assigned: list[str]) -> None:
+        """Flag the first non-finite value of a state variable for the driver."""
+        names = self.float_state_names()
+        checked = [n for n in assigned if n in names]
+        if not checked:
+            return
+        builder.parameter("_nan_flag", "_nan_flag")
+        for name in checked:
+            builder.add(f"if not math.isfinite({name}) and _nan_flag[0] == 0:", indent=2)
+            builder.add(f"_nan_flag[0] = {self.group.creation_index + 1}",
+                        "_nan_flag[1] = _idx", f"_nan_flag[2] = {names.index(name)}", indent=3)
+
+    def _refractory_lines(self, function: ElementFunction, names: set[str],
+                          externals: Mapping[str, Any]) -> tuple[list[str], set[str]]:
+        """Lines that update ``not_refractory`` at the start of the step."""
+        group = self.group
+        names = names | {"lastspike", "t", "dt"}
+        lines: list[str] = []
+        if self.refractory_expression is not None:
+            value = to_sympy(self.refractory_expression, _constants(self.refractory_expression))
+            assert group.model is not None
+            value = group.model.inline_subexpressions(value)
+            names |= {s.name for s in value.free_symbols}
+            rendered = function.builder.printer.doprint(value)
+            if self.refractory_is_condition:
+                lines.append(f"not_refractory = not ({rendered})")
+            else:
+                lines.append(f"not_refractory = _timestep(t - lastspike, dt) >= "
+                             f"_timestep({rendered}, dt)")
+                function.builder.printer.helpers_used.add("_timestep")
+        else:
+            function.builder.parameter("_refractory", f"{group.code_id}___refractory")
+            lines.append("not_refractory = _timestep(t - lastspike, dt) >= "
+                         "_timestep(_refractory, dt)")
+            function.builder.printer.helpers_used.add("_timestep")
+        lines.append("_not_refractory[_idx] = not_refractory")
+        function.builder.parameter("_not_refractory", f"{group.code_id}__not_refractory")
+        names.discard("not_refractory")
+        return lines, names
+
+    def _threshold_operation(self, externals: Mapping[str, Any], every: int) -> Operation:
+        group = self.group
+        assert group.model is not None and self.threshold is not None
+        function = self._element_function("threshold", externals)
+        b = function.builder
+        b.parameter("N", f"{group.code_id}__N")
+        condition = group.model.inline_subexpressions(
+            to_sympy(self.threshold, _constants(self.threshold)))
+        names = {s.name for s in condition.free_symbols}
+        if group.has_refractoriness:
+            names |= {"not_refractory", "t"}
+            b.parameter("_lastspike", f"{group.code_id}__lastspike")
+            b.parameter("_not_refractory", f"{group.code_id}__not_refractory")
+        per_step, per_element = function.bind(names)
+        b.parameter("_spikes", f"{group.code_id}__spikes")
+        b.parameter("_nspikes", f"{group.code_id}__nspikes")
+        b.add(*per_step)
+        b.add("_n = 0")
+        b.add("for _idx in range(N):")
+        b.add(*per_element, indent=2)
+        render_statements(b, [("_cond", condition)], function.scalars, indent=2, loop_indent=1)
+        if group.has_refractoriness:
+            b.add("if _cond and not_refractory:", indent=2)
+        else:
+            b.add("if _cond:", indent=2)
+        b.add("_spikes[_n] = _idx", "_n += 1", indent=3)
+        if group.has_refractoriness:
+            b.add("_lastspike[_idx] = t", "_not_refractory[_idx] = False", indent=3)
+        b.add("_nspikes[0] = _n")
+        return b.operation("thresholds", group.creation_index, group.code_id, every)
+
+    def _reset_operation(self, externals: Mapping[str, Any], every: int) -> Operation:
+        group = self.group
+        assert group.model is not None
+        function = self._element_function("reset", externals)
+        b = function.builder
+        statements = statements_to_sympy(group.model, self.reset)
+        per_step, per_element = function.bind(_free_names(statements) | {
+            t for t, _ in statements})
+        b.parameter("_spikes", f"{group.code_id}__spikes")
+        b.parameter("_nspikes", f"{group.code_id}__nspikes")
+        b.add(*per_step)
+        b.add("for _k in range(_nspikes[0]):")
+        b.add("_idx = _spikes[_k]", indent=2)
+        b.add(*per_element, indent=2)
+        render_statements(b, statements, function.scalars, indent=2, loop_indent=1)
+        function.store(dict.fromkeys(t for t, _ in statements), indent=2)
+        return b.operation("resets", group.creation_index, group.code_id, every)
+
+
+class RegularOperation:
+    """Statements run for every neuron of a group every ``dt`` (``G.run_regularly``)."""
+
+    def __init__(self, group: NeuronGroup, code: str, dt: Any, when: str,
+                 name: str | None) -> None:
+        from .codegen.blocks import SLOTS
+
+        if when not in SLOTS:
+            raise JnsimError(f"'{when}' is not a time slot of a step",
+                             hint="use one of: " + ", ".join(SLOTS))
+        self.group = group
+        self.statements = parse_statements(code)
+        assert group.model is not None
+        check_code(group.model, self.statements, what="run_regularly code",
+                   writable=group.code.writable(), namespace=group.namespace,
+                   caller_ns=group._creation_namespace())
+        self.dt = time_in_seconds(dt, "dt") if dt is not None else None
+        self.when = when
+        self.name = name or f"{group.name}_run_regularly"
+
+    def operation(self, externals: Mapping[str, Any], base_dt: float, index: int) -> Operation:
+        group = self.group
+        assert group.model is not None
+        code = group.code
+        function = code._element_function(f"regular_{index}", externals)
+        b = function.builder
+        b.parameter("N", f"{group.code_id}__N")
+        statements = statements_to_sympy(group.model, self.statements)
+        per_step, per_element = function.bind(_free_names(statements) | {
+            t for t, _ in statements})
+        b.add(*per_step)
+        b.add("for _idx in range(N):")
+        b.add(*per_element, indent=2)
+        render_statements(b, statements, function.scalars, indent=2, loop_indent=1)
+        function.store(dict.fromkeys(t for t, _ in statements), indent=2)
+        every = _every(self.dt or group.dt_, base_dt, self.name)
+        return b.operation(self.when, group.creation_index + 0.5, group.code_id, every)
+
+
+def _every(dt: float, base_dt: float, name: str) -> int:
+    ratio = dt / base_dt
+    steps = round(ratio)
+    if steps < 1 or abs(ratio - steps) > 1e-6 * max(1.0, ratio):
+        raise JnsimError(f"the time step of {name} ({dt * 1e3:g} ms) is not a whole multiple of "
+                         f"the network's smallest time step ({base_dt * 1e3:g} ms)",
+                         hint="choose time steps that are multiples of each other")
+    return steps
+
+
+def _typed(external: ExternalConstant) -> Any:
+    """The value passed to kernels: booleans as bool, every number as float64, so that
+    changing ``n = 3`` to ``n = 3.5`` changes no kernel signature."""
+    if external.dtype == "boolean":
+        return np.bool_(external.value)
+    return np.float64(external.value)
+

@@ -1,0 +1,185 @@
+"""State storage of groups and synapses, and the views users read and write.
+
+Each variable is one NumPy array in SI base units (float64, int64 or bool);
+shared variables have length one.  ``G.v`` returns a :class:`VariableView`
+that reads as a quantity and accepts quantities, arrays and string
+expressions on assignment.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .errors import JnsimError, UnitError
+from .units import Dimensions, dimensions_of, quantity_from_si, registry, to_si, unit_words
+
+__all__ = ["VariableSpec", "VariableView", "convert_value"]
+
+_NUMPY_TYPES = {"float": np.float64, "integer": np.int64, "boolean": np.bool_}
+
+
+@dataclass(frozen=True)
+class VariableSpec:
+    """How a variable is stored.
+
+    Attributes
+    ----------
+    name
+        The variable's name.
+    dims
+        Its dimensions.
+    dtype
+        ``'float'``, ``'integer'`` or ``'boolean'``.
+    shared
+        One value for the whole group.
+    read_only
+        Users may not assign it (``i``, ``lastspike``, subexpressions).
+    """
+
+    name: str
+    dims: Dimensions
+    dtype: str = "float"
+    shared: bool = False
+    read_only: bool = False
+
+    @property
+    def numpy_type(self) -> type:
+        """The NumPy scalar type of the array."""
+        return _NUMPY_TYPES[self.dtype]
+
+
+def convert_value(spec: VariableSpec, value: Any, owner: str) -> np.ndarray:
+    """``value`` (quantity, array or number) as a plain array in SI units for ``spec``.
+
+    Raises
+    ------
+    UnitError
+        If the value's units do not match the variable's.
+    """
+    if isinstance(value, VariableView):
+        value = value.quantity
+    dims = dimensions_of(value)
+    if not _same(dims, spec.dims):
+        expected = unit_words(spec.dims)
+        given = unit_words(dims)
+        hint = (f"give it units, e.g. {owner}.{spec.name} = 5*mV" if given == "1"
+                else f"use a value with units of {expected}")
+        if expected == "1":
+            hint = "use a plain number"
+        raise UnitError(
+            f"cannot set '{spec.name}' of {owner} to a value with "
+            f"{'no units' if given == '1' else 'units of ' + given}: it has "
+            f"{'no units' if expected == '1' else 'units of ' + expected}", hint=hint)
+    magnitude = to_si(value)
+    array = np.asarray(magnitude)
+    if array.dtype == object:
+        raise JnsimError(f"cannot set '{spec.name}' of {owner} to {value!r}",
+                         hint="use numbers, arrays or quantities")
+    return array.astype(spec.numpy_type, copy=False)
+
+
+def _same(a: Dimensions, b: Dimensions) -> bool:
+    keys = set(a) | set(b)
+    return all(abs(a.get(k, 0) - b.get(k, 0)) < 1e-9 for k in keys)
+
+
+class VariableView:
+    """A view on one variable of a group, optionally restricted to some indices.
+
+    Reading gives a quantity (``G.v[:5]``, ``G.v / mV``, ``np.mean(G.v)``);
+    assigning accepts quantities, arrays, numbers with the right units, and
+    string expressions (``G.v = 'El + rand()*5*mV'``).
+    """
+
+    def __init__(self, owner: Any, spec: VariableSpec, array_getter: Callable[[], np.ndarray],
+                 index: Any = slice(None)) -> None:
+        self._owner = owner
+        self._spec = spec
+        self._array_getter = array_getter
+        self._index = index
+
+    # -- reading ----------------------------------------------------------------
+    @property
+    def values_si(self) -> np.ndarray:
+        """The values as a plain array in SI units (a copy)."""
+        array = self._array_getter()
+        if self._spec.shared:
+            return array.copy()[0] if np.ndim(array) else array
+        return array[self._index].copy()
+
+    @property
+    def quantity(self) -> Any:
+        """The values as a quantity."""
+        values = self.values_si
+        if self._spec.dtype != "float":
+            return registry.Quantity(values, "")
+        return quantity_from_si(values, self._spec.dims)
+
+    def __getitem__(self, item: Any) -> Any:
+        if isinstance(item, str):
+            item = self._owner.indices_where(item)
+        array = self._array_getter()
+        if self._spec.shared:
+            return quantity_from_si(array[0], self._spec.dims)
+        values = array[self._index][item]
+        if self._spec.dtype != "float":
+            return registry.Quantity(values.copy(), "")
+        return quantity_from_si(values.copy(), self._spec.dims)
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        values = np.asarray(self.values_si)
+        return values.astype(dtype) if dtype is not None else values
+
+    def __len__(self) -> int:
+        return int(np.size(self.values_si))
+
+    def __iter__(self) -> Any:
+        return iter(self.quantity)
+
+    def __repr__(self) -> str:
+        return f"<{self._owner.name}.{self._spec.name}: {self.quantity!r}>"
+
+    def __str__(self) -> str:
+        return str(self.quantity)
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return getattr(self.quantity, name)
+
+    # -- arithmetic through the quantity ---------------------------------------
+    def _binary(name: str) -> Callable[..., Any]:  # type: ignore[misc]
+        def method(self: VariableView, other: Any) -> Any:
+            if isinstance(other, VariableView):
+                other = other.quantity
+            return getattr(self.quantity, name)(other)
+
+        method.__name__ = name
+        return method
+
+    __add__, __radd__ = _binary("__add__"), _binary("__radd__")
+    __sub__, __rsub__ = _binary("__sub__"), _binary("__rsub__")
+    __mul__, __rmul__ = _binary("__mul__"), _binary("__rmul__")
+    __truediv__, __rtruediv__ = _binary("__truediv__"), _binary("__rtruediv__")
+    __pow__ = _binary("__pow__")
+    __lt__, __le__ = _binary("__lt__"), _binary("__le__")
+    __gt__, __ge__ = _binary("__gt__"), _binary("__ge__")
+    __eq__, __ne__ = _binary("__eq__"), _binary("__ne__")  # type: ignore[assignment]
+    __hash__ = None  # type: ignore[assignment]
+
+    def __neg__(self) -> Any:
+        return -self.quantity
+
+    # -- writing ------------------------------------------------------------------
+    def __setitem__(self, item: Any, value: Any) -> None:
+        self._owner.set_variable(self._spec.name, value, self._combined_index(item))
+
+    def _combined_index(self, item: Any) -> Any:
+        if isinstance(item, str):
+            item = self._owner.indices_where(item)
+        base = np.arange(self._owner.variable_size(self._spec.name))[self._index]
+        return base[item]

@@ -1,0 +1,377 @@
+"""NeuronGroup, monitors and runs, checked against analytic solutions."""
+
+import math
+import os
+import signal
+import threading
+
+import numpy as np
+import pytest
+
+from jnsim import (
+    CodeError,
+    EquationError,
+    JnsimError,
+    MethodError,
+    NamespaceError,
+    Network,
+    NeuronGroup,
+    PopulationRateMonitor,
+    RunError,
+    SpikeMonitor,
+    StateMonitor,
+    UnitError,
+    cache_info,
+    defaultclock,
+    ms,
+    mV,
+    run,
+    second,
+    seed,
+    start_scope,
+)
+
+from .conftest import raises_jnsim
+
+
+@pytest.fixture(autouse=True)
+def _fresh_scope():
+    start_scope()
+    defaultclock.dt = 0.1 * ms
+    yield
+    defaultclock.dt = 0.1 * ms
+
+
+# -- the seed's three ways of giving external values ---------------------------------
+
+def test_explicit_namespace_on_the_group():
+    G = NeuronGroup(1, "dv/dt = -v / tau : 1", namespace={"tau": 10 * ms})
+    G.v = 1
+    net = Network(G)
+    net.run(10 * ms)
+    assert G.v[0] == pytest.approx(math.exp(-1), rel=1e-9)
+
+
+def test_namespace_given_to_run():
+    G = NeuronGroup(1, "dv/dt = -v / tau : 1")
+    G.v = 1
+    net = Network(G)
+    net.run(10 * ms, namespace={"tau": 10 * ms})
+    assert G.v[0] == pytest.approx(math.exp(-1), rel=1e-9)
+
+
+def test_implicit_namespace_from_the_context():
+    G = NeuronGroup(1, "dv/dt = -v / tau : 1")
+    G.v = 1
+    net = Network(G)
+    tau = 10 * ms  # defined after the group: looked up when run() is called
+    net.run(10 * ms)
+    assert G.v[0] == pytest.approx(math.exp(-1), rel=1e-9)
+    assert tau  # (used by the run above)
+
+
+def test_a_name_missing_at_run_is_an_error_that_names_it():
+    G = NeuronGroup(1, "dv/dt = -v / tau_missing : 1")
+    raises_jnsim(lambda: Network(G).run(1 * ms), NamespaceError,
+                 "'tau_missing' is not defined in the calling code's namespace")
+
+
+# -- analytic checks ------------------------------------------------------------------
+
+def _lif_expected_spike_steps(tau, El, I, Vt, Vr, dt, refractory_steps, n_steps):
+    """Spike steps of an exactly integrated LIF (Brian's step semantics)."""
+    steps, v, k, frozen_until = [], Vr, 0, -1
+    v = El  # initial value
+    while k < n_steps:
+        if k >= frozen_until:
+            v = (El + I) + (v - El - I) * math.exp(-dt / tau)
+        if v > Vt and k >= frozen_until:
+            steps.append(k)
+            v = Vr
+            frozen_until = k + refractory_steps
+        k += 1
+    return steps
+
+
+def test_lif_with_constant_input_spikes_at_closed_form_times():
+    tau, El, I, Vt, Vr = 10 * ms, -70 * mV, 25 * mV, -50 * mV, -65 * mV
+    G = NeuronGroup(2, "dv/dt = (El - v + I)/tau : volt (unless refractory)",
+                    threshold="v > Vt", reset="v = Vr", refractory=2 * ms, method="exact")
+    G.v = El
+    spikes = SpikeMonitor(G)
+    run(200 * ms)
+    expected = _lif_expected_spike_steps(0.01, -0.07, 0.025, -0.05, -0.065, 1e-4, 20, 2000)
+    got = np.round(spikes.t_[spikes.i == 0] / 1e-4).astype(int)
+    assert got.tolist() == expected
+    # and the first interval matches the closed form tau*ln(I/(I - (Vt - El)))
+    first = 10 * math.log(25 / (25 - 20))
+    assert got[0] * 0.1 == pytest.approx(first, abs=0.1)
+    assert spikes.count.tolist() == [len(expected)] * 2
+
+
+@pytest.mark.parametrize(("method", "tolerance"), [
+    ("exact", 1e-12), ("exponential_euler", 1e-12), ("euler", 1.2e-2), ("rk2", 5e-5),
+    ("rk4", 1e-9), ("heun", 5e-5), ("milstein", 1.2e-2),
+])
+def test_exponential_decay_with_every_method(method, tolerance):
+    G = NeuronGroup(1, "dv/dt = -v/(10*ms) : 1", method=method)
+    G.v = 1
+    M = StateMonitor(G, "v", record=0)
+    run(20 * ms)
+    expected = np.exp(-M.t_ / 0.01)
+    np.testing.assert_allclose(M.v_[0], expected, rtol=tolerance)
+    assert G.method == method
+
+
+def test_coupled_linear_system_is_integrated_exactly():
+    G = NeuronGroup(1, """
+        dv/dt = (ge - v)/taum : 1
+        dge/dt = -ge/taue : 1
+    """, method="exact", namespace={"taum": 20 * ms, "taue": 5 * ms})
+    G.ge = 1
+    M = StateMonitor(G, ("v", "ge"), record=0)
+    run(30 * ms)
+    t, a, b = M.t_, 0.02, 0.005
+    v = (np.exp(-t / a) - np.exp(-t / b)) * b / (a - b)
+    np.testing.assert_allclose(M.ge[0], np.exp(-t / b), rtol=1e-10)
+    np.testing.assert_allclose(M.v[0], v, rtol=1e-8, atol=1e-14)
+
+
+def test_default_method_is_exact_for_linear_equations():
+    assert NeuronGroup(1, "dv/dt = -v/(10*ms) : 1").method == "exact"
+    assert NeuronGroup(1, "dv/dt = -v**2/(10*ms) : 1").method == "euler"
+
+
+# -- state ---------------------------------------------------------------------------
+
+def test_state_from_quantities_arrays_and_strings():
+    G = NeuronGroup(5, "v : volt\nx : 1\nk : integer\nflag : boolean")
+    G.v = -70 * mV
+    assert np.allclose(G.v / mV, -70)
+    G.v = np.arange(5) * mV
+    assert np.allclose(G.v_, np.arange(5) * 1e-3)
+    G.x = "i * 2 + N"
+    assert G.x_.tolist() == [5, 7, 9, 11, 13]
+    G.v = "-70*mV + i*mV"
+    assert np.allclose(G.v / mV, [-70, -69, -68, -67, -66])
+    G.k = "i % 2"
+    G.flag = "i > 2"
+    assert G.flag_.tolist() == [False, False, False, True, True]
+    G.v[:2] = 1 * mV
+    assert np.allclose(G.v[:3] / mV, [1, 1, -68])
+    G.x["i >= 3"] = 0
+    assert G.x_.tolist() == [5, 7, 9, 0, 0]
+
+
+def test_random_initial_values_in_range_and_seeded():
+    Vr, Vt = -60 * mV, -50 * mV
+    G = NeuronGroup(1000, "v : volt")
+    seed(5)
+    G.v = "Vr + rand() * (Vt - Vr)"
+    first = G.v_.copy()
+    assert first.min() >= -0.06 and first.max() <= -0.05
+    assert np.std(first) > 0.002
+    seed(5)
+    G.v = "Vr + rand() * (Vt - Vr)"
+    assert np.array_equal(first, G.v_)
+
+
+@pytest.mark.parametrize(("assign", "error", "fragment"), [
+    (lambda G: setattr(G, "v", 5), UnitError, "no units"),
+    (lambda G: setattr(G, "v", 5 * ms), UnitError, "units of second"),
+    (lambda G: setattr(G, "v", "5*ms"), UnitError, "must have units of volt"),
+    (lambda G: setattr(G, "v", "w*mV"), NamespaceError, "'w' is not defined"),
+    (lambda G: setattr(G, "v", np.ones(3) * mV), JnsimError, "cannot set 5 values"),
+    (lambda G: setattr(G, "nope", 1), JnsimError, "has no variable 'nope'"),
+    (lambda G: setattr(G, "i", 1), JnsimError, "cannot be set"),
+])
+def test_bad_assignments(assign, error, fragment):
+    G = NeuronGroup(5, "v : volt")
+    raises_jnsim(lambda: assign(G), error, fragment)
+
+
+def test_reading_unknown_variable():
+    G = NeuronGroup(2, "v : volt")
+    with pytest.raises(AttributeError, match="has no variable 'w'"):
+        G.w  # noqa: B018
+
+
+def test_subgroups_share_state_with_their_parent():
+    G = NeuronGroup(10, "dv/dt = -v/(10*ms) : 1")
+    first, second_half = G[:5], G[5:]
+    first.v = 1
+    second_half.v = "2 + i"
+    assert G.v_.tolist() == [1, 1, 1, 1, 1, 2, 3, 4, 5, 6]
+    assert len(second_half) == 5
+    assert np.allclose(second_half.v_, [2, 3, 4, 5, 6])
+    raises_jnsim(lambda: G[::2], JnsimError, "contiguous")
+
+
+# -- errors at creation ---------------------------------------------------------------
+
+@pytest.mark.parametrize(("kwargs", "error", "fragments"), [
+    ({"threshold": "v > 10"}, UnitError, ["cannot compare volt with dimensionless"]),
+    ({"threshold": "v + 1*mV"}, CodeError, ["threshold must be a condition"]),
+    ({"threshold": "v > 1*mV", "reset": "vv = 0*mV"}, CodeError,
+     ["reset cannot assign to 'vv'", "did you mean 'v'?"]),
+    ({"threshold": "v > 1*mV", "reset": "v = 0"}, UnitError,
+     ["cannot assign 1 to 'v'", "5*volt"]),
+    ({"threshold": "v > 1*mV", "reset": "I = 0*mV"}, CodeError,
+     ["cannot assign to 'I'", "subexpression"]),
+    ({"threshold": "v > 1*mV", "reset": "v == 0*mV"}, CodeError, ["single '='"]),
+    ({"threshold": "v > 1*mV", "reset": "v = x*mV"}, NamespaceError, ["'x' is not defined"]),
+    ({"refractory": 5}, JnsimError, ["refractory must be a time"]),
+    ({"refractory": "v"}, UnitError, ["refractory period must be a time or a condition"]),
+    ({"method": "rk5"}, MethodError, ["rk5", "did you mean 'rk4'"]),
+])
+def test_mistakes_are_reported_when_the_group_is_created(kwargs, error, fragments):
+    model = "dv/dt = -v/(10*ms) : volt\nI = v : volt"
+    kwargs = dict(kwargs)
+    if "reset" in kwargs and "x*mV" in kwargs["reset"]:
+        kwargs["namespace"] = {}
+    raises_jnsim(lambda: NeuronGroup(2, model, **kwargs), error, *fragments)
+
+
+def test_bad_sizes_and_durations():
+    raises_jnsim(lambda: NeuronGroup(0, "v : 1"), JnsimError, "positive integer")
+    raises_jnsim(lambda: NeuronGroup(2.5, "v : 1"), JnsimError, "positive integer")
+    G = NeuronGroup(1, "v : 1")
+    net = Network(G)
+    raises_jnsim(lambda: net.run(10), JnsimError, "needs a time", "10*ms")
+    raises_jnsim(lambda: net.run(-1 * ms), JnsimError, "negative")
+    raises_jnsim(lambda: net.run(1 * mV), JnsimError, "duration in time units")
+
+
+# -- runs ---------------------------------------------------------------------------
+
+def test_repeated_runs_continue():
+    G = NeuronGroup(1, "dv/dt = -v/(10*ms) : 1")
+    G.v = 1
+    net = Network(G)
+    net.run(5 * ms)
+    net.run(5 * ms)
+    assert float(net.t / ms) == pytest.approx(10)
+    assert G.v[0] == pytest.approx(math.exp(-1), rel=1e-9)
+
+
+def test_changing_a_parameter_value_does_not_recompile():
+    tau = 10 * ms
+    G = NeuronGroup(1, "dv/dt = -v/tau : 1")
+    G.v = 1
+    net = Network(G)
+    net.run(1 * ms)
+    before = cache_info()
+    tau = 20 * ms
+    G.v = 1
+    net.run(10 * ms)
+    after = cache_info()
+    assert after.compiled == before.compiled and after.loaded == before.loaded
+    assert G.v[0] == pytest.approx(math.exp(-0.5 - 0.001 / 0.02 * 0), rel=2e-2)
+
+
+def test_store_and_restore_round_trip():
+    G = NeuronGroup(3, "dv/dt = (2 - v)/(10*ms) : 1", threshold="v > 1", reset="v = 0")
+    spikes = SpikeMonitor(G)
+    net = Network(G, spikes)
+    net.store("start")
+    net.run(50 * ms)
+    first = (spikes.t_.copy(), G.v_.copy())
+    net.restore("start")
+    assert float(net.t / ms) == 0 and spikes.num_spikes == 0
+    net.run(50 * ms)
+    assert np.array_equal(spikes.t_, first[0]) and np.array_equal(G.v_, first[1])
+    raises_jnsim(lambda: net.restore("nope"), JnsimError, "no state stored under 'nope'")
+
+
+def test_seed_makes_noisy_runs_bit_for_bit_reproducible():
+    def simulate(value):
+        start_scope()
+        G = NeuronGroup(20, "dv/dt = -v/(10*ms) + xi/sqrt(10*ms) : 1")
+        M = StateMonitor(G, "v", record=True)
+        seed(value)
+        run(5 * ms)
+        return M.v_.copy()
+
+    a, b, c = simulate(3), simulate(3), simulate(4)
+    assert np.array_equal(a, b)
+    assert not np.array_equal(a, c)
+
+
+def test_noise_statistics_ornstein_uhlenbeck():
+    G = NeuronGroup(4000, "dv/dt = -v/tau + sigma*sqrt(2/tau)*xi : 1",
+                    namespace={"tau": 5 * ms, "sigma": 2.0})
+    seed(11)
+    run(50 * ms)
+    assert np.var(G.v_) == pytest.approx(4.0, rel=0.08)
+
+
+def test_nan_stops_the_run_with_a_clear_error():
+    G = NeuronGroup(3, "dv/dt = v**2/ms : 1", method="euler")
+    G.v = "i*100"
+    raises_jnsim(lambda: Network(G).run(100 * ms), RunError,
+                         "'v' of neurongroup", "became NaN or infinite", "at neuron 2",
+                         "t = ")
+
+
+def test_interrupted_run_can_continue():
+    G = NeuronGroup(200, "dv/dt = -v/(10*ms) + xi/sqrt(10*ms) : 1", method="euler")
+    net = Network(G)
+    net.run(1 * ms)  # compile first
+    timer = threading.Timer(0.3, lambda: os.kill(os.getpid(), signal.SIGINT))
+    timer.start()
+    with pytest.raises(KeyboardInterrupt):
+        net.run(100 * second)
+    timer.cancel()
+    stopped = float(net.t / ms)
+    assert 1 < stopped < 100_000
+    assert np.all(np.isfinite(G.v_))
+    net.run(2 * ms)
+    assert float(net.t / ms) == pytest.approx(stopped + 2)
+
+
+# -- monitors -------------------------------------------------------------------------
+
+def test_state_monitor_with_its_own_dt_and_subexpressions():
+    G = NeuronGroup(3, "dv/dt = -v/(10*ms) : 1\ndouble = 2*v : 1")
+    G.v = 1
+    M = StateMonitor(G, ["v", "double"], record=[0, 2], dt=1 * ms)
+    run(10 * ms)
+    assert len(M.t) == 10
+    np.testing.assert_allclose(M.t_, np.arange(10) * 1e-3, atol=1e-12)
+    np.testing.assert_allclose(M.double, 2 * M.v)
+    np.testing.assert_allclose(M[2].v, np.exp(-M.t_ / 0.01), rtol=1e-9)
+    raises_jnsim(lambda: M[1], JnsimError, "does not record element 1")
+    raises_jnsim(lambda: StateMonitor(G, "w"), JnsimError, "no variable 'w' to record")
+
+
+def test_spike_monitor_buffers_grow_across_many_spikes():
+    G = NeuronGroup(500, "dv/dt = 1/ms : 1", threshold="v > 0.5", reset="v = 0")
+    spikes = SpikeMonitor(G)
+    run(100 * ms)
+    # v grows by 0.1 per step and resets after passing 0.5: a spike every 6 steps
+    assert spikes.num_spikes == 500 * (1000 // 6)
+    assert spikes.num_spikes == len(spikes.i) == spikes.count.sum()
+    trains = spikes.spike_trains()
+    assert len(trains) == 500 and len(trains[0]) == spikes.count[0]
+
+
+def test_population_rate_monitor():
+    G = NeuronGroup(100, "dv/dt = 1/(10*ms) : 1", threshold="v > 1", reset="v = 0")
+    rate = PopulationRateMonitor(G)
+    run(1 * second)
+    assert float(np.mean(rate.rate.to("Hz").magnitude)) == pytest.approx(1 / 0.0101, rel=0.02)
+    smooth = rate.smooth_rate(window="flat", width=20 * ms)
+    assert len(smooth) == len(rate.t)
+
+
+def test_run_regularly():
+    G = NeuronGroup(2, "x : 1")
+    G.run_regularly("x += 1", dt=1 * ms)
+    run(10 * ms)
+    assert G.x_.tolist() == [10, 10]
+
+
+def test_equations_error_in_group_creation_is_a_jnsim_error():
+    raises_jnsim(lambda: NeuronGroup(2, "dv/dt = -v : volt"), UnitError, "volt/second")
+    raises_jnsim(lambda: NeuronGroup(2, "dv/dt = -v/tau : 1 (event-driven)"),
+                 EquationError, "only used in synapses")
