@@ -24,6 +24,7 @@ from .groups import NeuronGroup
 from .monitors import PopulationRateMonitor, SpikeMonitor, StateMonitor
 from .network import Network, restore, run, store
 from .random import seed
+from .synapses import Synapses
 from .units import Quantity, Unit
 
 globals().update(_units.UNITS)
@@ -38,6 +39,7 @@ __all__ = [
     "PopulationRateMonitor",
     "SpikeMonitor",
     "StateMonitor",
+    "Synapses",
     "cache_info",
     "defaultclock",
     "restore",

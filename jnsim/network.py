@@ -52,7 +52,8 @@ class KernelPlan:
 def build_kernel_source(operations: Iterable[Operation]) -> KernelPlan:
     """Assemble the module with every operation and the driver loop."""
     operations = tuple(sorted(operations, key=lambda o: (SLOTS.index(o.slot), o.order, o.name)))
-    keys = sorted({k for op in operations for k in op.arguments if k not in ("t", "_nan_flag")})
+    keys = sorted({k for op in operations for k in op.arguments
+                   if k not in ("t", "_nan_flag", "_step")})
     helpers = set().union(*(op.helpers for op in operations)) if operations else set()
     parts = [_HEADER]
     if helpers:

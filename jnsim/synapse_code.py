@@ -1,0 +1,446 @@
+"""The code of synapses: pathways, event-driven updates, summed variables, clock-driven ODEs.
+
+Spike propagation keeps, per pathway, a ring buffer of the spikes of the last
+``max_delay + 1`` steps.  Synapses are indexed by their source neuron (a CSR
+layout: ``ptr[k]:ptr[k+1]`` are the synapses of neuron ``k``).  With one
+delay for all synapses a step processes the spikes of exactly ``delay`` steps
+ago; with per-synapse delays the synapses of each neuron are sorted by delay
+and each past spike finds the synapses whose delay equals its age by binary
+search.  Event-driven variables are advanced exactly over the time since
+``lastupdate`` when an event reaches their synapse.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import sympy
+
+from .analysis import analyse, check_code
+from .codegen.blocks import FunctionBuilder, Operation, render_statements
+from .dimensions import NameInfo
+from .equations import EquationKind, Statement, parse_statements
+from .errors import JnsimError
+from .integration import integrate
+from .namespace import ExternalConstant
+from .neuron_code import _every, _typed, ode_system, statements_to_sympy
+from .sympy_conversion import symbol
+
+if TYPE_CHECKING:
+    from .synapses import Synapses
+
+__all__ = ["Pathway", "SynapseCode"]
+
+
+@dataclass(frozen=True)
+class Pathway:
+    """One kind of synaptic event.
+
+    Attributes
+    ----------
+    name
+        ``'pre'``, ``'post'`` or a custom name.
+    triggered_by
+        ``'source'`` (pre-synaptic spikes) or ``'target'`` (post-synaptic spikes).
+    statements
+        The code run for each synapse the event reaches.
+    """
+
+    name: str
+    triggered_by: str
+    statements: tuple[Statement, ...]
+
+
+@dataclass
+class SynapseFunction:
+    """Builds a function over synapses, loading synaptic, pre- and post-synaptic values."""
+
+    builder: FunctionBuilder
+    synapses: Synapses
+    externals: Mapping[str, Any]
+    scalars: set[str] = field(default_factory=set)
+
+    def bind(self, names: Iterable[str]) -> tuple[list[str], list[str]]:
+        """Declare parameters; returns (per-step lines, per-synapse loads)."""
+        s = self.synapses
+        sid, b = s.code_id, self.builder
+        per_step: list[str] = []
+        per_element: list[str] = []
+        for name in sorted(set(names)):
+            if name == "t":
+                b.parameter("t", "t")
+                self.scalars.add(name)
+            elif name == "dt":
+                b.parameter("dt", f"{sid}__dt")
+                self.scalars.add(name)
+            elif name in ("N", "N_pre", "N_post"):
+                b.parameter(name, f"{sid}__{name}")
+                self.scalars.add(name)
+            elif name in ("N_incoming", "N_outgoing"):
+                local = b.parameter(f"_{name}", f"{sid}__{name}")
+                index = "_post - _tgt_start" if name == "N_incoming" else "_pre - _src_start"
+                per_element.append(f"{name} = {local}[{index}]")
+            elif name == "i":
+                per_element.append("i = _pre - _src_start")
+            elif name == "j":
+                per_element.append("j = _post - _tgt_start")
+            elif name in s.arrays:
+                self._array(name, f"{sid}__{name}", "_idx", s.specs[name].shared,
+                            per_step, per_element)
+            elif name.startswith("_randn_"):
+                per_element.append(f"{name} = np.random.standard_normal()")
+            elif self._other_group(name) is not None:
+                group, base, index = self._other_group(name)  # type: ignore[misc]
+                self._array(name, f"{group.code_id}__{base}", index, group.specs[base].shared,
+                            per_step, per_element)
+            elif name in self.externals and isinstance(self.externals[name], ExternalConstant):
+                b.parameter(name, f"{sid}__{name}")
+                self.scalars.add(name)
+        return per_step, per_element
+
+    def _other_group(self, name: str) -> tuple[Any, str, str] | None:
+        s = self.synapses
+        for suffix, group, index in (("_pre", s.source_group, "_pre"),
+                                     ("_post", s.target_group, "_post")):
+            if name.endswith(suffix) and name[: -len(suffix)] in group.specs:
+                return group, name[: -len(suffix)], index
+        if name in s.target_group.specs and name not in s.specs:
+            return s.target_group, name, "_post"
+        return None
+
+    def _array(self, name: str, key: str, index: str, shared: bool, per_step: list[str],
+               per_element: list[str]) -> None:
+        local = self.builder.parameter(f"_{name}", key)
+        if shared:
+            per_step.append(f"{name} = {local}[0]")
+            self.scalars.add(name)
+        else:
+            per_element.append(f"{name} = {local}[{index}]")
+
+    def store(self, names: Iterable[str], indent: int) -> None:
+        """Write back assigned values (synaptic, pre- or post-synaptic)."""
+        s = self.synapses
+        for name in dict.fromkeys(names):
+            if name in s.arrays and not s.specs[name].shared:
+                self.builder.add(f"_{name}[_idx] = {name}", indent=indent)
+            elif name in s.arrays:
+                self.builder.add(f"_{name}[0] = {name}", indent=indent)
+            else:
+                other = self._other_group(name)
+                if other is not None:
+                    group, base, index = other
+                    target = "0" if group.specs[base].shared else index
+                    self.builder.add(f"_{name}[{target}] = {name}", indent=indent)
+
+    def indices(self) -> None:
+        """Declare the synapse index arrays and offsets."""
+        sid, b = self.synapses.code_id, self.builder
+        b.parameter("_syn_i", f"{sid}__synapse_i")
+        b.parameter("_syn_j", f"{sid}__synapse_j")
+        b.parameter("_src_start", f"{sid}__src_start")
+        b.parameter("_tgt_start", f"{sid}__tgt_start")
+
+
+def _names(statements: Iterable[tuple[str, sympy.Expr]]) -> set[str]:
+    names: set[str] = set()
+    for target, expression in statements:
+        names.add(target)
+        names |= {s.name for s in expression.free_symbols}
+    return names
+
+
+class SynapseCode:
+    """The code blocks of a :class:`~jnsim.synapses.Synapses`, checked at creation."""
+
+    def __init__(self, synapses: Synapses, on_pre: Any, on_post: Any, method: Any) -> None:
+        self.synapses = synapses
+        model = synapses.model
+        assert model is not None
+        self.sorted_by_pre = True
+        self._csr: dict[str, Any] | None = None
+        self._queues: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self.event_driven = tuple(n for n, v in model.variables.items()
+                                  if "event-driven" in v.flags)
+        self.clock_driven = tuple(n for n in model.names_of(EquationKind.DIFFERENTIAL)
+                                  if n not in self.event_driven)
+        self.state_update = integrate(ode_system(model, self.clock_driven), method)
+        self.event_updates = {
+            name: integrate(ode_system(model, (name,)), "exact") for name in self.event_driven}
+        self.summed = tuple(n for n, v in model.variables.items() if "summed" in v.flags)
+        self.pathways: dict[str, Pathway] = {}
+        for code, triggered_by, default in ((on_pre, "source", "pre"),
+                                            (on_post, "target", "post")):
+            if code is None:
+                continue
+            items = code.items() if isinstance(code, Mapping) else [(default, code)]
+            for name, text in items:
+                if name in self.pathways:
+                    raise JnsimError(f"the pathway '{name}' is defined twice")
+                statements = parse_statements(str(text))
+                check_code(model, statements, what=f"on_{default} code",
+                           writable=self.writable(), namespace=synapses.namespace,
+                           caller_ns=synapses._creation_namespace())
+                self.pathways[name] = Pathway(name, triggered_by, statements)
+
+    def writable(self) -> dict[str, NameInfo]:
+        """What pathway code may assign: synaptic variables, and pre/post variables."""
+        s = self.synapses
+        model = s.model
+        assert model is not None
+        result = {name: NameInfo(v.dims, v.dtype) for name, v in model.variables.items()
+                  if v.kind is not EquationKind.SUBEXPRESSION and "constant" not in v.flags}
+        for suffix, group in (("_pre", s.source_group), ("_post", s.target_group)):
+            for name, spec in group.specs.items():
+                if not spec.read_only:
+                    result[f"{name}{suffix}"] = NameInfo(spec.dims, spec.dtype)
+                    if suffix == "_post" and name not in result:
+                        result[name] = NameInfo(spec.dims, spec.dtype)
+        return result
+
+    # -- connectivity ----------------------------------------------------------------
+    def connectivity_changed(self) -> None:
+        """Forget the CSR layout (rebuilt at the next run)."""
+        self._csr = None
+
+    def _layout(self, pathway: Pathway, base_dt: float) -> dict[str, Any]:
+        """CSR arrays of a pathway, and its delays in steps."""
+        s = self.synapses
+        if self._csr is None:
+            self._csr = {}
+        key = pathway.name
+        delays = s.delay_array("delay" if pathway.name == "pre" else f"delay_{pathway.name}")
+        steps = np.rint(delays / base_dt).astype(np.int64) if len(delays) else np.zeros(
+            0, np.int64)
+        heterogeneous = f"delay_{pathway.name}" in s.arrays
+        shared_steps = round(s._shared_delay.get(pathway.name, 0.0) / base_dt)
+        cached = self._csr.get(key)
+        if cached is not None and cached["heterogeneous"] == heterogeneous and (
+                (not heterogeneous and cached["shared_steps"] == shared_steps) or (heterogeneous
+                and np.array_equal(cached["steps"], steps))):
+            return cached
+        if pathway.triggered_by == "source":
+            owner, size = s.i_array, s.source_stop - s.source_start
+        else:
+            owner, size = s.j_array, s.target_stop - s.target_start
+        if heterogeneous:
+            order = np.lexsort((steps, owner)).astype(np.int64)
+        elif pathway.triggered_by == "source" and self.sorted_by_pre:
+            order = None
+        else:
+            order = np.argsort(owner, kind="stable").astype(np.int64)
+        counts = np.bincount(owner, minlength=size) if len(owner) else np.zeros(size, np.int64)
+        pointers = np.zeros(size + 1, dtype=np.int64)
+        np.cumsum(counts, out=pointers[1:])
+        layout = {"ptr": pointers, "order": order, "heterogeneous": heterogeneous,
+                  "steps": steps, "shared_steps": shared_steps,
+                  "sorted_steps": steps[order] if heterogeneous and order is not None else steps,
+                  "max_steps": int(steps.max()) if heterogeneous and len(steps) else shared_steps,
+                  "sources": size}
+        self._csr[key] = layout
+        return layout
+
+    def _queue(self, pathway: Pathway, layout: Mapping[str, Any]) -> tuple[np.ndarray, np.ndarray]:
+        shape = (layout["max_steps"] + 1, max(1, layout["sources"]))
+        queue = self._queues.get(pathway.name)
+        if queue is None or queue[0].shape != shape:
+            queue = (np.zeros(shape, dtype=np.int64), np.zeros(shape[0], dtype=np.int64))
+            self._queues[pathway.name] = queue
+        return queue
+
+    def snapshot_queues(self) -> dict[str, Any]:
+        """Spikes in flight, for store/restore."""
+        return {n: (q[0].copy(), q[1].copy()) for n, q in self._queues.items()}
+
+    def restore_queues(self, state: Mapping[str, Any]) -> None:
+        """Return to stored spikes in flight."""
+        self._queues = {n: (q[0].copy(), q[1].copy()) for n, q in state.items()}
+
+    # -- at run time ------------------------------------------------------------------
+    def resolve(self, run_namespace: Any, caller_ns: Any) -> dict[str, Any]:
+        """Resolve external names of the model and every pathway."""
+        s = self.synapses
+        kwargs: dict[str, Any] = {"namespace": s.namespace, "run_namespace": run_namespace,
+                                  "caller_ns": caller_ns, "strict": True}
+        model = analyse(s.equations, s.context, **kwargs)
+        externals = dict(model.externals)
+        for pathway in self.pathways.values():
+            checked = check_code(model, pathway.statements, what=f"on_{pathway.name} code",
+                                 writable=self.writable(), **kwargs)
+            externals.update(checked.externals)
+        return externals
+
+    def operations(self, externals: Mapping[str, Any], base_dt: float) -> list[Operation]:
+        """The operations of the synapses for a run."""
+        s = self.synapses
+        every = _every(s.dt_, base_dt, s.name)
+        operations = []
+        if self.state_update.statements:
+            operations.append(self._state_update_operation(externals, every))
+        for name in self.summed:
+            operations.append(self._summed_operation(name, externals, every))
+        for pathway in self.pathways.values():
+            operations.append(self._pathway_operation(pathway, externals, base_dt))
+        return operations
+
+    def argument_values(self, externals: Mapping[str, Any], base_dt: float) -> dict[str, Any]:
+        """Values of the driver keys of the operations."""
+        s = self.synapses
+        sid = s.code_id
+        values: dict[str, Any] = {f"{sid}__{n}": a for n, a in s.arrays.items()}
+        values.update({
+            f"{sid}__synapse_i": s.i_array, f"{sid}__synapse_j": s.j_array,
+            f"{sid}__src_start": np.int64(s.source_start),
+            f"{sid}__src_stop": np.int64(s.source_stop),
+            f"{sid}__tgt_start": np.int64(s.target_start),
+            f"{sid}__tgt_stop": np.int64(s.target_stop),
+            f"{sid}__N": np.int64(s.N), f"{sid}__dt": float(s.dt_),
+            f"{sid}__N_pre": np.int64(s.source_stop - s.source_start),
+            f"{sid}__N_post": np.int64(s.target_stop - s.target_start),
+            f"{sid}__N_incoming": np.bincount(s.j_array, minlength=s.target_stop
+                                              - s.target_start).astype(np.int64),
+            f"{sid}__N_outgoing": np.bincount(s.i_array, minlength=s.source_stop
+                                              - s.source_start).astype(np.int64),
+        })
+        for group in (s.source_group, s.target_group):
+            values.update({f"{group.code_id}__{n}": a for n, a in group.arrays.items()})
+            values[f"{group.code_id}__spikes"] = group.spike_buffer
+            values[f"{group.code_id}__nspikes"] = group.spike_count
+        for pathway in self.pathways.values():
+            layout = self._layout(pathway, base_dt)
+            ring, counts = self._queue(pathway, layout)
+            prefix = f"{sid}__{pathway.name}"
+            values[f"{prefix}_ptr"] = layout["ptr"]
+            values[f"{prefix}_order"] = (layout["order"] if layout["order"] is not None
+                                         else np.zeros(1, np.int64))
+            values[f"{prefix}_ring"] = ring
+            values[f"{prefix}_ring_count"] = counts
+            values[f"{prefix}_delay_steps"] = np.int64(layout["shared_steps"])
+            values[f"{prefix}_sorted_steps"] = layout["sorted_steps"]
+        for name, external in externals.items():
+            if isinstance(external, ExternalConstant):
+                values[f"{sid}__{name}"] = _typed(external)
+        return values
+
+    def _function(self, name: str, externals: Mapping[str, Any]) -> SynapseFunction:
+        s = self.synapses
+        return SynapseFunction(FunctionBuilder(f"{s.code_id}_{s.slug}_{name}"), s, externals)
+
+    def _state_update_operation(self, externals: Mapping[str, Any], every: int) -> Operation:
+        s = self.synapses
+        function = self._function("state_update", externals)
+        b = function.builder
+        function.indices()
+        b.parameter("N", f"{s.code_id}__N")
+        statements = list(self.state_update.statements)
+        per_step, per_element = function.bind(_names(statements))
+        b.add(*per_step)
+        b.add("for _idx in range(N):")
+        b.add("_pre = _syn_i[_idx] + _src_start", "_post = _syn_j[_idx] + _tgt_start",
+              *per_element, indent=2)
+        render_statements(b, statements, function.scalars, indent=2, loop_indent=1)
+        function.store([t for t, _ in statements], indent=2)
+        return b.operation("groups", s.creation_index, s.code_id, every)
+
+    def _summed_operation(self, name: str, externals: Mapping[str, Any], every: int
+                          ) -> Operation:
+        s = self.synapses
+        model = s.model
+        assert model is not None
+        target = name.removesuffix("_post").removesuffix("_pre")
+        into_post = name.endswith("_post")
+        group = s.target_group if into_post else s.source_group
+        function = self._function(f"summed_{target}", externals)
+        b = function.builder
+        function.indices()
+        b.parameter("N", f"{s.code_id}__N")
+        b.parameter("_target", f"{group.code_id}__{target}")
+        b.parameter("_first", f"{s.code_id}__{'tgt' if into_post else 'src'}_start")
+        b.parameter("_last", f"{s.code_id}__{'tgt' if into_post else 'src'}_stop")
+        value = model.inline_subexpressions(model.expressions[name])
+        statements = [("_value", value)]
+        per_step, per_element = function.bind(_names(statements) - {"_value"})
+        b.add("for _n in range(_first, _last):", "    _target[_n] = 0.0")
+        b.add(*per_step)
+        b.add("for _idx in range(N):")
+        b.add("_pre = _syn_i[_idx] + _src_start", "_post = _syn_j[_idx] + _tgt_start",
+              *per_element, indent=2)
+        render_statements(b, statements, function.scalars, indent=2, loop_indent=1)
+        b.add(f"_target[{'_post' if into_post else '_pre'}] += _value", indent=2)
+        return b.operation("groups", -1.0 + s.creation_index * 1e-6, s.code_id, every)
+
+    def _event_statements(self) -> list[tuple[str, sympy.Expr]]:
+        """Exact updates of event-driven variables over the time since ``lastupdate``."""
+        if not self.event_driven:
+            return []
+        statements: list[tuple[str, sympy.Expr]] = [
+            ("_elapsed", symbol("t") - symbol("lastupdate"))]
+        for name in self.event_driven:
+            for target, expression in self.event_updates[name].statements:
+                statements.append((target, expression.xreplace({symbol("dt"): symbol(
+                    "_elapsed")})))
+        return statements
+
+    def _pathway_operation(self, pathway: Pathway, externals: Mapping[str, Any],
+                           base_dt: float) -> Operation:
+        s = self.synapses
+        model = s.model
+        assert model is not None
+        layout = self._layout(pathway, base_dt)
+        function = self._function(pathway.name, externals)
+        b = function.builder
+        function.indices()
+        spiking = s.source_group if pathway.triggered_by == "source" else s.target_group
+        prefix = f"{s.code_id}__{pathway.name}"
+        first = "_src_start" if pathway.triggered_by == "source" else "_tgt_start"
+        b.parameter("_step", "_step")
+        b.parameter("_spikes", f"{spiking.code_id}__spikes")
+        b.parameter("_nspikes", f"{spiking.code_id}__nspikes")
+        b.parameter("_last", f"{s.code_id}__{'src' if first == '_src_start' else 'tgt'}_stop")
+        b.parameter("_ptr", f"{prefix}_ptr")
+        b.parameter("_order", f"{prefix}_order")
+        b.parameter("_ring", f"{prefix}_ring")
+        b.parameter("_ring_count", f"{prefix}_ring_count")
+        statements = self._event_statements() + statements_to_sympy(model, pathway.statements)
+        if self.event_driven:
+            statements.append(("lastupdate", symbol("t")))
+        per_step, per_element = function.bind(_names(statements))
+        b.add("_size = _ring.shape[0]", "_slot = _step % _size", "_n = 0")
+        b.add("for _k in range(_nspikes[0]):")
+        b.add("_neuron = _spikes[_k]", indent=2)
+        b.add(f"if {first} <= _neuron < _last:", indent=2)
+        b.add(f"_ring[_slot, _n] = _neuron - {first}", "_n += 1", indent=3)
+        b.add("_ring_count[_slot] = _n")
+        b.add(*per_step)
+        synapse = "_order[_s]" if layout["order"] is not None else "_s"
+        body_indent = 4
+        if layout["heterogeneous"]:
+            b.parameter("_sorted_steps", f"{prefix}_sorted_steps")
+            b.add("for _age in range(_size):")
+            b.add("_past = (_step - _age) % _size", indent=2)
+            b.add("for _k in range(_ring_count[_past]):", indent=2)
+            b.add("_source = _ring[_past, _k]", "_lo = _ptr[_source]", "_hi = _ptr[_source + 1]",
+                  "_s = _lo + np.searchsorted(_sorted_steps[_lo:_hi], _age)", indent=3)
+            b.add("while _s < _hi and _sorted_steps[_s] == _age:", indent=3)
+            body_indent = 4
+            loop_indent = 1
+        else:
+            b.parameter("_delay_steps", f"{prefix}_delay_steps")
+            b.add("_past = (_step - _delay_steps) % _size")
+            b.add("for _k in range(_ring_count[_past]):")
+            b.add("_source = _ring[_past, _k]", indent=2)
+            b.add("for _s in range(_ptr[_source], _ptr[_source + 1]):", indent=2)
+            body_indent = 3
+            loop_indent = 1
+        b.add(f"_idx = {synapse}", "_pre = _syn_i[_idx] + _src_start",
+              "_post = _syn_j[_idx] + _tgt_start", *per_element, indent=body_indent)
+        render_statements(b, statements, function.scalars, indent=body_indent,
+                          loop_indent=loop_indent)
+        function.store([t for t, _ in statements if not t.startswith("_")], indent=body_indent)
+        if layout["heterogeneous"]:
+            b.add("_s += 1", indent=body_indent)
+        return b.operation("synapses", s.creation_index + (0.5 if pathway.triggered_by
+                                                           == "target" else 0.0), s.code_id)
+

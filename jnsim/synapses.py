@@ -1,0 +1,416 @@
+"""Synapses: connections between groups, with their own state and event code."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from .analysis import analyse, check_code
+from .clock import time_in_seconds
+from .connect import ConnectRequest, generate_connections, parse_generator
+from .context import ModelContext
+from .dimensions import BOOLEAN, NameInfo
+from .equations import EquationKind, Equations, parse_expression
+from .errors import CodeError, JnsimError
+from .evaluate import evaluate
+from .groups import LASTSPIKE_INITIAL, Group
+from .namespace import ExternalConstant, caller_namespace, resolve_external
+from .units import DIMENSIONLESS, Dimensions
+from .variables import VariableSpec
+
+__all__ = ["Synapses"]
+
+_SECOND = Dimensions({"[time]": 1})
+
+
+def _parts(group: Any) -> tuple[Any, int, int]:
+    parent = getattr(group, "parent", None)
+    if parent is not None:
+        return parent, group.start, group.stop
+    return group, 0, group.N
+
+
+def _table(group: Any) -> dict[str, NameInfo]:
+    """What synapse code can read of a group, by name (without suffix)."""
+    table = {name: NameInfo(spec.dims, spec.dtype) for name, spec in group.specs.items()}
+    model = getattr(group, "model", None)
+    if model is not None:
+        for name in model.names_of(EquationKind.SUBEXPRESSION):
+            variable = model.variables[name]
+            table.setdefault(name, NameInfo(variable.dims, variable.dtype))
+    return table
+
+
+class Synapses(Group):
+    """Synapses from a source group to a target group.
+
+    Parameters
+    ----------
+    source, target
+        The pre- and post-synaptic groups (or subgroups); ``target`` defaults
+        to ``source``.
+    model
+        Synaptic equations: per-synapse parameters, clock-driven or event-driven
+        differential equations, subexpressions, summed variables
+        (``g_post = g : siemens (summed)``).
+    on_pre, on_post
+        Statements run when a pre-/post-synaptic spike arrives, e.g.
+        ``'v_post += w'``; or a dict of named pathways.
+    delay
+        Transmission delay of ``on_pre`` events (a time; per-synapse delays can
+        be assigned later with ``S.delay = ...``).
+    method
+        Integration method of clock-driven equations.
+    namespace
+        External names (then nothing else is searched).
+    name, description
+        Free text for reports.
+    """
+
+    _name_prefix = "synapses"
+
+    def __init__(
+        self,
+        source: Any,
+        target: Any = None,
+        model: str | Equations | Any = "",
+        on_pre: str | Mapping[str, str] | None = None,
+        on_post: str | Mapping[str, str] | None = None,
+        delay: Any = None,
+        method: str | tuple[str, ...] | None = None,
+        namespace: Mapping[str, Any] | None = None,
+        dt: Any = None,
+        name: str | None = None,
+        description: str | None = None,
+        pre: str | None = None,
+        post: str | None = None,
+    ) -> None:
+        super().__init__(name)
+        defaults = getattr(model, "synapse_defaults", None)
+        if defaults is not None:  # a model object from the %%synapse magic
+            on_pre = on_pre if on_pre is not None else defaults.get("on_pre")
+            on_post = on_post if on_post is not None else defaults.get("on_post")
+            delay = delay if delay is not None else defaults.get("delay")
+            method = method if method is not None else defaults.get("method")
+            description = description if description is not None else defaults.get(
+                "description")
+            model = model.equations
+        on_pre = on_pre if on_pre is not None else pre
+        on_post = on_post if on_post is not None else post
+        target = source if target is None else target
+        for role, group in (("source", source), ("target", target)):
+            if not hasattr(group, "N") or not hasattr(_parts(group)[0], "specs"):
+                raise JnsimError(f"the {role} of synapses must be a group, not {group!r}")
+        self.source, self.target = source, target
+        self.source_group, self.source_start, self.source_stop = _parts(source)
+        self.target_group, self.target_start, self.target_stop = _parts(target)
+        self.namespace = dict(namespace) if namespace is not None else None
+        self.description = description
+        self._own_dt = time_in_seconds(dt, "dt") if dt is not None else None
+        equations = model if isinstance(model, Equations) else Equations(model or "")
+        self.equations = equations
+        has_event_driven = any("event-driven" in e.flags for e in equations.values())
+        self.context = ModelContext.synapse(_table(self.source_group), _table(self.target_group),
+                                            event_driven=has_event_driven)
+        self.model = analyse(equations, self.context, namespace=self.namespace,
+                             caller_ns=self._creation_namespace())
+        self.i_array = np.zeros(0, dtype=np.int32)
+        self.j_array = np.zeros(0, dtype=np.int32)
+        self._allocate(has_event_driven)
+        from .synapse_code import SynapseCode
+
+        self.code = SynapseCode(self, on_pre, on_post, method)
+        self.delay_steps_hint: float | None = None
+        self._shared_delay = {name: 0.0 for name in self.code.pathways}
+        if delay is not None:
+            if isinstance(delay, Mapping):
+                for pathway, value in delay.items():
+                    self.set_delay(pathway, value)
+            else:
+                self.set_delay("pre" if "pre" in self.code.pathways else next(
+                    iter(self.code.pathways), "pre"), delay)
+        self._frozen = True
+
+    def _creation_namespace(self) -> dict[str, Any] | None:
+        return None if self.namespace is not None else caller_namespace()
+
+    @property
+    def N(self) -> int:
+        """Number of synapses."""
+        return len(self.i_array)
+
+    def _allocate(self, has_event_driven: bool) -> None:
+        assert self.model is not None
+        for name, variable in self.model.variables.items():
+            if variable.kind is EquationKind.SUBEXPRESSION:
+                continue
+            spec = VariableSpec(name, variable.dims, variable.dtype, variable.shared)
+            self.specs[name] = spec
+            self.arrays[name] = np.zeros(1 if spec.shared else 0, spec.numpy_type)
+        if has_event_driven:
+            self.specs["lastupdate"] = VariableSpec("lastupdate", _SECOND, read_only=True)
+            self.arrays["lastupdate"] = np.zeros(0)
+        for name in ("i", "j"):
+            self.specs[name] = VariableSpec(name, DIMENSIONLESS, "integer", read_only=True)
+
+    def array(self, name: str) -> np.ndarray:
+        if name == "i":
+            return self.i_array.astype(np.int64)
+        if name == "j":
+            return self.j_array.astype(np.int64)
+        if name.startswith("delay"):
+            return self.delay_array(name)
+        return self.arrays[name]
+
+    # -- delays ----------------------------------------------------------------------
+    def delay_array(self, name: str = "delay") -> np.ndarray:
+        """Per-synapse delays (seconds) of a pathway (``delay`` is the ``pre`` pathway)."""
+        pathway = "pre" if name == "delay" else name.removeprefix("delay_")
+        per_synapse = self.arrays.get(f"delay_{pathway}")
+        if per_synapse is not None:
+            return per_synapse
+        return np.full(self.N, self._shared_delay.get(pathway, 0.0))
+
+    def set_delay(self, pathway: str, value: Any, index: Any = slice(None)) -> None:
+        """Set the delay of ``pathway`` (a time, an array of times or a string)."""
+        if pathway not in self.code.pathways:
+            raise JnsimError(f"there is no pathway '{pathway}' to set a delay for",
+                             hint="pathways: " + ", ".join(self.code.pathways))
+        spec = VariableSpec(f"delay_{pathway}", _SECOND)
+        if isinstance(value, str) or np.ndim(getattr(value, "magnitude", value)) > 0 or (
+                f"delay_{pathway}" in self.arrays):
+            if f"delay_{pathway}" not in self.arrays:
+                self.specs[f"delay_{pathway}"] = spec
+                self.arrays[f"delay_{pathway}"] = np.full(
+                    self.N, self._shared_delay.get(pathway, 0.0))
+            Group.set_variable(self, f"delay_{pathway}", value, index)
+            values = self.arrays[f"delay_{pathway}"]
+        else:
+            from .variables import convert_value
+
+            values = convert_value(spec, value, self.name)
+            self._shared_delay[pathway] = float(values)
+        if np.any(np.asarray(values) < 0):
+            raise JnsimError(f"delays must not be negative (pathway '{pathway}')")
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name == "delay" and "code" in self.__dict__:
+            self.set_delay("pre", value)
+            return
+        super().__setattr__(name, value)
+
+    def __getattr__(self, name: str) -> Any:
+        if name == "delay" and "code" in self.__dict__:
+            from .units import quantity_from_si
+
+            return quantity_from_si(self.delay_array("delay").copy(), _SECOND)
+        return super().__getattr__(name)
+
+    # -- connecting -----------------------------------------------------------------
+    def connect(self, condition: str | bool | None = None, i: Any = None, j: Any = None,
+                p: float | str = 1.0, n: int | str = 1, skip_if_invalid: bool = False,
+                namespace: Mapping[str, Any] | None = None, level: int = 0) -> None:
+        """Create synapses.
+
+        Parameters
+        ----------
+        condition
+            A condition on pairs, e.g. ``'i != j'`` (``True`` or ``None``: all pairs).
+        i, j
+            Explicit indices (arrays or ints), or a generator string for ``j``
+            (``j='i'``, ``j='k for k in range(i-2, i+3) if 0 <= k < N_post'``) or for ``i``.
+        p
+            Connection probability (a number or an expression).
+        n
+            Synapses per connected pair (a number or an expression).
+        skip_if_invalid
+            Drop generated indices outside the target instead of raising.
+        namespace
+            External names used in the expressions (default: the caller's).
+        """
+        namespace = dict(namespace) if namespace is not None else (
+            self.namespace if self.namespace is not None else caller_namespace())
+        request = self._request(condition, i, j, p, n, skip_if_invalid, namespace)
+        n_pre = self.source_stop - self.source_start
+        n_post = self.target_stop - self.target_start
+        new_i, new_j = generate_connections(request, n_pre, n_post,
+                                            lambda e, a, b: self._pair_values(e, a, b,
+                                                                               namespace))
+        self._append(new_i, new_j)
+
+    def _request(self, condition: Any, i: Any, j: Any, p: Any, n: Any, skip: bool,
+                 namespace: Mapping[str, Any]) -> ConnectRequest:
+        if condition is True or condition is None:
+            condition_expression = None
+        elif condition is False:
+            condition_expression = parse_expression("False")
+        elif isinstance(condition, str):
+            condition_expression = self._pair_expression(condition, "connection condition",
+                                                         BOOLEAN, namespace)
+        else:
+            raise JnsimError(f"connect() takes a condition string, not {condition!r}",
+                             hint="e.g. S.connect('i != j') or S.connect(p=0.1)")
+        generator = None
+        target = "j"
+        if isinstance(j, str) or isinstance(i, str):
+            if isinstance(j, str) and isinstance(i, str):
+                raise JnsimError("give a generator for i or for j, not both")
+            target = "j" if isinstance(j, str) else "i"
+            generator = parse_generator(j if isinstance(j, str) else i)
+            j = i = None
+        p_value: float | Any = p
+        if isinstance(p, str):
+            p_value = self._pair_expression(p, "connection probability", DIMENSIONLESS,
+                                            namespace)
+        elif not isinstance(p, float | int) or isinstance(p, bool):
+            raise JnsimError(f"p must be a number or a string expression, not {p!r}")
+        n_value: int | Any = n
+        if isinstance(n, str):
+            n_value = self._pair_expression(n, "number of synapses", DIMENSIONLESS, namespace)
+        return ConnectRequest(condition_expression, p_value, n_value,
+                              None if i is None else np.asarray(i),
+                              None if j is None else np.asarray(j), generator, target, skip)
+
+    def _pair_expression(self, text: str, what: str, expect: Any,
+                         namespace: Mapping[str, Any]) -> Any:
+        expression = parse_expression(text, error=CodeError)
+        extra = {"N_pre": NameInfo(DIMENSIONLESS, "integer"),
+                 "N_post": NameInfo(DIMENSIONLESS, "integer")}
+        assert self.model is not None
+        check_code(self.model, expression, what=what, expect=expect, extra_names=extra,
+                   run_namespace=namespace)
+        return expression
+
+    def _pair_values(self, expression: Any, i: np.ndarray, j: np.ndarray,
+                     namespace: Mapping[str, Any]) -> dict[str, Any]:
+        """Values of the names of a connection expression for candidate pairs."""
+        values: dict[str, Any] = {"i": i, "j": j,
+                                  "N_pre": self.source_stop - self.source_start,
+                                  "N_post": self.target_stop - self.target_start}
+        for name in expression.names:
+            if name in values:
+                continue
+            value = self._group_value(name, i, j)
+            if value is not None:
+                values[name] = value
+                continue
+            found = resolve_external(name, namespace, "caller", as_function=False)
+            if isinstance(found, ExternalConstant):
+                values[name] = found.value
+        return values
+
+    def _group_value(self, name: str, i: np.ndarray, j: np.ndarray) -> Any:
+        for suffix, group, start, index in (
+                ("_pre", self.source_group, self.source_start, i),
+                ("_post", self.target_group, self.target_start, j)):
+            if name.endswith(suffix):
+                base = name[: -len(suffix)]
+                if base in group.specs:
+                    array = group.array(base)
+                    return array[0] if group.specs[base].shared else array[index + start]
+        if name in self.target_group.specs and name not in self.specs:
+            return self.target_group.array(name)[j + self.target_start]
+        return None
+
+    def _append(self, new_i: np.ndarray, new_j: np.ndarray) -> None:
+        count = len(new_i)
+        if count == 0:
+            return
+        if self.N and (new_i[0] < self.i_array[-1]):
+            self.code.sorted_by_pre = False
+        self.i_array = np.concatenate([self.i_array, new_i.astype(np.int32)])
+        self.j_array = np.concatenate([self.j_array, new_j.astype(np.int32)])
+        for name, spec in self.specs.items():
+            if spec.shared or name in ("i", "j"):
+                continue
+            if name == "lastupdate":
+                fill = LASTSPIKE_INITIAL * 0
+            elif name.startswith("delay_"):
+                fill = self._shared_delay.get(name.removeprefix("delay_"), 0.0)
+            else:
+                fill = 0
+            self.arrays[name] = np.concatenate([self.arrays[name],
+                                                np.full(count, fill, spec.numpy_type)])
+        self.code.connectivity_changed()
+
+    # -- values -----------------------------------------------------------------------
+    def variable_size(self, name: str) -> int:
+        return 1 if self.specs[name].shared else self.N
+
+    def _evaluate(self, expression: Any, index: Any, index_offset: int = 0) -> Any:
+        namespace = self.namespace if self.namespace is not None else caller_namespace()
+        elements = np.arange(self.N)[index if index is not None else slice(None)]
+        i = self.i_array[elements].astype(np.int64)
+        j = self.j_array[elements].astype(np.int64)
+        values: dict[str, Any] = {"i": i, "j": j, "N": self.N,
+                                  "N_pre": self.source_stop - self.source_start,
+                                  "N_post": self.target_stop - self.target_start}
+        for name in expression.names:
+            if name in values:
+                continue
+            if name in self.arrays:
+                array = self.arrays[name]
+                values[name] = array[0] if self.specs[name].shared else array[elements]
+                continue
+            if name in ("N_incoming", "N_outgoing"):
+                counts = (np.bincount(self.j_array, minlength=self.target_stop) if
+                          name == "N_incoming" else np.bincount(self.i_array,
+                                                                minlength=self.source_stop))
+                values[name] = counts[j if name == "N_incoming" else i]
+                continue
+            value = self._group_value(name, i, j)
+            if value is not None:
+                values[name] = value
+                continue
+            found = resolve_external(name, namespace, "caller", as_function=False)
+            if isinstance(found, ExternalConstant):
+                values[name] = found.value
+        return evaluate(expression, values, len(elements))
+
+    def extra_code_names(self) -> dict[str, NameInfo]:
+        return {"N_pre": NameInfo(DIMENSIONLESS, "integer"),
+                "N_post": NameInfo(DIMENSIONLESS, "integer"),
+                "N_incoming": NameInfo(DIMENSIONLESS, "integer"),
+                "N_outgoing": NameInfo(DIMENSIONLESS, "integer")}
+
+    def __getitem__(self, item: Any) -> np.ndarray:
+        """Synapse indices for ``S[i, j]`` or ``S['condition']``."""
+        if isinstance(item, str):
+            return self.indices_where(item)
+        if isinstance(item, tuple) and len(item) == 2:
+            pre, post = item
+            mask = np.isin(self.i_array, np.arange(self.source_stop)[pre]) & np.isin(
+                self.j_array, np.arange(self.target_stop)[post])
+            return np.flatnonzero(mask)
+        return np.arange(self.N)[item]
+
+    # -- running ----------------------------------------------------------------------
+    def resolve(self, run_namespace: Any, caller_ns: Any) -> dict[str, Any]:
+        return self.code.resolve(run_namespace, caller_ns)
+
+    def operations(self, externals: Mapping[str, Any], base_dt: float) -> list[Any]:
+        return self.code.operations(externals, base_dt)
+
+    def argument_values(self, externals: Mapping[str, Any], base_dt: float) -> dict[str, Any]:
+        return self.code.argument_values(externals, base_dt)
+
+    def contained_objects(self) -> list[Any]:
+        return [self.source_group, self.target_group]
+
+    def snapshot(self) -> dict[str, Any]:
+        return {"arrays": {n: a.copy() for n, a in self.arrays.items()},
+                "i": self.i_array.copy(), "j": self.j_array.copy(),
+                "queues": self.code.snapshot_queues()}
+
+    def restore(self, state: Mapping[str, Any]) -> None:
+        self.i_array, self.j_array = state["i"].copy(), state["j"].copy()
+        for name, array in state["arrays"].items():
+            self.arrays[name] = array.copy()
+        self.code.restore_queues(state["queues"])
+        self.code.connectivity_changed()
+
+    def __repr__(self) -> str:
+        return (f"<Synapses {self.name!r} from {self.source_group.name!r} to "
+                f"{self.target_group.name!r}: {self.N} synapses>")

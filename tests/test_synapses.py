@@ -1,0 +1,310 @@
+"""Synapses: connection forms, delays, pathways, summed and event-driven variables."""
+
+import math
+
+import numpy as np
+import pytest
+
+from jnsim import (
+    CodeError,
+    EquationError,
+    JnsimError,
+    Network,
+    NeuronGroup,
+    SpikeMonitor,
+    StateMonitor,
+    Synapses,
+    UnitError,
+    defaultclock,
+    ms,
+    mV,
+    nS,
+    run,
+    seed,
+    start_scope,
+)
+
+from .conftest import raises_jnsim
+
+
+@pytest.fixture(autouse=True)
+def _fresh_scope():
+    start_scope()
+    defaultclock.dt = 0.1 * ms
+    yield
+
+
+def pairs(S):
+    return sorted(zip(S.i.tolist(), S.j.tolist(), strict=True))
+
+
+def groups(n_pre=5, n_post=5):
+    return NeuronGroup(n_pre, "x : 1"), NeuronGroup(n_post, "y : 1")
+
+
+# -- connect forms ------------------------------------------------------------------
+
+def test_connect_all_to_all_and_condition():
+    G, H = groups(3, 4)
+    S = Synapses(G, H)
+    S.connect()
+    assert len(S) == 12
+    S2 = Synapses(G, H)
+    S2.connect("i != j")
+    assert pairs(S2) == [(i, j) for i in range(3) for j in range(4) if i != j]
+    S3 = Synapses(G, G)
+    S3.connect(condition="abs(i - j) == 1")
+    assert pairs(S3) == [(0, 1), (1, 0), (1, 2), (2, 1)]
+
+
+def test_connect_explicit_indices():
+    G, H = groups()
+    S = Synapses(G, H)
+    S.connect(i=[0, 2, 4], j=[1, 1, 3])
+    assert pairs(S) == [(0, 1), (2, 1), (4, 3)]
+    S.connect(i=1, j=0)
+    assert len(S) == 4
+    raises_jnsim(lambda: S.connect(i=[0, 9], j=[0, 0]), JnsimError, "outside [0, 5)")
+    raises_jnsim(lambda: S.connect(i=[0.5], j=[0]), JnsimError, "integer indices")
+
+
+def test_connect_one_to_one_and_generators():
+    G, H = groups()
+    S = Synapses(G, H)
+    S.connect(j="i")
+    assert pairs(S) == [(k, k) for k in range(5)]
+    S2 = Synapses(G, H)
+    S2.connect(j="k for k in range(i-1, i+2) if 0 <= k < N_post")
+    assert pairs(S2) == [(i, j) for i in range(5) for j in range(i - 1, i + 2) if 0 <= j < 5]
+    S3 = Synapses(G, H)
+    S3.connect(j="k for k in range(i-1, i+2)", skip_if_invalid=True)
+    assert pairs(S3) == pairs(S2)
+    S4 = Synapses(G, H)
+    raises_jnsim(lambda: S4.connect(j="k for k in range(i-1, i+2)"), JnsimError,
+                 "gives j=-1 for i=0", "skip_if_invalid=True")
+    S5 = Synapses(G, H)
+    S5.connect(i="k for k in range(j, j+1)")
+    assert pairs(S5) == [(k, k) for k in range(5)]
+    S6 = Synapses(G, H)
+    seed(1)
+    S6.connect(j="k for k in sample(N_post, size=2)")
+    assert len(S6) == 10 and all(np.bincount(S6.i, minlength=5) == 2)
+
+
+def test_connect_probability_statistics():
+    G, H = groups(200, 300)
+    seed(3)
+    S = Synapses(G, H)
+    S.connect(p=0.1)
+    expected, sd = 6000, math.sqrt(60000 * 0.1 * 0.9)
+    assert abs(len(S) - expected) < 4 * sd
+    assert len(set(zip(S.i.tolist(), S.j.tolist(), strict=True))) == len(S)  # no duplicates
+    assert np.all(np.diff(S.i) >= 0)  # sorted by source
+    # condition combined with a constant p
+    S2 = Synapses(G, H)
+    S2.connect("j < 100", p=0.5)
+    assert S2.j.max() < 100 and abs(len(S2) - 10000) < 4 * math.sqrt(20000 * 0.25)
+    # p as an expression
+    S3 = Synapses(G, H)
+    S3.connect(p="0.5 * (j < 150)")
+    assert S3.j.max() < 150 and abs(len(S3) - 15000) < 4 * math.sqrt(30000 * 0.25)
+
+
+def test_connect_several_synapses_per_pair():
+    G, H = groups(2, 2)
+    S = Synapses(G, H)
+    S.connect(n=3)
+    assert len(S) == 12
+    S2 = Synapses(G, H)
+    S2.connect(n="i + 1")
+    assert len(S2) == 2 * 1 + 2 * 2
+
+
+@pytest.mark.parametrize(("kwargs", "error", "fragment"), [
+    ({"condition": "i + j"}, CodeError, "connection condition must be a condition"),
+    ({"condition": "x_pre > 1*mV"}, UnitError, "cannot compare"),
+    ({"condition": "z_post > 0"}, JnsimError, "no variable 'z'"),
+    ({"p": 2.0}, JnsimError, "must lie in [0, 1]"),
+    ({"p": "1*mV"}, UnitError, "must have no units"),
+    ({"condition": 3}, JnsimError, "condition string"),
+    ({"j": "k for k in items(3)"}, CodeError, "range(...) or sample(...)"),
+])
+def test_bad_connect_calls(kwargs, error, fragment):
+    G, H = groups()
+    S = Synapses(G, H)
+    with pytest.raises((error, JnsimError)) as caught:
+        S.connect(**kwargs)
+    assert fragment in str(caught.value) or isinstance(caught.value, error)
+
+
+def test_connection_by_pre_and_post_variables():
+    G, H = groups(4, 4)
+    G.x = "i"
+    H.y = "3 - i"
+    S = Synapses(G, H)
+    S.connect("x_pre == y_post")
+    assert pairs(S) == [(0, 3), (1, 2), (2, 1), (3, 0)]
+
+
+# -- synaptic variables ------------------------------------------------------------------
+
+def test_synaptic_variables_from_strings():
+    G, H = groups(3, 3)
+    S = Synapses(G, H, "w : siemens")
+    S.connect()
+    S.w = "(i * 3 + j) * nS"
+    assert np.allclose(S.w / nS, np.arange(9))
+    S.w["i == 1"] = 0 * nS
+    assert np.allclose(S.w_[3:6], 0)
+    assert S[1, 2].tolist() == [5]
+    raises_jnsim(lambda: setattr(S, "w", 1), UnitError, "no units")
+
+
+# -- propagation ---------------------------------------------------------------------
+
+def _one_spike_source(times_ms):
+    """A neuron that spikes exactly at the given times (multiples of dt)."""
+    condition = " or ".join(f"abs(t - {time}*ms) < 0.5*dt" for time in times_ms)
+    return NeuronGroup(1, "", threshold=condition)
+
+
+def test_on_pre_with_scalar_delay_arrives_exactly_delay_later():
+    source = _one_spike_source([1.0, 5.0])
+    target = NeuronGroup(1, "x : 1")
+    S = Synapses(source, target, "w : 1", on_pre="x_post += w", delay=2.5 * ms)
+    S.connect()
+    S.w = 2
+    M = StateMonitor(target, "x", record=0)
+    run(10 * ms)
+    changes = M.t_[np.flatnonzero(np.diff(M.x_[0])) + 1] * 1e3
+    np.testing.assert_allclose(changes, [3.6, 7.6], atol=1e-9)  # visible one step later
+    assert target.x_[0] == 4
+
+
+def test_heterogeneous_delays():
+    source = _one_spike_source([1.0])
+    target = NeuronGroup(3, "x : 1")
+    S = Synapses(source, target, on_pre="x_post += 1")
+    S.connect(j="k for k in range(3)")
+    S.delay = "j * 1*ms"
+    M = StateMonitor(target, "x", record=True)
+    run(6 * ms)
+    for k in range(3):
+        first = M.t_[np.argmax(M.x_[k] > 0)] * 1e3
+        assert first == pytest.approx(1.1 + k, abs=1e-9)
+    assert target.x_.tolist() == [1, 1, 1]
+    raises_jnsim(lambda: setattr(S, "delay", -1 * ms), JnsimError, "must not be negative")
+
+
+def test_multi_statement_pathways_and_on_post():
+    pre = _one_spike_source([1.0])
+    post = _one_spike_source([2.0])
+    target = NeuronGroup(1, "x : 1\ny : 1")
+    S = Synapses(pre, target, "w : 1\nhits : 1", on_pre="""
+        x_post += w
+        hits += 1
+        w *= 2
+    """)
+    S.connect()
+    S.w = 1.5
+    S2 = Synapses(target, post, "c : 1", on_pre="c += 100", on_post="c += 1; y_pre += 10")
+    S2.connect()
+    run(5 * ms)
+    assert target.x_[0] == 1.5 and S.hits_[0] == 1 and S.w_[0] == 3
+    assert S2.c_[0] == 1 and target.y_[0] == 10
+
+
+def test_summed_variable():
+    G = NeuronGroup(3, "g : 1")
+    H = NeuronGroup(2, "total : 1")
+    S = Synapses(G, H, "w : 1\ntotal_post = w * g_pre : 1 (summed)")
+    S.connect()
+    G.g = [1, 2, 3]
+    S.w = "j + 1"
+    run(0.2 * ms)
+    assert H.total_.tolist() == [6, 12]
+
+
+def test_clock_driven_synaptic_equation():
+    G, H = groups(1, 1)
+    S = Synapses(G, H, "dz/dt = -z/(10*ms) : 1 (clock-driven)")
+    S.connect()
+    S.z = 1
+    run(10 * ms)
+    assert S.z_[0] == pytest.approx(math.exp(-1), rel=1e-9)
+
+
+def test_event_driven_stdp_pair_by_hand():
+    """One pre spike at 2 ms, one post spike at 7 ms: the hand-computed weight change."""
+    taupre = taupost = 20 * ms
+    Apre, Apost = 0.01, -0.0105
+    pre = _one_spike_source([2.0])
+    post = _one_spike_source([7.0])
+    S = Synapses(pre, post, """
+        w : 1
+        dapre/dt = -apre/taupre : 1 (event-driven)
+        dapost/dt = -apost/taupost : 1 (event-driven)
+    """, on_pre="apre += Apre; w = clip(w + apost, 0, 1)",
+        on_post="apost += Apost; w = clip(w + apre, 0, 1)")
+    S.connect()
+    S.w = 0.5
+    run(10 * ms)
+    expected = 0.5 + 0.01 * math.exp(-5 / 20)
+    assert S.w_[0] == pytest.approx(expected, rel=1e-12)
+    assert S.apre_[0] == pytest.approx(0.01 * math.exp(-5 / 20), rel=1e-12)
+    assert S.lastupdate_[0] == pytest.approx(0.007)
+
+
+# -- errors at creation -----------------------------------------------------------------
+
+@pytest.mark.parametrize(("kwargs", "error", "fragments"), [
+    ({"model": "w : 1", "on_pre": "z_post += w"}, CodeError,
+     ["cannot assign to 'z_post'"]),
+    ({"model": "w : 1", "on_pre": "y_post += 1*mV"}, UnitError, ["cannot assign volt"]),
+    ({"model": "w : 1", "on_pre": "w = v_pre"}, EquationError, ["no variable 'v'"]),
+    ({"model": "w : 1 (unless refractory)"}, EquationError, ["cannot qualify a parameter"]),
+    ({"model": "dx/dt = -x/ms : 1 (unless refractory)"}, EquationError,
+     ["only neuron groups have a refractory"]),
+])
+def test_synapse_mistakes_at_creation(kwargs, error, fragments):
+    G, H = groups()
+    raises_jnsim(lambda: Synapses(G, H, **kwargs), error, *fragments)
+
+
+def test_store_restore_keeps_spikes_in_flight():
+    source = _one_spike_source([1.0])
+    target = NeuronGroup(1, "x : 1")
+    S = Synapses(source, target, on_pre="x_post += 1", delay=3 * ms)
+    S.connect()
+    net = Network(source, target, S)
+    net.run(2 * ms)
+    net.store()
+    net.run(3 * ms)
+    assert target.x_[0] == 1
+    net.restore()
+    assert target.x_[0] == 0
+    net.run(3 * ms)
+    assert target.x_[0] == 1
+
+
+def test_small_cuba_network_fires_at_a_plausible_rate():
+    taum, taue, taui = 20 * ms, 5 * ms, 10 * ms
+    Vt, Vr, El = -50 * mV, -60 * mV, -49 * mV
+    eqs = """
+        dv/dt  = (ge+gi-(v-El))/taum : volt (unless refractory)
+        dge/dt = -ge/taue : volt
+        dgi/dt = -gi/taui : volt
+    """
+    P = NeuronGroup(1000, eqs, threshold="v>Vt", reset="v = Vr", refractory=5 * ms,
+                    method="exact")
+    seed(2)
+    P.v = "Vr + rand() * (Vt - Vr)"
+    we, wi = (60 * 0.27 / 10) * mV, (-20 * 4.5 / 10) * mV
+    Ce = Synapses(P[:800], P, on_pre="ge += we")
+    Ci = Synapses(P[800:], P, on_pre="gi += wi")
+    Ce.connect(p=0.08)
+    Ci.connect(p=0.08)
+    spikes = SpikeMonitor(P)
+    run(300 * ms)
+    rate = spikes.num_spikes / 1000 / 0.3
+    assert 2 < rate < 60
