@@ -21,6 +21,7 @@ from .errors import (
 )
 from .functions import DEFAULT_CONSTANTS as _CONSTANTS
 from .groups import NeuronGroup
+from .inputs import PoissonGroup, PoissonInput, SpikeGeneratorGroup
 from .monitors import PopulationRateMonitor, SpikeMonitor, StateMonitor
 from .network import Network, restore, run, store
 from .random import seed
@@ -36,7 +37,10 @@ __all__ = [
     "CodeError",
     "Network",
     "NeuronGroup",
+    "PoissonGroup",
+    "PoissonInput",
     "PopulationRateMonitor",
+    "SpikeGeneratorGroup",
     "SpikeMonitor",
     "StateMonitor",
     "Synapses",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-import re
 from typing import Any
 
 __all__ = ["JnsimObject", "start_scope"]
@@ -56,8 +55,13 @@ class JnsimObject:
 
     @property
     def slug(self) -> str:
-        """The name reduced to an identifier, for generated function names."""
-        return re.sub(r"\W+", "_", self.name).strip("_").lower() or "object"
+        """The kind of object as an identifier, for generated function names.
+
+        It depends on the type only (not on the name, which may be free text or an
+        automatic ``neurongroup_3``), so that rebuilding the same model generates
+        the same source and reuses the compiled kernel.
+        """
+        return self._name_prefix
 
     def contained_objects(self) -> list[Any]:
         """Objects that run together with this one (e.g. a subgroup's parent)."""

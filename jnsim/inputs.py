@@ -183,6 +183,13 @@ class _InputSubgroup(Subgroup):
                                   .magnitude)[self.start:self.stop]
         return super().__getattr__(name)
 
+    def __setattr__(self, name: str, value: Any) -> None:
+        parent = self.__dict__.get("parent")
+        if parent is not None and name.rstrip("_") in parent.subexpression_names():
+            setattr(parent, name, value)  # the parent explains why it cannot be set
+            return
+        super().__setattr__(name, value)
+
     def __repr__(self) -> str:
         return f"<Subgroup {self.name!r} of {self.N} neurons>"
 
@@ -434,9 +441,10 @@ class SpikeGeneratorGroup(_SpikeSource):
     period
         If positive, the pattern repeats with this period (a multiple of
         ``dt``; every spike time must lie before it). ``0*ms`` or ``None``: no
-        repetition.
+        repetition. Keyword only (Brian's fourth positional argument is ``dt``,
+        so positional use would be ambiguous).
     dt
-        The group's own time step; the default clock's by default.
+        The group's own time step; the default clock's by default. Keyword only.
     sorted
         Accepted for Brian compatibility: the spikes are always sorted here
         (cheaply), so it is never needed.
@@ -459,8 +467,8 @@ class SpikeGeneratorGroup(_SpikeSource):
 
     _name_prefix = "spikegeneratorgroup"
 
-    def __init__(self, N: int, indices: Any, times: Any, period: Any = None, dt: Any = None,
-                 sorted: bool = False, name: str | None = None) -> None:
+    def __init__(self, N: int, indices: Any, times: Any, *, period: Any = None,
+                 dt: Any = None, sorted: bool = False, name: str | None = None) -> None:
         super().__init__(N, dt, name)
         self._cursor = np.zeros(1, dtype=np.int64)
         self._binned: tuple[float, np.ndarray, np.ndarray, int] | None = None
@@ -768,8 +776,8 @@ class PoissonInput(JnsimObject):
     def weight(self, value: Any) -> None:
         expected = self.target_dims
         what = f"the weight of {self.name}"
-        hint = (f"'{self.target_var}' has {_describe_units(expected)}; give the weight "
-                f"the same units")
+        hint = ("use a plain number" if is_dimensionless(expected) else
+                f"give the weight units of {unit_words(expected)}, like '{self.target_var}'")
         if isinstance(value, str):
             expression = parse_expression(value, error=CodeError)
             namespace = self.group.namespace

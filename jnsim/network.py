@@ -9,10 +9,11 @@ as arguments, so rerunning with new values never recompiles.
 
 from __future__ import annotations
 
+import re
 import sys
 import time
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -28,6 +29,7 @@ from .units import Quantity, registry
 __all__ = ["Network", "collect", "restore", "run", "store"]
 
 _HEADER = "import math\nimport numba\nimport numpy as np\n"
+_KEY = re.compile(r"\b[on]\d+__\w+")
 
 
 @dataclass(frozen=True)
@@ -53,7 +55,8 @@ def build_kernel_source(operations: Iterable[Operation]) -> KernelPlan:
     """Assemble the module with every operation and the driver loop."""
     operations = tuple(sorted(operations, key=lambda o: (SLOTS.index(o.slot), o.order, o.name)))
     keys = sorted({k for op in operations for k in op.arguments
-                   if k not in ("t", "_nan_flag", "_step")})
+                   if k not in ("t", "_nan_flag", "_step")}
+                  | {k for op in operations for p in op.prechecks for k in _KEY.findall(p)})
     helpers = set().union(*(op.helpers for op in operations)) if operations else set()
     parts = [_HEADER]
     if helpers:
@@ -86,6 +89,30 @@ def build_kernel_source(operations: Iterable[Operation]) -> KernelPlan:
     return KernelPlan("\n\n".join(parts), tuple(keys), operations)
 
 
+@dataclass(frozen=True)
+class RunStats:
+    """Timings of the last run of a network.
+
+    Attributes
+    ----------
+    steps
+        Time steps simulated.
+    kernel_seconds
+        Wall time spent inside the compiled kernel (the simulation loop). On a
+        run that compiled the kernel, this includes Numba's compilation.
+    run_seconds
+        Wall time of the whole ``run()`` call (name resolution, code generation,
+        compilation or cache loading, the loop).
+    compiled
+        Whether this run compiled the kernel.
+    """
+
+    steps: int
+    kernel_seconds: float
+    run_seconds: float
+    compiled: bool
+
+
 class Network:
     """A set of objects simulated together.
 
@@ -104,6 +131,7 @@ class Network:
         self._stored: dict[str, dict[str, Any]] = {}
         self._kernels: dict[str, Kernel] = {}
         self.last_plan: KernelPlan | None = None
+        self.last_run_stats: RunStats | None = None
         self.add(*objects)
 
     # -- membership -----------------------------------------------------------------
@@ -184,6 +212,7 @@ class Network:
             externals = obj.resolve(namespace, caller_ns)
             operations += obj.operations(externals, base_dt)
             values.update(obj.argument_values(externals, base_dt))
+        operations, values = _canonical(operations, values, objects)
         plan = build_kernel_source(operations)
         missing = [k for k in plan.keys if k not in values]
         if missing:  # pragma: no cover - a bug in code generation, not a user mistake
@@ -225,6 +254,7 @@ class Network:
             caller_ns = caller_namespace()
         plan, values, objects, base_dt = self.prepare(namespace, caller_ns)
         kernel = self._compile(plan)
+        first_call = kernel.origin is None
         start_step = round(self._t / base_dt)
         stop_step = start_step + round(duration_s / base_dt)
         reporter = _Reporter(report, report_period, self._t, duration_s)
@@ -232,6 +262,10 @@ class Network:
         nan_flag = np.zeros(4, dtype=np.int64)
         step = start_step
         chunk = 256
+        stalled = 0
+        kernel_seconds = 0.0
+        run_started = time.perf_counter()
+        rename = canonical_names(objects)
         for obj in objects:
             obj._t = self._t
         try:
@@ -239,12 +273,21 @@ class Network:
                 target = min(stop_step, step + chunk)
                 for obj in objects:
                     if hasattr(obj, "reserve") and obj.reserve(target - step, base_dt):
-                        values.update(obj.argument_values({}, base_dt))
+                        fresh = obj.argument_values({}, base_dt)
+                        values.update({rename(k): v for k, v in fresh.items()})
                 arguments = [values[key] for key in plan.keys]
                 started = time.perf_counter()
                 reached = kernel(step, target, base_dt, progress, nan_flag, *arguments)
                 elapsed = time.perf_counter() - started
+                kernel_seconds += elapsed
                 made = reached - step
+                if made == 0 and nan_flag[0] == 0:
+                    stalled += 1
+                    if stalled > 2:  # pragma: no cover - would be a bug in jnsim
+                        raise RuntimeError("the kernel stopped making progress: a recording "
+                                           "buffer could not be enlarged")
+                else:
+                    stalled = 0
                 step = int(reached)
                 self._t = step * base_dt
                 if nan_flag[0] != 0:
@@ -259,6 +302,10 @@ class Network:
             for obj in objects:
                 obj._t = self._t
         reporter.finish((step - start_step) * base_dt)
+        self.last_run_stats = RunStats(
+            steps=step - start_step, kernel_seconds=kernel_seconds,
+            run_seconds=time.perf_counter() - run_started,
+            compiled=kernel.origin == "compiled" and first_call)
 
     def _compile(self, plan: KernelPlan) -> Kernel:
         kernel = self._kernels.get(plan.source)
@@ -313,6 +360,34 @@ class Network:
 
     def __repr__(self) -> str:
         return f"<Network {self.name!r} with {len(self.objects)} objects at t = {self.t:~P}>"
+
+
+_CODE_ID = re.compile(r"\bo(\d+)(?=_)")
+
+
+def canonical_names(objects: list[Any]) -> Callable[[str], str]:
+    """A function renaming object ids (``o17``) to positions in ``objects`` (``n2``)."""
+    mapping = {obj.code_id: f"n{position}" for position, obj in enumerate(objects)}
+
+    def rename(text: str) -> str:
+        return _CODE_ID.sub(lambda m: mapping.get(m.group(0), m.group(0)), text)
+
+    return rename
+
+
+def _canonical(operations: list[Operation], values: dict[str, Any], objects: list[Any]
+               ) -> tuple[list[Operation], dict[str, Any]]:
+    """Rename object ids (``o17``) to their position in the network (``n2``).
+
+    Object ids grow with every object created; positions do not, so rebuilding
+    the same model in a notebook generates the same kernel source.
+    """
+    rename = canonical_names(objects)
+    renamed = [replace(op, name=rename(op.name), source=rename(op.source),
+                       arguments=tuple(rename(a) for a in op.arguments),
+                       prechecks=tuple(rename(p) for p in op.prechecks))
+               for op in operations]
+    return renamed, {rename(key): value for key, value in values.items()}
 
 
 def _snapshot(obj: Any) -> dict[str, Any]:

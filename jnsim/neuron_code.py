@@ -257,6 +257,7 @@ class NeuronCode:
         cid = group.code_id
         values: dict[str, Any] = {f"{cid}__{name}": array for name, array in group.arrays.items()}
         values[f"{cid}__N"] = np.int64(group.N)
+        values[f"{cid}__owner"] = np.int64(group.creation_index + 1)
         values[f"{cid}__dt"] = float(group.dt_)
         values[f"{cid}__spikes"] = group.spike_buffer
         values[f"{cid}__nspikes"] = group.spike_count
@@ -307,16 +308,23 @@ class NeuronCode:
         return [n for n in self.system.variables]
 
     def _nan_check(self, builder: FunctionBuilder, assigned: list[str]) -> None:
-        """Flag the first non-finite value of a state variable for the driver."""
+        """Flag the first non-finite value of a state variable for the driver.
+
+        One test per element on the sum of the assigned variables (non-finite if
+        any of them is); which variable it was is only worked out on that rare path.
+        """
         names = self.float_state_names()
         checked = [n for n in assigned if n in names]
         if not checked:
             return
         builder.parameter("_nan_flag", "_nan_flag")
+        builder.parameter("_owner", f"{self.group.code_id}__owner")
+        builder.add(f"if not math.isfinite({' + '.join(checked)}) and _nan_flag[0] == 0:",
+                    indent=2)
+        builder.add("_nan_flag[0] = _owner", "_nan_flag[1] = _idx", indent=3)
         for name in checked:
-            builder.add(f"if not math.isfinite({name}) and _nan_flag[0] == 0:", indent=2)
-            builder.add(f"_nan_flag[0] = {self.group.creation_index + 1}",
-                        "_nan_flag[1] = _idx", f"_nan_flag[2] = {names.index(name)}", indent=3)
+            builder.add(f"if not math.isfinite({name}):", indent=3)
+            builder.add(f"_nan_flag[2] = {names.index(name)}", indent=4)
 
     def _refractory_lines(self, function: ElementFunction, names: set[str],
                           externals: Mapping[str, Any]) -> tuple[list[str], set[str]]:
@@ -337,9 +345,13 @@ class NeuronCode:
                              f"_timestep({rendered}, dt)")
                 function.builder.printer.helpers_used.add("_timestep")
         else:
+            # Brian's rule timestep(t - lastspike) >= timestep(refractory), with the
+            # element-independent part computed once per step.
             function.builder.parameter("_refractory", f"{group.code_id}___refractory")
-            lines.append("not_refractory = _timestep(t - lastspike, dt) >= "
-                         "_timestep(_refractory, dt)")
+            function.builder.add("_refractory_steps = _timestep(_refractory, dt)",
+                                 "_per_dt = 1.0 / dt")
+            lines.append("not_refractory = np.int64((t - lastspike) * _per_dt + 1e-3) >= "
+                         "_refractory_steps")
             function.builder.printer.helpers_used.add("_timestep")
         lines.append("_not_refractory[_idx] = not_refractory")
         function.builder.parameter("_not_refractory", f"{group.code_id}__not_refractory")

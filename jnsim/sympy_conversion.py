@@ -154,6 +154,19 @@ _COMPARISONS: dict[type, Callable[[Any, Any], Any]] = {
 _call_counter = itertools.count()
 
 
+def _as_number(value: Any) -> Any:
+    """A condition used in arithmetic (``x*(v > 0)``) as 1 or 0, like Python's bools."""
+    boolean = (sympy.core.relational.Relational, sympy.logic.boolalg.BooleanFunction,
+               sympy.logic.boolalg.BooleanAtom)
+    if isinstance(value, boolean):
+        if value is sympy.true:
+            return sympy.Integer(1)
+        if value is sympy.false:
+            return sympy.Integer(0)
+        return sympy.Piecewise((1, value), (0, True))
+    return value
+
+
 def to_sympy(expression: Expression | ast.expr, constants: frozenset[str] = frozenset()
              ) -> sympy.Basic:
     """The SymPy form of a validated expression.
@@ -197,11 +210,12 @@ class _Converter:
         if isinstance(node.op, ast.Not):
             return sympy.Not(operand)
         if isinstance(node.op, ast.USub):
-            return -operand
-        return operand
+            return -_as_number(operand)
+        return _as_number(operand)
 
     def visit_BinOp(self, node: ast.BinOp) -> Any:
-        left, right = self.visit(node.left), self.visit(node.right)
+        left = _as_number(self.visit(node.left))
+        right = _as_number(self.visit(node.right))
         op = node.op
         if isinstance(op, ast.Add):
             return left + right

@@ -144,6 +144,25 @@ class SynapseFunction:
         b.parameter("_tgt_start", f"{sid}__tgt_start")
 
 
+def _index_lines(per_element: list[str], statements: Iterable[tuple[str, sympy.Expr]],
+                 always: tuple[str, ...] = ()) -> list[str]:
+    """Lines computing ``_pre``/``_post`` for a synapse, only where they are used."""
+    text = "\n".join(per_element)
+    targets = {t for t, _ in statements}
+    lines = []
+    for local, line in (("_pre", "_pre = _syn_i[_idx] + _src_start"),
+                        ("_post", "_post = _syn_j[_idx] + _tgt_start")):
+        used = f"[{local}]" in text or f"{local} -" in text or local in always
+        if used or any(_stores_into(t, local) for t in targets):
+            lines.append(line)
+    return lines
+
+
+def _stores_into(target: str, local: str) -> bool:
+    return (local == "_post" and target.endswith("_post")) or (
+        local == "_pre" and target.endswith("_pre"))
+
+
 def _names(statements: Iterable[tuple[str, sympy.Expr]]) -> set[str]:
     names: set[str] = set()
     for target, expression in statements:
@@ -338,8 +357,7 @@ class SynapseCode:
         per_step, per_element = function.bind(_names(statements))
         b.add(*per_step)
         b.add("for _idx in range(N):")
-        b.add("_pre = _syn_i[_idx] + _src_start", "_post = _syn_j[_idx] + _tgt_start",
-              *per_element, indent=2)
+        b.add(*_index_lines(per_element, statements), *per_element, indent=2)
         render_statements(b, statements, function.scalars, indent=2, loop_indent=1)
         function.store([t for t, _ in statements], indent=2)
         return b.operation("groups", s.creation_index, s.code_id, every)
@@ -434,8 +452,8 @@ class SynapseCode:
             b.add("for _s in range(_ptr[_source], _ptr[_source + 1]):", indent=2)
             body_indent = 3
             loop_indent = 1
-        b.add(f"_idx = {synapse}", "_pre = _syn_i[_idx] + _src_start",
-              "_post = _syn_j[_idx] + _tgt_start", *per_element, indent=body_indent)
+        b.add(f"_idx = {synapse}", *_index_lines(per_element, statements),
+              *per_element, indent=body_indent)
         render_statements(b, statements, function.scalars, indent=body_indent,
                           loop_indent=loop_indent)
         function.store([t for t, _ in statements if not t.startswith("_")], indent=body_indent)
