@@ -23,7 +23,7 @@ from .functions import DEFAULT_CONSTANTS as _CONSTANTS
 from .groups import NeuronGroup
 from .inputs import PoissonGroup, PoissonInput, SpikeGeneratorGroup
 from .monitors import PopulationRateMonitor, SpikeMonitor, StateMonitor
-from .network import Network, restore, run, store
+from .network import Network, restore, run, show_code, store
 from .random import seed
 from .synapses import Synapses
 from .units import Quantity, Unit
@@ -49,6 +49,7 @@ __all__ = [
     "restore",
     "run",
     "seed",
+    "show_code",
     "start_scope",
     "store",
     "EquationError",

@@ -40,6 +40,9 @@ class Group(JnsimObject):
         self.arrays: dict[str, np.ndarray] = {}
         self.namespace: dict[str, Any] | None = None
         self.model: AnalysedModel | None = None
+        #: How each variable was last set, for reports: the expression text, or
+        #: ``'values'`` for numbers/arrays (see :meth:`set_variable`).
+        self.initializers: dict[str, str] = {}
 
     # -- sizes ----------------------------------------------------------------------
     def __len__(self) -> int:
@@ -118,6 +121,11 @@ class Group(JnsimObject):
             raise JnsimError(f"'{name}' of {self.name} cannot be set",
                              hint="it is maintained by jnsim")
         target = self.array(name)
+        whole = isinstance(index, slice) and index == slice(None)
+        if isinstance(value, str):
+            self.initializers[name] = value if whole else f"{value} (for some elements)"
+        elif whole:
+            self.initializers[name] = _describe_value(value)
         if isinstance(value, str):
             expression = parse_expression(value, error=CodeError)
             self._check_value_expression(expression, spec)
@@ -429,6 +437,19 @@ class Subgroup(JnsimObject):
 
     def __repr__(self) -> str:
         return f"<Subgroup {self.name!r} of {self.N} neurons>"
+
+
+def _describe_value(value: Any) -> str:
+    """A short description of an assigned value for reports."""
+    magnitude = getattr(value, "magnitude", value)
+    if np.ndim(magnitude) == 0:
+        try:
+            from .units import format_quantity
+
+            return format_quantity(value)
+        except (TypeError, ValueError):
+            return repr(value)
+    return "values given per element"
 
 
 def as_seconds(value: Any) -> float:

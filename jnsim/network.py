@@ -222,7 +222,8 @@ class Network:
 
     def run(self, duration: Any, report: str | Callable[..., Any] | None = None,
             report_period: Any = None, namespace: Mapping[str, Any] | None = None,
-            level: int = 0, caller_ns: Mapping[str, Any] | None = None) -> None:
+            level: int = 0, caller_ns: Mapping[str, Any] | None = None,
+            show_code: bool = False) -> None:
         """Simulate for ``duration``.
 
         Parameters
@@ -240,6 +241,8 @@ class Network:
             namespace).
         level
             Accepted for Brian compatibility; the caller is found automatically.
+        show_code
+            Print the generated kernel before running.
 
         Raises
         ------
@@ -253,6 +256,8 @@ class Network:
         if namespace is None and caller_ns is None:
             caller_ns = caller_namespace()
         plan, values, objects, base_dt = self.prepare(namespace, caller_ns)
+        if show_code:
+            print(plan.source)
         kernel = self._compile(plan)
         first_call = kernel.origin is None
         start_step = round(self._t / base_dt)
@@ -477,7 +482,8 @@ def collect(namespace: Mapping[str, Any] | None = None) -> list[Any]:
 
 
 def run(duration: Any, report: Any = None, report_period: Any = None,
-        namespace: Mapping[str, Any] | None = None, level: int = 0) -> None:
+        namespace: Mapping[str, Any] | None = None, level: int = 0,
+        show_code: bool = False) -> None:
     """Run every object defined where ``run`` is called (see :meth:`Network.run`)."""
     caller = caller_namespace()
     objects = collect(caller)
@@ -487,7 +493,27 @@ def run(duration: Any, report: Any = None, report_period: Any = None,
                               "start_scope() are ignored)")
     _magic.objects = objects
     _magic.run(duration, report=report, report_period=report_period, namespace=namespace,
-               caller_ns=caller)
+               caller_ns=caller, show_code=show_code)
+
+
+def show_code(obj: Any, namespace: Mapping[str, Any] | None = None) -> str:
+    """Print and return the generated code of an object (or of a whole network).
+
+    For a group, synapses or monitor this is the source of its own functions in
+    the kernel of a network made of it and the objects it needs; external
+    names are looked up where ``show_code`` is called.
+    """
+    caller = caller_namespace()
+    if isinstance(obj, Network):
+        source = obj.prepare(namespace, caller)[0].source
+    else:
+        network = Network(obj, *getattr(obj, "contained_objects", list)())
+        plan = network.prepare(namespace, caller)[0]
+        position = network._runnable().index(getattr(obj, "parent", obj))
+        owned = [op for op in plan.operations if op.name.startswith(f"n{position}_")]
+        source = "\n\n".join(op.source for op in owned)
+    print(source)
+    return source
 
 
 def store(name: str = "default") -> None:

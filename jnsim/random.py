@@ -7,7 +7,14 @@ import numpy as np
 
 from .evaluate import seed_generator
 
-__all__ = ["seed"]
+__all__ = ["last_seed", "seed"]
+
+_last_seed: list[int | None] = [None]
+
+
+def last_seed() -> int | None:
+    """The value last given to :func:`seed` (``None`` if never seeded), for reports."""
+    return _last_seed[0]
 
 
 @numba.njit(cache=True)
@@ -28,6 +35,7 @@ def seed(value: int | None = None) -> None:
 
         raise JnsimError(f"a seed must be a non-negative integer, not {value!r}")
     value = int(value) % (2**32)
+    _last_seed[0] = value
     np.random.seed(value)
     seed_generator(value)
     _seed_kernels(value)

@@ -118,6 +118,8 @@ class Synapses(Group):
                              caller_ns=self._creation_namespace())
         self.i_array = np.zeros(0, dtype=np.int32)
         self.j_array = np.zeros(0, dtype=np.int32)
+        #: One entry per ``connect()`` call, for reports (see :meth:`connect`).
+        self.connections: list[dict[str, Any]] = []
         self._allocate(has_event_driven)
         from .synapse_code import SynapseCode
 
@@ -239,6 +241,13 @@ class Synapses(Group):
                                             lambda e, a, b: self._pair_values(e, a, b,
                                                                                namespace))
         self._append(new_i, new_j)
+        self.connections.append({
+            "condition": condition if isinstance(condition, str) else None,
+            "p": p, "n": n, "i": i if isinstance(i, str) else (
+                None if i is None else "explicit"),
+            "j": j if isinstance(j, str) else (None if j is None else "explicit"),
+            "skip_if_invalid": skip_if_invalid, "created": len(new_i),
+        })
 
     def _request(self, condition: Any, i: Any, j: Any, p: Any, n: Any, skip: bool,
                  namespace: Mapping[str, Any]) -> ConnectRequest:
