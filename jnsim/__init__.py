@@ -26,6 +26,7 @@ from .monitors import PopulationRateMonitor, SpikeMonitor, StateMonitor
 from .network import Network, restore, run, show_code, store
 from .random import seed
 from .synapses import Synapses
+from .timedarray import TimedArray
 from .units import Quantity, Unit
 
 globals().update(_units.UNITS)
@@ -44,6 +45,7 @@ __all__ = [
     "SpikeMonitor",
     "StateMonitor",
     "Synapses",
+    "TimedArray",
     "cache_info",
     "defaultclock",
     "restore",

@@ -27,14 +27,14 @@ import sympy
 from .analysis import AnalysedModel, analyse, check_code
 from .base import JnsimObject
 from .clock import time_in_seconds
-from .codegen.blocks import SLOTS, FunctionBuilder, Operation, render_statements
+from .codegen.blocks import SLOTS, FunctionBuilder, Operation, external_values, render_statements
 from .context import ModelContext
 from .dimensions import same_dimensions
 from .equations import Equations, Expression, parse_expression
 from .errors import CodeError, JnsimError, UnitError
 from .groups import Group, Subgroup
-from .namespace import ExternalConstant, caller_namespace
-from .neuron_code import ElementFunction, _every, _typed
+from .namespace import caller_namespace
+from .neuron_code import ElementFunction, _every
 from .sympy_conversion import symbol, to_sympy
 from .units import (
     DIMENSIONLESS,
@@ -394,9 +394,7 @@ class PoissonGroup(_SpikeSource):
         cid = self.code_id
         values: dict[str, Any] = {f"{cid}__{n}": a for n, a in self.arrays.items()}
         values.update(self._spike_arguments())
-        for name, external in externals.items():
-            if isinstance(external, ExternalConstant):
-                values[f"{cid}__{name}"] = _typed(external)
+        values.update(external_values(externals, cid))
         return values
 
     def __repr__(self) -> str:
@@ -859,9 +857,7 @@ class PoissonInput(JnsimObject):
             f"{cid}__n_inputs": np.int64(self._n), f"{cid}__p": self._probability(group.dt_),
             f"{cid}__weight": float(self._weight_value), f"{cid}__N": np.int64(
                 self.stop - self.start), f"{cid}__dt": float(group.dt_)})
-        for name, external in externals.items():
-            if isinstance(external, ExternalConstant):
-                values[f"{cid}__{name}"] = _typed(external)
+        values.update(external_values(externals, cid))
         return values
 
     def snapshot(self) -> dict[str, Any]:

@@ -15,11 +15,10 @@ import numpy as np
 from .analysis import check_code
 from .base import JnsimObject
 from .clock import time_in_seconds
-from .codegen.blocks import FunctionBuilder, Operation, render_statements
+from .codegen.blocks import FunctionBuilder, Operation, external_values, render_statements
 from .equations import EquationKind, parse_expression
 from .errors import JnsimError
-from .namespace import ExternalConstant
-from .neuron_code import ElementFunction, _every, _typed
+from .neuron_code import ElementFunction, _every
 from .sympy_conversion import to_sympy
 from .units import Dimensions, quantity_from_si, registry
 
@@ -238,9 +237,7 @@ class StateMonitor(JnsimObject):
                                   f"{cid}__indices": self._absolute}
         for variable in self.variables:
             values[f"{cid}__buffer_{variable}"] = self.buffers.arrays[variable]
-        for name, external in externals.items():
-            if isinstance(external, ExternalConstant):
-                values[f"{self.group.code_id}__{name}"] = _typed(external)
+        values.update(external_values(externals, self.group.code_id))
         return values
 
     def reserve(self, steps: int, base_dt: float) -> bool:

@@ -17,7 +17,7 @@ import sympy
 
 from .analysis import AnalysedModel, analyse, check_code
 from .clock import time_in_seconds
-from .codegen.blocks import FunctionBuilder, Operation, render_statements
+from .codegen.blocks import FunctionBuilder, Operation, external_values, render_statements
 from .context import ModelContext
 from .dimensions import BOOLEAN, NameInfo
 from .equations import EquationKind, Expression, Statement, parse_expression, parse_statements
@@ -93,6 +93,9 @@ class ElementFunction:
     code_id: str
     externals: Mapping[str, ExternalConstant | ExternalFunction]
     scalars: set[str] = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        self.builder.register_timed_arrays(self.externals, self.code_id)
 
     def bind(self, names: Iterable[str]) -> tuple[list[str], list[str]]:
         """Declare parameters for ``names``; returns (per-step lines, per-element loads)."""
@@ -262,9 +265,7 @@ class NeuronCode:
         values[f"{cid}__spikes"] = group.spike_buffer
         values[f"{cid}__nspikes"] = group.spike_count
         values[f"{cid}___refractory"] = float(self.refractory_time or 0.0)
-        for name, external in externals.items():
-            if isinstance(external, ExternalConstant):
-                values[f"{cid}__{name}"] = _typed(external)
+        values.update(external_values(externals, cid))
         return values
 
     def _element_function(self, name: str, externals: Mapping[str, Any]) -> ElementFunction:

@@ -20,13 +20,13 @@ import numpy as np
 import sympy
 
 from .analysis import analyse, check_code
-from .codegen.blocks import FunctionBuilder, Operation, render_statements
+from .codegen.blocks import FunctionBuilder, Operation, external_values, render_statements
 from .dimensions import NameInfo
 from .equations import EquationKind, Statement, parse_statements
 from .errors import JnsimError
 from .integration import integrate
 from .namespace import ExternalConstant
-from .neuron_code import _every, _typed, ode_system, statements_to_sympy
+from .neuron_code import _every, ode_system, statements_to_sympy
 from .sympy_conversion import symbol
 
 if TYPE_CHECKING:
@@ -62,6 +62,9 @@ class SynapseFunction:
     synapses: Synapses
     externals: Mapping[str, Any]
     scalars: set[str] = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        self.builder.register_timed_arrays(self.externals, self.synapses.code_id)
 
     def bind(self, names: Iterable[str]) -> tuple[list[str], list[str]]:
         """Declare parameters; returns (per-step lines, per-synapse loads)."""
@@ -338,9 +341,7 @@ class SynapseCode:
             values[f"{prefix}_ring_count"] = counts
             values[f"{prefix}_delay_steps"] = np.int64(layout["shared_steps"])
             values[f"{prefix}_sorted_steps"] = layout["sorted_steps"]
-        for name, external in externals.items():
-            if isinstance(external, ExternalConstant):
-                values[f"{sid}__{name}"] = _typed(external)
+        values.update(external_values(externals, sid))
         return values
 
     def _function(self, name: str, externals: Mapping[str, Any]) -> SynapseFunction:

@@ -375,3 +375,62 @@ def test_equations_error_in_group_creation_is_a_jnsim_error():
     raises_jnsim(lambda: NeuronGroup(2, "dv/dt = -v : volt"), UnitError, "volt/second")
     raises_jnsim(lambda: NeuronGroup(2, "dv/dt = -v/tau : 1 (event-driven)"),
                  EquationError, "only used in synapses")
+
+
+# -- TimedArray ------------------------------------------------------------------------
+
+def test_timed_array_drives_a_variable_and_new_values_do_not_recompile():
+    from jnsim import TimedArray, nA
+
+    stimulus = TimedArray(np.array([0.0, 1.0, 3.0]) * nA, dt=1 * ms)
+    G = NeuronGroup(2, "I = stimulus(t) : amp")
+    M = StateMonitor(G, "I", record=0)
+    net = Network(G, M)
+    net.run(5 * ms)
+    expected = np.array([0.0, 1.0, 3.0, 3.0, 3.0]) * 1e-9  # the last value is kept
+    np.testing.assert_allclose(M.I_[0][::10], expected)
+    before = cache_info()
+    stimulus = TimedArray(np.array([2.0, 2.0]) * nA, dt=1 * ms)
+    net.run(1 * ms)
+    assert cache_info().compiled == before.compiled
+    np.testing.assert_allclose(M.I_[0][-1], 2e-9)
+
+
+def test_two_dimensional_timed_array_and_units():
+    from jnsim import TimedArray
+
+    rates = TimedArray(np.array([[1.0, 2.0], [3.0, 4.0]]), dt=1 * ms)
+    G = NeuronGroup(2, "dx/dt = rates(t, i)/ms : 1")
+    run(2 * ms)
+    np.testing.assert_allclose(G.x_, [1 + 3, 2 + 4], rtol=1e-9)
+    raises_jnsim(lambda: NeuronGroup(1, "y = rates(i, t) : 1", namespace={"rates": rates}),
+                 UnitError,
+                 "argument of rates() must have units of second")
+    raises_jnsim(lambda: TimedArray(np.zeros((2, 2, 2)), dt=1 * ms), JnsimError, "1-D or 2-D")
+
+
+def test_conditions_as_numbers_in_equations():
+    G = NeuronGroup(3, "dx/dt = (v > 0)*1/ms : 1\nv : 1")
+    G.v = [-1, 0, 1]
+    run(1 * ms)
+    np.testing.assert_allclose(G.x_, [0, 0, 1], atol=1e-12)
+
+
+def test_noise_is_independent_across_neurons():
+    G = NeuronGroup(2, "dv/dt = -v/(10*ms) + xi/sqrt(10*ms) : 1")
+    M = StateMonitor(G, "v", record=True)
+    seed(21)
+    run(300 * ms)
+    correlation = np.corrcoef(np.diff(M.v_[0]), np.diff(M.v_[1]))[0, 1]
+    assert abs(correlation) < 0.05
+
+
+def test_division_is_floating_point_and_floor_int_behave_like_the_seed_says():
+    G = NeuronGroup(4, """
+        half = i / 2 : 1
+        halved = i // 2 : integer
+        floored = floor(i / 2) : 1
+        truncated = int(i / 2) : integer
+    """)
+    assert G.half.magnitude.tolist() == [0, 0.5, 1, 1.5]
+    assert G.floored.magnitude.tolist() == [0, 0, 1, 1]

@@ -308,3 +308,16 @@ def test_small_cuba_network_fires_at_a_plausible_rate():
     run(300 * ms)
     rate = spikes.num_spikes / 1000 / 0.3
     assert 2 < rate < 60
+
+
+def test_event_driven_variables_are_left_out_of_the_state_update():
+    """Without events an event-driven variable keeps its value (it is only readable)."""
+    G, H = groups(1, 1)
+    S = Synapses(G, H, "da/dt = -a/(1*ms) : 1 (event-driven)\ndc/dt = -c/(1*ms) : 1",
+                 on_pre="a += 1")
+    S.connect()
+    S.a = 1
+    S.c = 1
+    run(5 * ms)
+    assert S.a_[0] == 1  # no event reached it
+    assert S.c_[0] == pytest.approx(math.exp(-5), rel=1e-9)  # clock-driven, decayed

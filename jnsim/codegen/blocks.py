@@ -18,6 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import sympy
+from sympy.functions.elementary.piecewise import ExprCondPair
 
 from ..sympy_conversion import STATEFUL_FUNCTIONS, symbol
 from .printer import HELPERS, NumbaPrinter
@@ -76,6 +77,8 @@ class FunctionBuilder:
     parameters: dict[str, str] = field(default_factory=dict)  # local name -> driver key
     lines: list[str] = field(default_factory=list)
     printer: NumbaPrinter = field(default_factory=NumbaPrinter)
+    #: TimedArray-like functions callable here: name -> (driver key prefix, argument count)
+    timed_arrays: dict[str, tuple[str, int]] = field(default_factory=dict)
 
     def parameter(self, local: str, key: str) -> str:
         """Declare a parameter ``local`` filled from driver key ``key``; returns ``local``."""
@@ -89,9 +92,21 @@ class FunctionBuilder:
         """Append lines at ``indent`` levels (four spaces each)."""
         self.lines.extend("    " * indent + line for line in lines)
 
+    def register_timed_arrays(self, externals: Mapping[str, object], code_id: str) -> None:
+        """Make the TimedArrays among ``externals`` callable in this function."""
+        for name, external in externals.items():
+            implementation = getattr(external, "implementation", None)
+            if implementation is not None and hasattr(implementation, "values_si"):
+                self.timed_arrays[name] = (f"{code_id}__ta_{name}", implementation.ndim)
+                self.printer.timed_arrays[name] = implementation.ndim
+
     def operation(self, slot: str, order: float, owner: str, every: int = 1,
                   prechecks: Iterable[str] = ()) -> Operation:
         """The finished :class:`Operation`."""
+        for name in sorted(self.printer.timed_arrays_used):
+            key = self.timed_arrays[name][0]
+            self.parameter(f"_ta_{name}", key)
+            self.parameter(f"_ta_{name}_dt", f"{key}_dt")
         locals_ = list(self.parameters)
         header = (f"@numba.njit(cache=True, nogil=True, error_model='numpy')\n"
                   f"def {self.name}({', '.join(locals_)}):\n")
@@ -106,6 +121,8 @@ def _hoist(expr: sympy.Expr, scalars: frozenset[sympy.Symbol],
     """Replace maximal element-independent subexpressions by fresh symbols."""
     if expr.is_Atom:
         return expr
+    if isinstance(expr, ExprCondPair):  # a Piecewise branch stays a (value, condition) pair
+        return ExprCondPair(_hoist(expr.expr, scalars, hoisted), expr.cond)
     independent = expr.free_symbols <= scalars and not expr.atoms(*STATEFUL_FUNCTIONS)
     if independent and not isinstance(expr, sympy.logic.boolalg.Boolean):
         if expr not in hoisted:
@@ -179,9 +196,31 @@ def _cse_symbols(target: str) -> Iterable[sympy.Symbol]:
         index += 1
 
 
+def external_values(externals: Mapping[str, object], code_id: str) -> dict[str, object]:
+    """Driver values for external constants and TimedArrays of one object."""
+    import numpy as np
+
+    from ..namespace import ExternalConstant
+
+    values: dict[str, object] = {}
+    for name, external in externals.items():
+        if isinstance(external, ExternalConstant):
+            values[f"{code_id}__{name}"] = (np.bool_(external.value)
+                                            if external.dtype == "boolean"
+                                            else np.float64(external.value))
+        implementation = getattr(external, "implementation", None)
+        if implementation is not None and hasattr(implementation, "values_si"):
+            values[f"{code_id}__ta_{name}"] = implementation.values_si
+            values[f"{code_id}__ta_{name}_dt"] = np.float64(implementation.dt_)
+    return values
+
+
 def helper_sources(names: Iterable[str]) -> str:
     """Source of the helper functions named."""
-    return "\n\n".join(HELPERS[n] for n in sorted(set(names)))
+    from ..timedarray import LOOKUP_HELPERS
+
+    known = {**HELPERS, **LOOKUP_HELPERS}
+    return "\n\n".join(known[n] for n in sorted(set(names)))
 
 
 def element_loads(names: Iterable[str], arrays: Mapping[str, str], index: str = "_idx"

@@ -44,12 +44,25 @@ HELPERS: dict[str, str] = {
 }
 
 
+def _timed_helpers() -> dict[str, str]:
+    from ..timedarray import LOOKUP_HELPERS
+
+    return LOOKUP_HELPERS
+
+
 class NumbaPrinter(PythonCodePrinter):
-    """A printer for code inside ``@numba.njit`` functions."""
+    """A printer for code inside ``@numba.njit`` functions.
+
+    ``timed_arrays`` maps the names of TimedArray-like functions to the number of
+    their arguments; calls to them print as lookups into ``_ta_<name>`` arrays,
+    and their names are collected in ``timed_arrays_used``.
+    """
 
     def __init__(self, settings: dict[str, Any] | None = None) -> None:
         super().__init__(settings or {})
         self.helpers_used: set[str] = set()
+        self.timed_arrays: dict[str, int] = {}
+        self.timed_arrays_used: set[str] = set()
 
     # -- numbers and names ------------------------------------------------
     def _print_Float(self, expr: sympy.Float) -> str:
@@ -146,9 +159,14 @@ class NumbaPrinter(PythonCodePrinter):
         return f"(not {self.parenthesize(expr.args[0], 100)})"
 
     def _print_Function(self, expr: Any) -> str:
-        # user functions (TimedArray and friends) are called by name
         name = type(expr).__name__
-        return f"{name}({', '.join(self._print(a) for a in expr.args)})"
+        arguments = ", ".join(self._print(a) for a in expr.args)
+        if name in self.timed_arrays:
+            helper = "_timed_1d" if self.timed_arrays[name] == 1 else "_timed_2d"
+            self.helpers_used.add(helper)
+            self.timed_arrays_used.add(name)
+            return f"{helper}(_ta_{name}, _ta_{name}_dt, {arguments})"
+        return f"{name}({arguments})"
 
 
 def code(expression: sympy.Basic, printer: NumbaPrinter | None = None) -> str:
