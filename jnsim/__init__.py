@@ -20,7 +20,7 @@ from .errors import (
     UnitError,
 )
 from .functions import DEFAULT_CONSTANTS as _CONSTANTS
-from .groups import NeuronGroup
+from .groups import NeuronGroup, linked_var
 from .inputs import PoissonGroup, PoissonInput, SpikeGeneratorGroup
 from .monitors import PopulationRateMonitor, SpikeMonitor, StateMonitor
 from .network import Network, restore, run, show_code, store
@@ -66,6 +66,7 @@ __all__ = [
     "__version__",
     "e",
     "inf",
+    "linked_var",
     "pi",
     *sorted(_units.UNITS),
 ]

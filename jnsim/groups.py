@@ -24,6 +24,52 @@ _SECOND = Dimensions({"[time]": 1})
 LASTSPIKE_INITIAL = -1e4  # seconds: "long ago", finite so that t - lastspike stays finite
 
 
+class LinkedVariable:
+    """A reference to a variable of another group: ``H.v = linked_var(G, 'v')``.
+
+    Parameters
+    ----------
+    group
+        The source group (or a view on one of its variables, ``G.v``).
+    variable
+        The source variable's name.
+    index
+        For each element of the linking group, the source element it reads
+        (needed when the sizes differ).
+    """
+
+    def __init__(self, group: Any, variable: str | None = None, index: Any = None) -> None:
+        if isinstance(group, VariableView):
+            variable = group._spec.name
+            group = group._owner
+        group = getattr(group, "parent", group)
+        if variable is None or variable not in getattr(group, "specs", {}):
+            raise JnsimError(f"{getattr(group, 'name', group)!r} has no variable "
+                             f"{variable!r} to link to")
+        self.group = group
+        self.variable = variable
+        self.index = None if index is None else np.asarray(index, dtype=np.int64)
+        if self.index is not None and self.index.size and (
+                self.index.min() < 0 or self.index.max() >= group.N):
+            raise JnsimError(f"linked_var index outside [0, {group.N})")
+
+    def values_for(self, size: int) -> np.ndarray:
+        """The linked values as seen by a group of ``size`` elements."""
+        source = self.group.arrays[self.variable]
+        if self.group.specs[self.variable].shared:
+            return source
+        return source[self.index] if self.index is not None else source
+
+    def describe(self) -> str:
+        """Words naming the source."""
+        return f"{self.group.name}.{self.variable}"
+
+
+def linked_var(group: Any, variable: str | None = None, index: Any = None) -> LinkedVariable:
+    """Link a variable to one of another group (see :class:`LinkedVariable`)."""
+    return LinkedVariable(group, variable, index)
+
+
 class Group(JnsimObject):
     """Something with state variables: neuron groups and synapses.
 
@@ -43,6 +89,8 @@ class Group(JnsimObject):
         #: How each variable was last set, for reports: the expression text, or
         #: ``'values'`` for numbers/arrays (see :meth:`set_variable`).
         self.initializers: dict[str, str] = {}
+        #: Linked variables: name -> the LinkedVariable it reads from.
+        self.links: dict[str, LinkedVariable] = {}
 
     # -- sizes ----------------------------------------------------------------------
     def __len__(self) -> int:
@@ -87,8 +135,66 @@ class Group(JnsimObject):
             object.__setattr__(self, name, value)
 
     def array(self, name: str) -> np.ndarray:
-        """The storage array of a variable (SI units)."""
+        """The storage array of a variable (SI units); linked variables read their source."""
+        link = self.__dict__.get("links", {}).get(name)
+        if link is not None:
+            return link.values_for(self.N)
         return self.arrays[name]
+
+    # -- linked variables -------------------------------------------------------------
+    def _link(self, name: str, link: LinkedVariable) -> None:
+        assert self.model is not None
+        variable = self.model.variables.get(name)
+        if variable is None or "linked" not in variable.flags:
+            raise JnsimError(f"'{name}' of {self.name} is not declared as linked",
+                             hint=f"declare it with the flag: '{name} : <unit> (linked)'")
+        source_spec = link.group.specs[link.variable]
+        from .dimensions import same_dimensions
+
+        if not same_dimensions(source_spec.dims, variable.dims):
+            from .errors import UnitError
+            from .units import unit_words
+
+            raise UnitError(f"cannot link '{name}' ({unit_words(variable.dims)}) to "
+                            f"{link.describe()} ({unit_words(source_spec.dims)})")
+        if link.index is None and not source_spec.shared and link.group.N != self.N:
+            raise JnsimError(
+                f"cannot link '{name}' of {self.name} ({self.N} elements) to "
+                f"{link.describe()} ({link.group.N} elements) without an index",
+                hint="give index=... with one source index per element")
+        if link.index is not None and len(link.index) != self.N:
+            raise JnsimError(f"the index of a linked variable needs {self.N} entries, "
+                             f"not {len(link.index)}")
+        self.links[name] = link
+        self.initializers[name] = f"linked to {link.describe()}"
+
+    def link_keys(self) -> dict[str, tuple[str, str | None, bool]]:
+        """Driver keys of linked variables (see ``ElementFunction.links``)."""
+        result = {}
+        for name, link in self.links.items():
+            shared = link.group.specs[link.variable].shared
+            index_key = f"{self.code_id}__link_{name}" if link.index is not None else None
+            result[name] = (f"{link.group.code_id}__{link.variable}", index_key, shared)
+        return result
+
+    def link_values(self) -> dict[str, Any]:
+        """Driver values of linked variables (source arrays and index maps)."""
+        values: dict[str, Any] = {}
+        for name, link in self.links.items():
+            values[f"{link.group.code_id}__{link.variable}"] = link.group.arrays[link.variable]
+            if link.index is not None:
+                values[f"{self.code_id}__link_{name}"] = link.index
+        return values
+
+    def check_links(self) -> None:
+        """Raise if a variable declared linked has not been linked."""
+        if self.model is None:
+            return
+        for name, variable in self.model.variables.items():
+            if "linked" in variable.flags and name not in self.links:
+                raise JnsimError(f"the linked variable '{name}' of {self.name} is not linked",
+                                 hint=f"set {self.name}.{name} = linked_var(source, "
+                                      f"'{name}') before running")
 
     def subexpression_names(self) -> tuple[str, ...]:
         """Names of the model's subexpressions."""
@@ -117,6 +223,12 @@ class Group(JnsimObject):
         ``N``, ``rand()`` and external names).
         """
         spec = self.specs[name]
+        if isinstance(value, LinkedVariable):
+            self._link(name, value)
+            return
+        if name in self.links:
+            raise JnsimError(f"'{name}' of {self.name} is linked to "
+                             f"{self.links[name].describe()}: set the source instead")
         if spec.read_only:
             raise JnsimError(f"'{name}' of {self.name} cannot be set",
                              hint="it is maintained by jnsim")
@@ -175,8 +287,10 @@ class Group(JnsimObject):
             if name == "i":
                 values[name] = elements - index_offset
             elif name in self.arrays:
-                array = self.arrays[name]
-                values[name] = array[0] if self.specs[name].shared else array[elements]
+                array = self.array(name)
+                values[name] = array[0] if (np.size(array) == 1 and self.specs[name].shared) or (
+                    name in self.links and self.links[name].group.specs[
+                        self.links[name].variable].shared) else array[elements]
             elif name == "N":
                 values[name] = self.N
             elif name in ("t", "dt"):
@@ -352,8 +466,13 @@ class NeuronGroup(Group):
         return Subgroup(self, start, stop)
 
     # -- running (called by the network) -------------------------------------------------
+    def contained_objects(self) -> list[Any]:
+        """Groups whose variables this one links to."""
+        return [link.group for link in self.links.values()]
+
     def resolve(self, run_namespace: Any, caller_ns: Any) -> dict[str, Any]:
         """Resolve external names for a run."""
+        self.check_links()
         return self.code.resolve(run_namespace, caller_ns)
 
     def operations(self, externals: Mapping[str, Any], base_dt: float) -> list[Any]:

@@ -93,6 +93,9 @@ class ElementFunction:
     code_id: str
     externals: Mapping[str, ExternalConstant | ExternalFunction]
     scalars: set[str] = field(default_factory=set)
+    #: Linked variables: name -> (driver key of the source array, key of the index map
+    #: or None when element k reads element k, whether the source is shared)
+    links: Mapping[str, tuple[str, str | None, bool]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.builder.register_timed_arrays(self.externals, self.code_id)
@@ -118,6 +121,17 @@ class ElementFunction:
                 self.scalars.add(name)
             elif name == "i":
                 per_element.append("i = _idx")
+            elif name in self.links:
+                key, index_key, shared = self.links[name]
+                local = b.parameter(f"_{name}", key)
+                if shared:
+                    per_step.append(f"{name} = {local}[0]")
+                    self.scalars.add(name)
+                elif index_key is None:
+                    per_element.append(f"{name} = {local}[_idx]")
+                else:
+                    b.parameter(f"_link_{name}", index_key)
+                    per_element.append(f"{name} = {local}[_link_{name}[_idx]]")
             elif name in self.arrays:
                 local = b.parameter(f"_{name}", f"{self.code_id}__{name}")
                 if self.arrays[name]:
@@ -137,7 +151,7 @@ class ElementFunction:
         """Write back assigned per-element variables (shared ones after the loop)."""
         guards = guards or {}
         for name in names:
-            if name not in self.arrays or self.arrays[name]:
+            if name not in self.arrays or self.arrays[name] or name in self.links:
                 continue
             line = f"_{name}[_idx] = {name}"
             if name in guards:
@@ -262,6 +276,7 @@ class NeuronCode:
         values[f"{cid}__N"] = np.int64(group.N)
         values[f"{cid}__owner"] = np.int64(group.creation_index + 1)
         values[f"{cid}__dt"] = float(group.dt_)
+        values.update(group.link_values())
         values[f"{cid}__spikes"] = group.spike_buffer
         values[f"{cid}__nspikes"] = group.spike_count
         values[f"{cid}___refractory"] = float(self.refractory_time or 0.0)
@@ -272,7 +287,8 @@ class NeuronCode:
         group = self.group
         arrays = {n: spec.shared for n, spec in group.specs.items()}
         builder = FunctionBuilder(f"{group.code_id}_{group.slug}_{name}")
-        return ElementFunction(builder, arrays, group.code_id, externals)
+        return ElementFunction(builder, arrays, group.code_id, externals,
+                               links=group.link_keys())
 
     def _state_update_operation(self, externals: Mapping[str, Any], every: int) -> Operation:
         group = self.group

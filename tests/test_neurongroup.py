@@ -434,3 +434,29 @@ def test_division_is_floating_point_and_floor_int_behave_like_the_seed_says():
     """)
     assert G.half.magnitude.tolist() == [0, 0.5, 1, 1.5]
     assert G.floored.magnitude.tolist() == [0, 0, 1, 1]
+
+
+# -- linked variables ---------------------------------------------------------------------
+
+def test_linked_variables_read_the_source_group():
+    from jnsim import linked_var
+
+    source = NeuronGroup(2, "dv/dt = -v/(10*ms) : 1")
+    source.v = [1, 2]
+    reader = NeuronGroup(4, "v : 1 (linked)\ndouble = 2*v : 1")
+    reader.v = linked_var(source, "v", index=[0, 0, 1, 1])
+    run(10 * ms)
+    np.testing.assert_allclose(reader.v_, np.array([1, 1, 2, 2]) * math.exp(-1), rtol=1e-9)
+    np.testing.assert_allclose(reader.double.magnitude, 2 * reader.v_)
+    same_size = NeuronGroup(2, "v : 1 (linked)")
+    same_size.v = linked_var(source.v)
+    np.testing.assert_allclose(same_size.v_, source.v_)
+    raises_jnsim(lambda: setattr(same_size, "v", 3), JnsimError, "is linked to")
+    unlinked = NeuronGroup(4, "w : 1 (linked)")
+    raises_jnsim(lambda: setattr(unlinked, "w", linked_var(source, "v")), JnsimError,
+                 "without an index")
+    raises_jnsim(lambda: Network(unlinked).run(1 * ms), JnsimError,
+                 "the linked variable 'w' of", "linked_var")
+    plain = NeuronGroup(2, "w : 1")
+    raises_jnsim(lambda: setattr(plain, "w", linked_var(source, "v")), JnsimError,
+                 "not declared as linked")
