@@ -311,6 +311,8 @@ class Network:
             steps=step - start_step, kernel_seconds=kernel_seconds,
             run_seconds=time.perf_counter() - run_started,
             compiled=kernel.origin == "compiled" and first_call)
+        _RUN_HISTORY.append(self.last_run_stats)
+        del _RUN_HISTORY[:-100]
 
     def _compile(self, plan: KernelPlan) -> Kernel:
         kernel = self._kernels.get(plan.source)
@@ -463,6 +465,14 @@ class _Reporter:
         stream.write(f"{done * 1e3:.1f} ms ({fraction:.0%}) simulated in {elapsed:.1f} s"
                      + (f", about {remaining:.0f} s remaining\n" if fraction < 1 else "\n"))
         stream.flush()
+
+
+_RUN_HISTORY: list[RunStats] = []
+
+
+def run_history() -> list[RunStats]:
+    """Timings of the most recent runs of any network (at most 100), oldest first."""
+    return list(_RUN_HISTORY)
 
 
 # -- the implicit network behind run() ------------------------------------------------

@@ -257,11 +257,14 @@ class NeuronCode:
         group = self.group
         every = _every(group.dt_, base_dt, group.name)
         operations = []
-        if self.state_update.statements or group.has_refractoriness or any(
-                "constant over dt" in v.flags for v in group.model.variables.values()):
-            operations.append(self._state_update_operation(externals, every))
+        has_update = bool(self.state_update.statements or group.has_refractoriness or any(
+            "constant over dt" in v.flags for v in group.model.variables.values()))
+        fused = has_update and self._can_fuse_threshold()
+        if has_update:
+            operations.append(self._state_update_operation(externals, every, fused))
         if self.threshold is not None:
-            operations.append(self._threshold_operation(externals, every))
+            if not fused:
+                operations.append(self._threshold_operation(externals, every))
             if self.reset:
                 operations.append(self._reset_operation(externals, every))
         for index, regular in enumerate(self.regular_operations):
@@ -290,7 +293,23 @@ class NeuronCode:
         return ElementFunction(builder, arrays, group.code_id, externals,
                                links=group.link_keys())
 
-    def _state_update_operation(self, externals: Mapping[str, Any], every: int) -> Operation:
+    def _can_fuse_threshold(self) -> bool:
+        """Whether the threshold can run in the state update's loop without changing results.
+
+        Brian's schedule runs every state update before any threshold. Testing each
+        neuron right after updating it gives the same spikes as long as nothing else
+        can change what the condition reads in between: it reads no linked variable
+        (another group's state update could change it), and no ``run_regularly`` of
+        this group is scheduled between the two slots.
+        """
+        if self.threshold is None:
+            return False
+        if self.threshold.names & set(self.group.links):
+            return False
+        return not any(r.when in ("groups", "thresholds") for r in self.regular_operations)
+
+    def _state_update_operation(self, externals: Mapping[str, Any], every: int,
+                                with_threshold: bool = False) -> Operation:
         group = self.group
         model = group.model
         assert model is not None
@@ -305,20 +324,46 @@ class NeuronCode:
         guards: dict[str, str] = {}
         refractory_lines: list[str] = []
         names = _free_names(statements)
+        condition = None
+        if with_threshold:
+            assert self.threshold is not None
+            condition = model.inline_subexpressions(
+                to_sympy(self.threshold, _constants(self.threshold)))
+            names |= {s.name for s in condition.free_symbols} | {"t"}
         if group.has_refractoriness:
             refractory_lines, names = self._refractory_lines(function, names, externals)
             guards = {n: "not_refractory" for n in model.names_of(EquationKind.DIFFERENTIAL)
                       if "unless refractory" in model.variables[n].flags}
         per_step, per_element = function.bind(names)
         b.add(*per_step)
+        if condition is not None:
+            b.parameter("_spikes", f"{group.code_id}__spikes")
+            b.parameter("_nspikes", f"{group.code_id}__nspikes")
+            b.add("_n = 0")
         b.add("for _idx in range(N):")
         b.add(*per_element, indent=2)
         b.add(*refractory_lines, indent=2)
+        if condition is not None:
+            statements.append(("_cond", condition))
         render_statements(b, statements, function.scalars, indent=2, loop_indent=1)
         assigned = [t for t, _ in statements if t in group.arrays]
         self._nan_check(b, assigned)
         function.store(assigned, indent=2, guards=guards)
+        if condition is not None:
+            self._spike_lines(b, indent=2)
+            b.add("_nspikes[0] = _n")
         return b.operation("groups", group.creation_index, group.code_id, every)
+
+    def _spike_lines(self, b: FunctionBuilder, indent: int) -> None:
+        """Record a spike when ``_cond`` holds (and the neuron is not refractory)."""
+        if self.group.has_refractoriness:
+            b.parameter("_lastspike", f"{self.group.code_id}__lastspike")
+            b.add("if _cond and not_refractory:", indent=indent)
+        else:
+            b.add("if _cond:", indent=indent)
+        b.add("_spikes[_n] = _idx", "_n += 1", indent=indent + 1)
+        if self.group.has_refractoriness:
+            b.add("_lastspike[_idx] = t", "_not_refractory[_idx] = False", indent=indent + 1)
 
     def float_state_names(self) -> list[str]:
         """Floating point variables the state update assigns (for NaN reports)."""

@@ -460,3 +460,20 @@ def test_linked_variables_read_the_source_group():
     plain = NeuronGroup(2, "w : 1")
     raises_jnsim(lambda: setattr(plain, "w", linked_var(source, "v")), JnsimError,
                  "not declared as linked")
+
+
+def test_threshold_fused_into_the_update_gives_the_same_spikes():
+    """A run_regularly between the slots keeps the threshold separate; spikes agree."""
+    def spike_times(separate):
+        start_scope()
+        G = NeuronGroup(50, "dv/dt = (1.5 + 0.01*i - v)/(10*ms) : 1 (unless refractory)",
+                        threshold="v > 1", reset="v = 0", refractory=3 * ms)
+        if separate:
+            G.run_regularly("v = v", when="groups")
+        spikes = SpikeMonitor(G)
+        run(100 * ms)
+        return spikes.i.copy(), spikes.t_.copy()
+
+    fused, separate = spike_times(False), spike_times(True)
+    assert len(fused[0]) > 100
+    assert np.array_equal(fused[0], separate[0]) and np.array_equal(fused[1], separate[1])

@@ -1,0 +1,229 @@
+"""Typesetting model text as LaTeX math: names, expressions, equations, statements, values.
+
+Names follow the rules of model reports after Nordlie et al. (2009) as ANNarchy's
+reporting documents them:
+
+* a single letter stays as it is (``v`` → :math:`v`);
+* a Greek letter's name becomes the letter, lower or upper case (``tau`` → ``\\tau``,
+  ``theta`` → ``\\theta``, ``Sigma`` → ``\\Sigma``);
+* one underscore makes a subscript, multi-letter parts are set as text
+  (``tau_exc`` → ``\\tau_{\\text{exc}}``, ``g_e`` → ``g_{e}``);
+* a letter followed by digits gets the digits as subscript (``x1`` → ``x_{1}``);
+* anything else — several letters, several underscores — is set as text
+  (``Vrest`` → ``\\text{Vrest}``, ``w_max_e`` → ``\\text{w\\_max\\_e}``);
+* in synapse models the suffixes ``_pre``/``_post`` become superscripts
+  (``v_post`` → ``v^{\\text{post}}``).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Any
+
+import sympy
+
+from ..equations import EquationKind, Expression, SingleEquation, Statement
+from ..sympy_conversion import to_sympy
+from ..units import Dimensions, is_dimensionless, unit_symbol
+
+__all__ = [
+    "equation_latex",
+    "escape_latex_text",
+    "expression_latex",
+    "latex_name",
+    "quantity_latex",
+    "quantity_text",
+    "statement_latex",
+    "sympy_latex",
+    "unit_latex",
+]
+
+_GREEK_LOWER = (
+    "alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa",
+    "lambda", "mu", "nu", "xi", "pi", "rho", "sigma", "tau", "upsilon", "phi", "chi", "psi",
+    "omega", "varepsilon", "vartheta", "varpi", "varrho", "varsigma", "varphi",
+)
+# Upper-case Greek letters that look like Latin ones have no LaTeX command.
+_GREEK_UPPER_AS_LATIN = {
+    "Alpha": "A", "Beta": "B", "Epsilon": "E", "Zeta": "Z", "Eta": "H", "Iota": "I",
+    "Kappa": "K", "Mu": "M", "Nu": "N", "Omicron": "O", "Rho": "P", "Tau": "T", "Chi": "X",
+}
+_GREEK_UPPER = ("Gamma", "Delta", "Theta", "Lambda", "Xi", "Pi", "Sigma", "Upsilon", "Phi",
+                "Psi", "Omega")
+
+
+def _atom(word: str) -> str | None:
+    """LaTeX for a single letter or a Greek letter's name, else ``None``."""
+    if len(word) == 1 and word.isalpha():
+        return word
+    if word in _GREEK_LOWER:
+        return "\\" + word
+    if word == "lamda":  # SymPy's spelling, as 'lambda' is a Python keyword
+        return r"\lambda"
+    if word == "omicron":
+        return "o"
+    if word in _GREEK_UPPER:
+        return "\\" + word
+    if word in _GREEK_UPPER_AS_LATIN:
+        return rf"\mathrm{{{_GREEK_UPPER_AS_LATIN[word]}}}"
+    return None
+
+
+def escape_latex_text(text: str) -> str:
+    """``text`` with LaTeX's special characters escaped (for ``\\text{}`` and tables)."""
+    replacements = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$",
+                    "#": r"\#", "_": r"\_", "{": r"\{", "}": r"\}",
+                    "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}
+    return "".join(replacements.get(char, char) for char in text)
+
+
+def _text(word: str) -> str:
+    return rf"\text{{{escape_latex_text(word)}}}"
+
+
+def _word(word: str) -> str:
+    atom = _atom(word)
+    if atom is not None:
+        return atom
+    if word.isdigit():
+        return word
+    return _text(word)
+
+
+_LETTERS_DIGITS = re.compile(r"([A-Za-z]+?)(\d+)")
+
+
+def latex_name(name: str, synaptic: bool = False) -> str:
+    """The LaTeX of a variable name (see the module docstring for the rules).
+
+    Parameters
+    ----------
+    name
+        An identifier from the model.
+    synaptic
+        True in synapse models: ``_pre``/``_post`` suffixes become superscripts.
+
+    Examples
+    --------
+    >>> latex_name("tau_exc")
+    '\\\\tau_{\\\\text{exc}}'
+    >>> latex_name("v_post", synaptic=True)
+    'v^{\\\\text{post}}'
+    """
+    if synaptic:
+        for suffix in ("_pre", "_post"):
+            if name.endswith(suffix) and len(name) > len(suffix):
+                base = latex_name(name[: -len(suffix)])
+                if "_" in base or "^" in base:
+                    base = "{" + base + "}"
+                return f"{base}^{{\\text{{{suffix[1:]}}}}}"
+    atom = _atom(name)
+    if atom is not None:
+        return atom
+    parts = name.split("_")
+    if len(parts) == 1:
+        match = _LETTERS_DIGITS.fullmatch(name)
+        if match and _atom(match.group(1)) is not None:
+            return f"{_atom(match.group(1))}_{{{match.group(2)}}}"
+        return _text(name)
+    if len(parts) == 2 and all(parts):
+        return f"{_word(parts[0])}_{{{_word(parts[1])}}}"
+    return _text(name)
+
+
+def _symbol_names(expression: sympy.Basic, synaptic: bool) -> dict[sympy.Symbol, str]:
+    return {s: latex_name(s.name, synaptic) for s in expression.free_symbols
+            if isinstance(s, sympy.Symbol)}
+
+
+def sympy_latex(expression: sympy.Basic, synaptic: bool = False) -> str:
+    """LaTeX of a SymPy expression with jnsim's naming rules."""
+    return sympy.latex(expression, symbol_names=_symbol_names(expression, synaptic),
+                       mul_symbol="dot")
+
+
+def expression_latex(expression: Expression, synaptic: bool = False) -> str:
+    """LaTeX of a validated expression (``pi``, ``e``, ``inf`` as constants)."""
+    constants = frozenset({"pi", "e", "inf"} & expression.identifiers)
+    return sympy_latex(to_sympy(expression, constants), synaptic)
+
+
+_OPERATORS = {"=": r"\leftarrow", "+=": r"\mathrel{+}=", "-=": r"\mathrel{-}=",
+              "*=": r"\mathrel{\times}=", "/=": r"\mathrel{/}=", "//=": r"\mathrel{//}=",
+              "%=": r"\mathrel{\%}=", "**=": r"\mathrel{**}="}
+
+
+def statement_latex(statement: Statement, synaptic: bool = False) -> str:
+    """LaTeX of one statement: ``v \\leftarrow V_{r}``, ``w \\mathrel{+}= b``."""
+    target = latex_name(statement.target, synaptic)
+    value = expression_latex(statement.expression, synaptic)
+    return f"{target} {_OPERATORS.get(statement.operator, statement.operator)} {value}"
+
+
+def equation_latex(equation: SingleEquation, synaptic: bool = False) -> str:
+    """LaTeX of a differential equation or subexpression (parameters have none)."""
+    name = latex_name(equation.name, synaptic)
+    if equation.expression is None:
+        return name
+    rhs = expression_latex(equation.expression, synaptic)
+    if equation.kind is EquationKind.DIFFERENTIAL:
+        if len(name) > 1:
+            name = "{" + name + "}"
+        return rf"\frac{{\mathrm{{d}}{name}}}{{\mathrm{{d}}t}} = {rhs}"
+    return f"{name} = {rhs}"
+
+
+def unit_latex(dims: Dimensions) -> str:
+    """A unit as upright LaTeX: ``\\mathrm{V}``, ``\\mathrm{S}/\\mathrm{m}^{2}``."""
+    symbol = unit_symbol(dims)
+    if symbol == "1":
+        return "1"
+    return re.sub(r"([A-Za-z]+)(\^(-?[\d.]+))?",
+                  lambda m: rf"\mathrm{{{m.group(1)}}}" + (f"^{{{m.group(3)}}}"
+                                                          if m.group(3) else ""), symbol)
+
+
+_PREFIXES = {-15: "f", -12: "p", -9: "n", -6: "µ", -3: "m", 0: "", 3: "k", 6: "M", 9: "G"}
+
+
+def _number(value: float) -> str:
+    if value == 0:
+        return "0"
+    if abs(value) >= 1e6 or abs(value) < 1e-4:
+        return f"{value:.6g}"
+    text = f"{value:.6f}".rstrip("0").rstrip(".")
+    rounded = f"{float(f'{value:.6g}'):.10f}".rstrip("0").rstrip(".")
+    return rounded if len(rounded) < len(text) else text
+
+
+def quantity_text(value: Any, dims: Dimensions | None = None) -> str:
+    """A value in SI base units as short readable text: ``10 ms``, ``-60 mV``, ``0.5``.
+
+    A single named unit gets the SI prefix that puts the number in [1, 1000);
+    compound units are shown in SI base units (``0.001 V/s``).
+    """
+    if isinstance(value, bool):
+        return str(value)
+    if dims is None or is_dimensionless(dims):
+        return _number(float(value)) if isinstance(value, float) else str(value)
+    value = float(value)
+    symbol = unit_symbol(dims)
+    if not re.fullmatch(r"[A-Za-z]+", symbol) or symbol in ("kg", "mM", "mol", "cd", "K"):
+        return f"{_number(value)} {symbol}"
+    exponent = 0 if value == 0 or not math.isfinite(value) else int(
+        math.floor(math.log10(abs(value)) / 3) * 3)
+    exponent = max(-15, min(9, exponent))
+    return f"{_number(value / 10.0 ** exponent)} {_PREFIXES[exponent]}{symbol}"
+
+
+def quantity_latex(value: Any, dims: Dimensions | None = None) -> str:
+    """:func:`quantity_text` as LaTeX math (without ``$``): ``10\\,\\mathrm{ms}``."""
+    text = quantity_text(value, dims)
+    if " " not in text:
+        return text
+    number, unit = text.split(" ", 1)
+    unit = unit.replace("µ", r"\mu ")
+    unit = re.sub(r"([A-Za-z]+)", r"\\mathrm{\1}", unit)
+    unit = re.sub(r"\^(-?[\d.]+)", r"^{\1}", unit)
+    return f"{number}\\,{unit}"
