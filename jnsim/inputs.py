@@ -384,7 +384,7 @@ class PoissonGroup(_SpikeSource):
         builder.add(*per_element, indent=2)
         render_statements(builder, [("_p", rate * symbol("dt"))], function.scalars | {"dt"},
                           indent=2, loop_indent=1)
-        builder.add("if np.random.random() < _p:", indent=2)
+        builder.add("if _rand(_rng) < _p:", indent=2)
         builder.add("_spikes[_n] = _idx", "_n += 1", indent=3)
         builder.add("_nspikes[0] = _n")
         return [builder.operation("thresholds", self.creation_index, cid, every)]
@@ -828,7 +828,7 @@ class PoissonInput(JnsimObject):
         for local, key in (("_start", f"{cid}__start"), ("_stop", f"{cid}__stop"),
                            ("_n_inputs", f"{cid}__n_inputs"), ("_p", f"{cid}__p")):
             b.parameter(local, key)
-        target = b.parameter(f"_{self.target_var}", f"{cid}__{self.target_var}")
+        target = b.parameter(f"_a_{self.target_var}", f"{cid}__{self.target_var}")
         statements: list[tuple[str, sympy.Expr]] = []
         if self.weight_expression is not None:
             assert group.model is not None

@@ -226,9 +226,8 @@ class StateMonitor(JnsimObject):
             builder.add(f"_buffer_{variable}[_row, _k] = _value_{variable}", indent=2)
         builder.add("_count[0] = _row + 1")
         every = _every(self.record_dt or group.dt_, base_dt, self.name)
-        precheck = f"{cid}__count[0] < {cid}__t.shape[0]"
-        return [builder.operation(self.when, 1000 + self.creation_index, cid, every,
-                                  (precheck,))]
+        room = f"({cid}__t.shape[0] - {cid}__count[0]) * {every}"
+        return [builder.operation(self.when, 1000 + self.creation_index, cid, every, (room,))]
 
     def argument_values(self, externals: Mapping[str, Any], base_dt: float) -> dict[str, Any]:
         cid = self.code_id
@@ -253,6 +252,23 @@ class StateMonitor(JnsimObject):
     def __repr__(self) -> str:
         return (f"<StateMonitor {self.name!r} recording {', '.join(self.variables)} of "
                 f"{len(self.record)} elements of {self.group.name!r}>")
+
+    def plot(self, var: str | None = None, indices: Sequence[int] | None = None,
+             **options: Any) -> Any:
+        """A Bokeh figure of the traces (see :func:`jnsim.plotting.trace_plot`)."""
+        from .plotting import trace_plot
+
+        return trace_plot(self, var=var, indices=indices, **options)
+
+    def _ipython_display_(self) -> None:
+        from .plotting import display_monitor
+
+        display_monitor(self)
+
+    def _repr_markdown_(self) -> str | None:
+        from .display import monitor_markdown
+
+        return monitor_markdown(self)
 
 
 class _StateMonitorView:
@@ -357,9 +373,10 @@ class SpikeMonitor(JnsimObject):
                         indent=3)
         builder.add("_count[0] = _n")
         every = _every(self.group.dt_, base_dt, self.name)
-        precheck = f"{cid}__count[0] + {source}__N <= {cid}__i.shape[0]"
+        # every step may add up to N spikes
+        room = f"({cid}__i.shape[0] - {cid}__count[0]) // max({source}__N, 1) * {every}"
         return [builder.operation("thresholds", 1000 + self.creation_index, cid, every,
-                                  (precheck,) if self.record_spikes else ())]
+                                  (room,) if self.record_spikes else ())]
 
     def argument_values(self, externals: Mapping[str, Any], base_dt: float) -> dict[str, Any]:
         cid = self.code_id
@@ -386,6 +403,22 @@ class SpikeMonitor(JnsimObject):
 
     def __repr__(self) -> str:
         return f"<SpikeMonitor {self.name!r} of {self.group.name!r}>"
+
+    def plot(self, **options: Any) -> Any:
+        """A Bokeh raster plot (see :func:`jnsim.plotting.raster_plot`)."""
+        from .plotting import raster_plot
+
+        return raster_plot(self, **options)
+
+    def _ipython_display_(self) -> None:
+        from .plotting import display_monitor
+
+        display_monitor(self)
+
+    def _repr_markdown_(self) -> str | None:
+        from .display import monitor_markdown
+
+        return monitor_markdown(self)
 
 
 class PopulationRateMonitor(JnsimObject):
@@ -453,8 +486,8 @@ class PopulationRateMonitor(JnsimObject):
         builder.add("_row = _count[0]", "_t_buffer[_row] = t",
                     "_rate_buffer[_row] = _n / ((_stop - _start) * dt)", "_count[0] = _row + 1")
         every = _every(self.group.dt_, base_dt, self.name)
-        precheck = f"{cid}__count[0] < {cid}__t.shape[0]"
-        return [builder.operation("end", 1000 + self.creation_index, cid, every, (precheck,))]
+        room = f"({cid}__t.shape[0] - {cid}__count[0]) * {every}"
+        return [builder.operation("end", 1000 + self.creation_index, cid, every, (room,))]
 
     def argument_values(self, externals: Mapping[str, Any], base_dt: float) -> dict[str, Any]:
         cid, source = self.code_id, self.group.code_id
@@ -477,6 +510,23 @@ class PopulationRateMonitor(JnsimObject):
 
     def __repr__(self) -> str:
         return f"<PopulationRateMonitor {self.name!r} of {self.group.name!r}>"
+
+    def plot(self, smooth: Any = None, **options: Any) -> Any:
+        """A Bokeh figure of the rate, smoothed over a ``smooth`` width if given
+        (see :func:`jnsim.plotting.rate_plot`)."""
+        from .plotting import rate_plot
+
+        return rate_plot(self, smooth=smooth, **options)
+
+    def _ipython_display_(self) -> None:
+        from .plotting import display_monitor
+
+        display_monitor(self)
+
+    def _repr_markdown_(self) -> str | None:
+        from .display import monitor_markdown
+
+        return monitor_markdown(self)
 
 
 _unused = EquationKind

@@ -24,6 +24,7 @@ from .codegen.blocks import SLOTS, Operation, helper_sources
 from .compiler import Kernel, compile_kernel
 from .errors import JnsimError, RunError
 from .namespace import caller_namespace
+from .random import kernel_state
 from .units import Quantity, registry
 
 __all__ = ["Network", "collect", "restore", "run", "store"]
@@ -56,7 +57,7 @@ def build_kernel_source(operations: Iterable[Operation]) -> KernelPlan:
     operations = tuple(sorted(operations, key=lambda o: (SLOTS.index(o.slot), o.order, o.name)))
     keys = sorted({k for op in operations for k in op.arguments
                    if k not in ("t", "_nan_flag", "_step")}
-                  | {k for op in operations for p in op.prechecks for k in _KEY.findall(p)})
+                  | {k for op in operations for r in op.room for k in _KEY.findall(r)})
     helpers = set().union(*(op.helpers for op in operations)) if operations else set()
     parts = [_HEADER]
     if helpers:
@@ -66,25 +67,25 @@ def build_kernel_source(operations: Iterable[Operation]) -> KernelPlan:
         "@numba.njit(cache=True, nogil=True, error_model='numpy')",
         f"def run_steps(_step, _stop, _dt, _progress, _nan_flag{''.join(', ' + k for k in keys)}):",
         "    while _step < _stop:",
+        "        _block = _stop - _step",
     ]
-    prechecks = [p for op in operations for p in op.prechecks]
-    if prechecks:
-        driver.append(f"        if not ({' and '.join(f'({p})' for p in prechecks)}):")
-        driver.append("            break")
-    driver.append("        t = _step * _dt")
+    # Blocks of steps that fit every buffer: no test inside the loop over a block.
+    for room in (r for op in operations for r in op.room):
+        driver.append(f"        _block = min(_block, {room})")
+    driver += ["        if _block < 1:", "            break", "        for _ in range(_block):",
+               "            t = _step * _dt"]
     for slot in SLOTS:
         for op in (o for o in operations if o.slot == slot):
             call = f"{op.name}({', '.join(op.arguments)})"
             if op.every > 1:
-                driver.append(f"        if _step % {op.every} == 0:")
-                driver.append(f"            {call}")
+                driver.append(f"            if _step % {op.every} == 0:")
+                driver.append(f"                {call}")
             else:
-                driver.append(f"        {call}")
+                driver.append(f"            {call}")
         if slot == "groups":
-            driver.append("        if _nan_flag[0] != 0:")
-            driver.append("            _nan_flag[3] = _step")
-            driver.append("            break")
-    driver += ["        _step += 1", "        _progress[0] = _step", "    return _step"]
+            driver += ["            if _nan_flag[0] != 0:", "                _nan_flag[3] = _step",
+                       "                _progress[0] = _step", "                return _step"]
+    driver += ["            _step += 1", "        _progress[0] = _step", "    return _step"]
     parts.append("\n".join(driver) + "\n")
     return KernelPlan("\n\n".join(parts), tuple(keys), operations)
 
@@ -213,6 +214,7 @@ class Network:
             operations += obj.operations(externals, base_dt)
             values.update(obj.argument_values(externals, base_dt))
         operations, values = _canonical(operations, values, objects)
+        values["_rng"] = kernel_state()
         plan = build_kernel_source(operations)
         missing = [k for k in plan.keys if k not in values]
         if missing:  # pragma: no cover - a bug in code generation, not a user mistake
@@ -368,6 +370,17 @@ class Network:
     def __repr__(self) -> str:
         return f"<Network {self.name!r} with {len(self.objects)} objects at t = {self.t:~P}>"
 
+    def _repr_markdown_(self) -> str | None:
+        from .display import network_markdown
+
+        return network_markdown(self)
+
+    def report(self, filename: str = "report.tex", **options: Any) -> str:
+        """Write a model report of this network (see :func:`jnsim.report.report`)."""
+        from .report import report
+
+        return report(filename, network=self, **options)
+
 
 _CODE_ID = re.compile(r"\bo(\d+)(?=_)")
 
@@ -392,7 +405,7 @@ def _canonical(operations: list[Operation], values: dict[str, Any], objects: lis
     rename = canonical_names(objects)
     renamed = [replace(op, name=rename(op.name), source=rename(op.source),
                        arguments=tuple(rename(a) for a in op.arguments),
-                       prechecks=tuple(rename(p) for p in op.prechecks))
+                       room=tuple(rename(r) for r in op.room))
                for op in operations]
     return renamed, {rename(key): value for key, value in values.items()}
 

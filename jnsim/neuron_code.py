@@ -123,7 +123,7 @@ class ElementFunction:
                 per_element.append("i = _idx")
             elif name in self.links:
                 key, index_key, shared = self.links[name]
-                local = b.parameter(f"_{name}", key)
+                local = b.parameter(f"_a_{name}", key)
                 if shared:
                     per_step.append(f"{name} = {local}[0]")
                     self.scalars.add(name)
@@ -133,14 +133,14 @@ class ElementFunction:
                     b.parameter(f"_link_{name}", index_key)
                     per_element.append(f"{name} = {local}[_link_{name}[_idx]]")
             elif name in self.arrays:
-                local = b.parameter(f"_{name}", f"{self.code_id}__{name}")
+                local = b.parameter(f"_a_{name}", f"{self.code_id}__{name}")
                 if self.arrays[name]:
                     per_step.append(f"{name} = {local}[0]")
                     self.scalars.add(name)
                 else:
                     per_element.append(f"{name} = {local}[_idx]")
             elif name.startswith("_randn_"):
-                per_element.append(f"{name} = np.random.standard_normal()")
+                per_element.append(f"{name} = _randn(_rng)")
             elif name in self.externals and isinstance(self.externals[name], ExternalConstant):
                 b.parameter(name, f"{self.code_id}__{name}")
                 self.scalars.add(name)
@@ -153,7 +153,7 @@ class ElementFunction:
         for name in names:
             if name not in self.arrays or self.arrays[name] or name in self.links:
                 continue
-            line = f"_{name}[_idx] = {name}"
+            line = f"_a_{name}[_idx] = {name}"
             if name in guards:
                 self.builder.add(f"if {guards[name]}:", indent=indent)
                 self.builder.add(line, indent=indent + 1)
@@ -323,7 +323,7 @@ class NeuronCode:
         statements += list(self.state_update.statements)
         guards: dict[str, str] = {}
         refractory_lines: list[str] = []
-        names = _free_names(statements)
+        names = _free_names(statements) | {t for t, _ in statements if t in group.arrays}
         condition = None
         if with_threshold:
             assert self.threshold is not None
@@ -357,13 +357,13 @@ class NeuronCode:
     def _spike_lines(self, b: FunctionBuilder, indent: int) -> None:
         """Record a spike when ``_cond`` holds (and the neuron is not refractory)."""
         if self.group.has_refractoriness:
-            b.parameter("_lastspike", f"{self.group.code_id}__lastspike")
+            b.parameter("_a_lastspike", f"{self.group.code_id}__lastspike")
             b.add("if _cond and not_refractory:", indent=indent)
         else:
             b.add("if _cond:", indent=indent)
         b.add("_spikes[_n] = _idx", "_n += 1", indent=indent + 1)
         if self.group.has_refractoriness:
-            b.add("_lastspike[_idx] = t", "_not_refractory[_idx] = False", indent=indent + 1)
+            b.add("_a_lastspike[_idx] = t", "_a_not_refractory[_idx] = False", indent=indent + 1)
 
     def float_state_names(self) -> list[str]:
         """Floating point variables the state update assigns (for NaN reports)."""
@@ -415,8 +415,8 @@ class NeuronCode:
             lines.append("not_refractory = np.int64((t - lastspike) * _per_dt + 1e-3) >= "
                          "_refractory_steps")
             function.builder.printer.helpers_used.add("_timestep")
-        lines.append("_not_refractory[_idx] = not_refractory")
-        function.builder.parameter("_not_refractory", f"{group.code_id}__not_refractory")
+        lines.append("_a_not_refractory[_idx] = not_refractory")
+        function.builder.parameter("_a_not_refractory", f"{group.code_id}__not_refractory")
         names.discard("not_refractory")
         return lines, names
 
@@ -431,8 +431,8 @@ class NeuronCode:
         names = {s.name for s in condition.free_symbols}
         if group.has_refractoriness:
             names |= {"not_refractory", "t"}
-            b.parameter("_lastspike", f"{group.code_id}__lastspike")
-            b.parameter("_not_refractory", f"{group.code_id}__not_refractory")
+            b.parameter("_a_lastspike", f"{group.code_id}__lastspike")
+            b.parameter("_a_not_refractory", f"{group.code_id}__not_refractory")
         per_step, per_element = function.bind(names)
         b.parameter("_spikes", f"{group.code_id}__spikes")
         b.parameter("_nspikes", f"{group.code_id}__nspikes")
@@ -447,7 +447,7 @@ class NeuronCode:
             b.add("if _cond:", indent=2)
         b.add("_spikes[_n] = _idx", "_n += 1", indent=3)
         if group.has_refractoriness:
-            b.add("_lastspike[_idx] = t", "_not_refractory[_idx] = False", indent=3)
+            b.add("_a_lastspike[_idx] = t", "_a_not_refractory[_idx] = False", indent=3)
         b.add("_nspikes[0] = _n")
         return b.operation("thresholds", group.creation_index, group.code_id, every)
 

@@ -7,9 +7,39 @@ import numpy as np
 
 from .evaluate import seed_generator
 
-__all__ = ["last_seed", "seed"]
+__all__ = ["kernel_state", "last_seed", "seed"]
 
 _last_seed: list[int | None] = [None]
+
+#: State of the generator used inside kernels (xoshiro256+, four 64-bit words).
+#: Generated code draws with ``_rand(_rng)`` / ``_randn(_rng)`` (see
+#: ``jnsim.codegen.printer.HELPERS``); the array is passed to every kernel call.
+_KERNEL_STATE = np.zeros(4, dtype=np.uint64)
+
+
+def _splitmix64(value: int) -> tuple[int, int]:
+    """One step of SplitMix64: (new state, output), the usual way to seed xoshiro."""
+    mask = (1 << 64) - 1
+    value = (value + 0x9E3779B97F4A7C15) & mask
+    z = value
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & mask
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & mask
+    return value, z ^ (z >> 31)
+
+
+def _seed_kernel_state(value: int) -> None:
+    state = value
+    for k in range(4):
+        state, output = _splitmix64(state)
+        _KERNEL_STATE[k] = np.uint64(output)
+
+
+def kernel_state() -> np.ndarray:
+    """The state array of the kernels' random number generator (shared by all kernels)."""
+    return _KERNEL_STATE
+
+
+_seed_kernel_state(int(np.random.SeedSequence().entropy % (2**63)))
 
 
 def last_seed() -> int | None:
@@ -36,6 +66,7 @@ def seed(value: int | None = None) -> None:
         raise JnsimError(f"a seed must be a non-negative integer, not {value!r}")
     value = int(value) % (2**32)
     _last_seed[0] = value
+    _seed_kernel_state(value)
     np.random.seed(value)
     seed_generator(value)
     _seed_kernels(value)

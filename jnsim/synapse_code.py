@@ -83,7 +83,7 @@ class SynapseFunction:
                 b.parameter(name, f"{sid}__{name}")
                 self.scalars.add(name)
             elif name in ("N_incoming", "N_outgoing"):
-                local = b.parameter(f"_{name}", f"{sid}__{name}")
+                local = b.parameter(f"_a_{name}", f"{sid}__{name}")
                 index = "_post - _tgt_start" if name == "N_incoming" else "_pre - _src_start"
                 per_element.append(f"{name} = {local}[{index}]")
             elif name == "i":
@@ -94,7 +94,7 @@ class SynapseFunction:
                 self._array(name, f"{sid}__{name}", "_idx", s.specs[name].shared,
                             per_step, per_element)
             elif name.startswith("_randn_"):
-                per_element.append(f"{name} = np.random.standard_normal()")
+                per_element.append(f"{name} = _randn(_rng)")
             elif self._other_group(name) is not None:
                 group, base, index = self._other_group(name)  # type: ignore[misc]
                 self._array(name, f"{group.code_id}__{base}", index, group.specs[base].shared,
@@ -116,7 +116,7 @@ class SynapseFunction:
 
     def _array(self, name: str, key: str, index: str, shared: bool, per_step: list[str],
                per_element: list[str]) -> None:
-        local = self.builder.parameter(f"_{name}", key)
+        local = self.builder.parameter(f"_a_{name}", key)
         if shared:
             per_step.append(f"{name} = {local}[0]")
             self.scalars.add(name)
@@ -128,15 +128,15 @@ class SynapseFunction:
         s = self.synapses
         for name in dict.fromkeys(names):
             if name in s.arrays and not s.specs[name].shared:
-                self.builder.add(f"_{name}[_idx] = {name}", indent=indent)
+                self.builder.add(f"_a_{name}[_idx] = {name}", indent=indent)
             elif name in s.arrays:
-                self.builder.add(f"_{name}[0] = {name}", indent=indent)
+                self.builder.add(f"_a_{name}[0] = {name}", indent=indent)
             else:
                 other = self._other_group(name)
                 if other is not None:
                     group, base, index = other
                     target = "0" if group.specs[base].shared else index
-                    self.builder.add(f"_{name}[{target}] = {name}", indent=indent)
+                    self.builder.add(f"_a_{name}[{target}] = {name}", indent=indent)
 
     def indices(self) -> None:
         """Declare the synapse index arrays and offsets."""

@@ -477,3 +477,26 @@ def test_threshold_fused_into_the_update_gives_the_same_spikes():
     fused, separate = spike_times(False), spike_times(True)
     assert len(fused[0]) > 100
     assert np.array_equal(fused[0], separate[0]) and np.array_equal(fused[1], separate[1])
+
+
+def test_kernel_random_numbers_have_the_right_distributions():
+    n = 200_000
+    G = NeuronGroup(n, """
+        u = rand() : 1 (constant over dt)
+        z = randn() : 1 (constant over dt)
+    """)
+    M = StateMonitor(G, ("u", "z"), record=True, dt=0.1 * ms)
+    seed(8)
+    run(0.2 * ms)  # values of the second step (computed in the first step's update)
+    u, z = M.u_[:, 1], M.z_[:, 1]
+    assert u.min() >= 0 and u.max() < 1
+    assert abs(u.mean() - 0.5) < 4 * math.sqrt(1 / 12 / n)
+    assert abs(u.var() - 1 / 12) < 0.002
+    counts = np.histogram(u, bins=20, range=(0, 1))[0]
+    chi2 = ((counts - n / 20) ** 2 / (n / 20)).sum()
+    assert chi2 < 50  # 19 degrees of freedom: p < 1e-4 beyond ~45
+    assert abs(z.mean()) < 4 / math.sqrt(n)
+    assert abs(z.var() - 1) < 0.02
+    kurtosis = ((z - z.mean()) ** 4).mean() / z.var() ** 2
+    assert abs(kurtosis - 3) < 0.1
+    assert np.corrcoef(u[:-1], u[1:])[0, 1] < 0.02

@@ -48,10 +48,11 @@ class Operation:
         Driver keys passed to it, in the order of its parameters.
     every
         It runs on steps that are multiples of ``every`` (objects with a larger ``dt``).
-    prechecks
-        Conditions (Python source over driver keys) that must hold before a
-        step starts, e.g. that a monitor's buffer has room; if one fails the
-        driver returns so that Python can make room.
+    room
+        Expressions (Python source over driver keys) giving how many more steps
+        the operation can run before Python must act, e.g. enlarge a monitor's
+        buffer. The driver runs blocks of steps that fit every operation's room
+        without checking inside a block, and returns when no step fits.
     helpers
         Helper functions (:data:`~jnsim.codegen.printer.HELPERS`) its source uses.
     owner
@@ -64,14 +65,20 @@ class Operation:
     source: str
     arguments: tuple[str, ...]
     every: int = 1
-    prechecks: tuple[str, ...] = ()
+    room: tuple[str, ...] = ()
     helpers: frozenset[str] = frozenset()
     owner: str = ""
 
 
 @dataclass
 class FunctionBuilder:
-    """Collects the parameters and lines of one generated function."""
+    """Collects the parameters and lines of one generated function.
+
+    Naming rule of generated code: model names appear as themselves (``v``, ``tau``);
+    the array holding variable ``v`` is ``_a_v``; every other internal name starts with
+    ``_`` but never with ``_a_``. Model names cannot start with ``_``, so nothing a
+    user writes can collide with generated names.
+    """
 
     name: str
     parameters: dict[str, str] = field(default_factory=dict)  # local name -> driver key
@@ -101,8 +108,14 @@ class FunctionBuilder:
                 self.printer.timed_arrays[name] = implementation.ndim
 
     def operation(self, slot: str, order: float, owner: str, every: int = 1,
-                  prechecks: Iterable[str] = ()) -> Operation:
+                  room: Iterable[str] = ()) -> Operation:
         """The finished :class:`Operation`."""
+        body = "\n".join(self.lines)
+        if "_rng)" in body:  # draws random numbers from jnsim's generator
+            self.parameter("_rng", "_rng")
+            self.printer.helpers_used.add("_rand")
+            if "_randn(_rng)" in body:
+                self.printer.helpers_used.add("_randn")
         for name in sorted(self.printer.timed_arrays_used):
             key = self.timed_arrays[name][0]
             self.parameter(f"_ta_{name}", key)
@@ -112,7 +125,7 @@ class FunctionBuilder:
                   f"def {self.name}({', '.join(locals_)}):\n")
         body = "\n".join(self.lines) if self.lines else "    pass"
         return Operation(self.name, slot, order, header + body + "\n",
-                         tuple(self.parameters[n] for n in locals_), every, tuple(prechecks),
+                         tuple(self.parameters[n] for n in locals_), every, tuple(room),
                          frozenset(self.printer.helpers_used), owner)
 
 

@@ -31,6 +31,29 @@ HELPERS: dict[str, str] = {
         "def _timestep(t, dt):\n"
         "    return np.int64((t + 1e-3 * dt) / dt)\n"
     ),
+    # xoshiro256+ (Blackman & Vigna 2018): fast, good uniform floats from the top 53 bits.
+    "_rand": (
+        "@numba.njit(cache=True, inline='always', error_model='numpy')\n"
+        "def _rand(s):\n"
+        "    s0 = s[0]\n"
+        "    s1 = s[1]\n"
+        "    s2 = s[2] ^ s0\n"
+        "    s3 = s[3] ^ s1\n"
+        "    result = s0 + s[3]\n"
+        "    t = s1 << np.uint64(17)\n"
+        "    s[1] = s1 ^ s2\n"
+        "    s[0] = s0 ^ s3\n"
+        "    s[2] = s2 ^ t\n"
+        "    s[3] = (s3 << np.uint64(45)) | (s3 >> np.uint64(19))\n"
+        "    return (result >> np.uint64(11)) * (1.0 / 9007199254740992.0)\n"
+    ),
+    # Box-Muller transform of two uniforms (1 - u keeps the logarithm finite).
+    "_randn": (
+        "@numba.njit(cache=True, inline='always', error_model='numpy')\n"
+        "def _randn(s):\n"
+        "    u = 1.0 - _rand(s)\n"
+        "    return math.sqrt(-2.0 * math.log(u)) * math.cos(6.283185307179586 * _rand(s))\n"
+    ),
     "_clip": (
         "@numba.njit(cache=True, inline='always', error_model='numpy')\n"
         "def _clip(x, low, high):\n"
@@ -134,10 +157,12 @@ class NumbaPrinter(PythonCodePrinter):
         return f"max({', '.join(self._print(a) for a in expr.args)})"
 
     def _print_rand(self, expr: Any) -> str:
-        return "np.random.random()"
+        self.helpers_used.add("_rand")
+        return "_rand(_rng)"
 
     def _print_randn(self, expr: Any) -> str:
-        return "np.random.standard_normal()"
+        self.helpers_used.update(("_rand", "_randn"))
+        return "_randn(_rng)"
 
     def _print_poisson(self, expr: Any) -> str:
         return f"np.random.poisson({self._print(expr.args[1])})"

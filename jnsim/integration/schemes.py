@@ -185,8 +185,8 @@ def exponential_euler(system: ODESystem) -> StateUpdate:
         if sympy.count_ops(a) + sympy.count_ops(b) <= _INLINE_OPS:
             ratio = sympy.cancel(b / a)
         else:
-            a = builder.let(f"_a_{var}", a)
-            ratio = builder.let(f"_b_{var}", b) / a
+            a = builder.let(f"_slope_{var}", a)
+            ratio = builder.let(f"_offset_{var}", b) / a
         new[var] = -ratio + (x + ratio) * sympy.exp(a * DT)
     return builder.finish("exponential_euler", new)
 
