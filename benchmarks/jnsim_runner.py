@@ -7,10 +7,11 @@ The counterpart of ``brian_runner.py``. Example::
 
 Keys of the JSON line:
 
-``loop_s``
-    Time spent inside jnsim's compiled kernel (the time-step loop) during the run,
-    measured on a second run of the same model in the same process, so that it
-    excludes compilation (``jnsim.network.run_history()``).
+``loop_s``, ``loop_wall_s``
+    CPU time (thread time, comparable to Brian's ``std::clock()`` figure for
+    ``cpp_standalone``) and wall time spent inside jnsim's compiled kernel (the
+    time-step loop), measured on a second run of the same model in the same
+    process, so that they exclude compilation (``jnsim.network.run_history()``).
 ``first_run_s``
     Wall time of the first ``run()`` call: name resolution, code generation, and
     compilation (or loading from the kernel cache), plus the loop.
@@ -120,6 +121,7 @@ def _rerun_cuba(n: int, duration_s: float) -> dict[str, float | bool]:
     after = jnsim.cache_info()
     stats = net.last_run_stats
     return {"rerun_s": rerun, "rerun_loop_s": stats.kernel_seconds,
+            "rerun_loop_cpu_s": stats.kernel_cpu_seconds,
             "rerun_compiled": after.compiled > before.compiled,
             "rerun_spikes": spikes.num_spikes, "we_mV": float(we / mV)}
 
@@ -161,7 +163,8 @@ def main() -> None:
         result = {
             "model": args.model, "simulator": "jnsim", "size": args.size,
             "duration_s": args.duration, "cold": args.cold,
-            "loop_s": loop.kernel_seconds, "first_run_s": first.run_seconds,
+            "loop_s": loop.kernel_cpu_seconds, "loop_wall_s": loop.kernel_seconds,
+            "first_run_s": first.run_seconds,
             "end_to_end_s": end_to_end, "compiled": info.compiled, "loaded": info.loaded,
             "synapse_bytes": synapse_bytes,
             "bytes_per_synapse": (synapse_bytes / stats["n_synapses"]

@@ -20,7 +20,7 @@ import numpy as np
 
 from .base import JnsimObject, current_scope
 from .clock import defaultclock, time_in_seconds
-from .codegen.blocks import SLOTS, Operation, helper_sources
+from .codegen.blocks import NJIT_OPTIONS, SLOTS, Operation, helper_sources
 from .compiler import Kernel, compile_kernel
 from .errors import JnsimError, RunError
 from .namespace import caller_namespace
@@ -64,7 +64,7 @@ def build_kernel_source(operations: Iterable[Operation]) -> KernelPlan:
         parts.append(helper_sources(helpers))
     parts += [op.source for op in operations]
     driver = [
-        "@numba.njit(cache=True, nogil=True, error_model='numpy')",
+        f"@numba.njit({NJIT_OPTIONS})",
         f"def run_steps(_step, _stop, _dt, _progress, _nan_flag{''.join(', ' + k for k in keys)}):",
         "    while _step < _stop:",
         "        _block = _stop - _step",
@@ -101,6 +101,9 @@ class RunStats:
     kernel_seconds
         Wall time spent inside the compiled kernel (the simulation loop). On a
         run that compiled the kernel, this includes Numba's compilation.
+    kernel_cpu_seconds
+        CPU time of the thread running the kernel over the same calls (less
+        sensitive than wall time to other processes on a busy machine).
     run_seconds
         Wall time of the whole ``run()`` call (name resolution, code generation,
         compilation or cache loading, the loop).
@@ -110,6 +113,7 @@ class RunStats:
 
     steps: int
     kernel_seconds: float
+    kernel_cpu_seconds: float
     run_seconds: float
     compiled: bool
 
@@ -270,7 +274,7 @@ class Network:
         step = start_step
         chunk = 256
         stalled = 0
-        kernel_seconds = 0.0
+        kernel_seconds = kernel_cpu_seconds = 0.0
         run_started = time.perf_counter()
         rename = canonical_names(objects)
         for obj in objects:
@@ -283,10 +287,11 @@ class Network:
                         fresh = obj.argument_values({}, base_dt)
                         values.update({rename(k): v for k, v in fresh.items()})
                 arguments = [values[key] for key in plan.keys]
-                started = time.perf_counter()
+                started, cpu_started = time.perf_counter(), time.thread_time()
                 reached = kernel(step, target, base_dt, progress, nan_flag, *arguments)
                 elapsed = time.perf_counter() - started
                 kernel_seconds += elapsed
+                kernel_cpu_seconds += time.thread_time() - cpu_started
                 made = reached - step
                 if made == 0 and nan_flag[0] == 0:
                     stalled += 1
@@ -311,6 +316,7 @@ class Network:
         reporter.finish((step - start_step) * base_dt)
         self.last_run_stats = RunStats(
             steps=step - start_step, kernel_seconds=kernel_seconds,
+            kernel_cpu_seconds=kernel_cpu_seconds,
             run_seconds=time.perf_counter() - run_started,
             compiled=kernel.origin == "compiled" and first_call)
         _RUN_HISTORY.append(self.last_run_stats)

@@ -26,6 +26,14 @@ from .printer import HELPERS, NumbaPrinter
 __all__ = ["FunctionBuilder", "Operation", "Statements", "render_statements"]
 
 SLOTS = ("start", "groups", "thresholds", "synapses", "resets", "end")
+
+#: Options of every generated function. Floating point flags in the spirit of Brian 2's
+#: C++ targets (-ffast-math -fno-finite-math-only): contraction into FMA, reciprocals,
+#: approximate functions, no signed zeros. NaN and infinity keep their meaning, and
+#: there is no reassociation (with it LLVM folds the x - x inside isfinite() to 0,
+#: which would silence the NaN check of the state).
+FASTMATH = "{'nsz', 'arcp', 'contract', 'afn'}"
+NJIT_OPTIONS = f"cache=True, nogil=True, error_model='numpy', fastmath={FASTMATH}"
 Statements = Sequence[tuple[str, sympy.Expr]]
 
 
@@ -121,7 +129,7 @@ class FunctionBuilder:
             self.parameter(f"_ta_{name}", key)
             self.parameter(f"_ta_{name}_dt", f"{key}_dt")
         locals_ = list(self.parameters)
-        header = (f"@numba.njit(cache=True, nogil=True, error_model='numpy')\n"
+        header = (f"@numba.njit({NJIT_OPTIONS})\n"
                   f"def {self.name}({', '.join(locals_)}):\n")
         body = "\n".join(self.lines) if self.lines else "    pass"
         return Operation(self.name, slot, order, header + body + "\n",
