@@ -22,9 +22,11 @@ from .errors import (
 from .functions import DEFAULT_CONSTANTS as _CONSTANTS
 from .groups import NeuronGroup, linked_var
 from .inputs import PoissonGroup, PoissonInput, SpikeGeneratorGroup
+from .live import explore
 from .monitors import PopulationRateMonitor, SpikeMonitor, StateMonitor
 from .network import Network, restore, run, show_code, store
 from .random import seed
+from .report import report
 from .synapses import Synapses
 from .timedarray import TimedArray
 from .units import Quantity, Unit
@@ -33,6 +35,14 @@ globals().update(_units.UNITS)
 pi = _CONSTANTS["pi"]
 e = _CONSTANTS["e"]
 inf = _CONSTANTS["inf"]
+
+
+def load_ipython_extension(ipython: object) -> None:
+    """Register the ``%%neuron`` and ``%%synapse`` cell magics (``%load_ext jnsim``)."""
+    from .magics import load_ipython_extension as register
+
+    register(ipython)
+
 
 __all__ = [
     "CodeError",
@@ -48,6 +58,8 @@ __all__ = [
     "TimedArray",
     "cache_info",
     "defaultclock",
+    "explore",
+    "report",
     "restore",
     "run",
     "seed",

@@ -506,6 +506,11 @@ class NeuronGroup(Group):
     def __repr__(self) -> str:
         return f"<NeuronGroup {self.name!r} of {self.N} neurons>"
 
+    def _repr_markdown_(self) -> str | None:
+        from .display import group_markdown
+
+        return group_markdown(self)
+
 
 class Subgroup(JnsimObject):
     """A contiguous slice of a :class:`NeuronGroup`: ``G[100:200]``."""

@@ -423,3 +423,8 @@ class Synapses(Group):
     def __repr__(self) -> str:
         return (f"<Synapses {self.name!r} from {self.source_group.name!r} to "
                 f"{self.target_group.name!r}: {self.N} synapses>")
+
+    def _repr_markdown_(self) -> str | None:
+        from .display import group_markdown
+
+        return group_markdown(self)

@@ -182,6 +182,16 @@ class Equations(Mapping[str, SingleEquation]):
     def __hash__(self) -> int:
         return hash(frozenset(self._equations.values()))
 
+    def _repr_markdown_(self) -> str | None:
+        from ..display import equations_markdown
+
+        return equations_markdown(self)
+
+    def _repr_latex_(self) -> str | None:
+        from ..display import equations_latex
+
+        return equations_latex(self)
+
 
 def _order(equations: dict[str, SingleEquation]) -> tuple[SingleEquation, ...]:
     """Subexpressions sorted by dependency, then differential equations, then parameters."""

@@ -25,7 +25,7 @@ import sympy
 
 from ..equations import EquationKind, Expression, SingleEquation, Statement
 from ..sympy_conversion import to_sympy
-from ..units import Dimensions, is_dimensionless, unit_symbol
+from ..units import UNITS, Dimensions, dimensions_of, is_dimensionless, to_si, unit_symbol
 
 __all__ = [
     "equation_latex",
@@ -132,8 +132,18 @@ def latex_name(name: str, synaptic: bool = False) -> str:
     return _text(name)
 
 
+def _symbol_latex(name: str, synaptic: bool) -> str:
+    # Multi-letter unit names (ms, mV, nS, amp) are set upright; single letters may be
+    # model variables (C, A) and follow the naming rules.
+    if len(name) > 1 and name in UNITS:
+        unit = UNITS[name]
+        text = quantity_latex(float(to_si(unit)), dimensions_of(unit))
+        return text[3:] if text.startswith("1\\,") else rf"\mathrm{{{name}}}"
+    return latex_name(name, synaptic)
+
+
 def _symbol_names(expression: sympy.Basic, synaptic: bool) -> dict[sympy.Symbol, str]:
-    return {s: latex_name(s.name, synaptic) for s in expression.free_symbols
+    return {s: _symbol_latex(s.name, synaptic) for s in expression.free_symbols
             if isinstance(s, sympy.Symbol)}
 
 
@@ -144,9 +154,28 @@ def sympy_latex(expression: sympy.Basic, synaptic: bool = False) -> str:
 
 
 def expression_latex(expression: Expression, synaptic: bool = False) -> str:
-    """LaTeX of a validated expression (``pi``, ``e``, ``inf`` as constants)."""
+    """LaTeX of a validated expression (``pi``, ``e``, ``inf`` as constants).
+
+    A value made of numbers and units only (``0*amp``, ``-65*mV``) is shown as a
+    quantity (``0\\,\\mathrm{A}``), which SymPy would reduce to a bare number.
+    """
     constants = frozenset({"pi", "e", "inf"} & expression.identifiers)
+    if not expression.function_names and expression.names and all(
+            n in UNITS or n in constants for n in expression.names):
+        quantity = _quantity_of(expression)
+        if quantity is not None:
+            return quantity
     return sympy_latex(to_sympy(expression, constants), synaptic)
+
+
+def _quantity_of(expression: Expression) -> str | None:
+    from .values import evaluate_quantity
+
+    try:
+        value = evaluate_quantity(str(expression))
+        return quantity_latex(float(to_si(value)), dimensions_of(value))
+    except Exception:  # fall back to the symbolic form
+        return None
 
 
 _OPERATORS = {"=": r"\leftarrow", "+=": r"\mathrel{+}=", "-=": r"\mathrel{-}=",
@@ -179,6 +208,8 @@ def unit_latex(dims: Dimensions) -> str:
     symbol = unit_symbol(dims)
     if symbol == "1":
         return "1"
+    if symbol == "ohm":
+        return r"\Omega"
     return re.sub(r"([A-Za-z]+)(\^(-?[\d.]+))?",
                   lambda m: rf"\mathrm{{{m.group(1)}}}" + (f"^{{{m.group(3)}}}"
                                                           if m.group(3) else ""), symbol)
@@ -208,12 +239,14 @@ def quantity_text(value: Any, dims: Dimensions | None = None) -> str:
     if dims is None or is_dimensionless(dims):
         return _number(float(value)) if isinstance(value, float) else str(value)
     value = float(value)
-    symbol = unit_symbol(dims)
-    if not re.fullmatch(r"[A-Za-z]+", symbol) or symbol in ("kg", "mM", "mol", "cd", "K"):
+    symbol = unit_symbol(dims).replace("ohm", "Ω")
+    if not re.fullmatch(r"[A-Za-zΩ]+", symbol) or symbol in ("kg", "mM", "mol", "cd", "K"):
         return f"{_number(value)} {symbol}"
     exponent = 0 if value == 0 or not math.isfinite(value) else int(
         math.floor(math.log10(abs(value)) / 3) * 3)
     exponent = max(-15, min(9, exponent))
+    if symbol == "s" and value != 0:  # times read best in ms (0.1 ms, 5 ms, 500 ms)
+        exponent = -3 if 1e-5 <= abs(value) < 1 else min(exponent, 0)
     return f"{_number(value / 10.0 ** exponent)} {_PREFIXES[exponent]}{symbol}"
 
 
@@ -223,7 +256,11 @@ def quantity_latex(value: Any, dims: Dimensions | None = None) -> str:
     if " " not in text:
         return text
     number, unit = text.split(" ", 1)
-    unit = unit.replace("µ", r"\mu ")
-    unit = re.sub(r"([A-Za-z]+)", r"\\mathrm{\1}", unit)
+
+    def token(match: re.Match[str]) -> str:
+        latin = re.sub(r"([A-Za-z]+)", r"\\mathrm{\1}", match.group(0))
+        return latin.replace("µ", r"\mu ").replace("Ω", r"\Omega ").strip()
+
+    unit = re.sub(r"[A-Za-zµΩ]+", token, unit)
     unit = re.sub(r"\^(-?[\d.]+)", r"^{\1}", unit)
     return f"{number}\\,{unit}"

@@ -19,7 +19,7 @@ from ..errors import JnsimError
 from ..functions import DEFAULT_CONSTANTS
 from ..namespace import ExternalConstant, resolve_external
 from ..sympy_conversion import rand, randn, to_sympy
-from ..units import UNITS, Dimensions, dimensions_of, to_si
+from ..units import UNITS, Dimensions, dimensions_of, registry, to_si
 from .typeset import expression_latex, quantity_text, sympy_latex
 
 __all__ = [
@@ -78,6 +78,8 @@ def _evaluate_node(node: ast.AST, namespace: Mapping[str, Any], text: str) -> An
     if isinstance(node, ast.Name):
         if node.id in namespace:
             value = namespace[node.id]
+            if isinstance(value, registry.Unit):
+                return value
             magnitude = getattr(value, "magnitude", value)
             if np.ndim(magnitude) == 0 and isinstance(magnitude, int | float | np.number) and (
                     not isinstance(magnitude, bool)):

@@ -1,0 +1,442 @@
+"""Gather what a model report says about a network, as plain values.
+
+:func:`gather` walks the objects of a network — populations (neuron groups and
+input groups), projections (synapses), monitors and inputs — and returns a
+:class:`ReportFacts`. The Markdown and LaTeX writers only format it. Every text
+field is *rich text*: words, LaTeX math between ``$`` and code between backticks.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata
+import platform
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ..base import JnsimObject
+from ..units import Dimensions
+from .models import ModelCode, ModelFact, group_value, model_code, model_fact
+from .typeset import latex_name, quantity_text
+from .values import connection_pattern, describe_assignment, resolve_constant
+
+__all__ = ["ReportFacts", "gather", "object_labels"]
+
+_SECOND = Dimensions({"[time]": 1})
+_HERTZ = Dimensions({"[time]": -1})
+
+
+@dataclass(frozen=True)
+class PopulationFact:
+    """A row of the populations table."""
+
+    name: str
+    size: int
+    type: str
+
+
+@dataclass(frozen=True)
+class ProjectionFact:
+    """A row of the projections table."""
+
+    source: str
+    target: str
+    type: str
+    targets: str
+    pattern: str
+    weights: str
+    delays: str
+    synapses: int
+
+
+@dataclass(frozen=True)
+class MonitorFact:
+    """A row of the monitors (measurements) table."""
+
+    source: str
+    kind: str
+    variables: str
+    period: str
+
+
+@dataclass(frozen=True)
+class InputFact:
+    """A row of the input table."""
+
+    name: str
+    kind: str
+    description: str
+
+
+@dataclass(frozen=True)
+class ParameterTable:
+    """The parameter values of one population or projection."""
+
+    owner: str
+    type: str
+    rows: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class ReportFacts:
+    """Everything a report says, ready to be formatted."""
+
+    title: str
+    author: str | None
+    date: str | None
+    versions: tuple[tuple[str, str], ...]
+    dt: str
+    seed: int | None
+    model_hash: str
+    populations: tuple[PopulationFact, ...]
+    projections: tuple[ProjectionFact, ...]
+    monitors: tuple[MonitorFact, ...]
+    inputs: tuple[InputFact, ...]
+    neuron_models: tuple[ModelFact, ...]
+    synapse_models: tuple[ModelFact, ...]
+    population_parameters: tuple[ParameterTable, ...]
+    projection_parameters: tuple[ParameterTable, ...]
+
+
+# -- names ----------------------------------------------------------------------------
+
+def object_labels(namespace: Mapping[str, Any]) -> dict[int, str]:
+    """Variable names of the jnsim objects in ``namespace``, by object id."""
+    labels: dict[int, str] = {}
+    for key, value in namespace.items():
+        if isinstance(value, JnsimObject) and not key.startswith("_"):
+            labels.setdefault(id(value), key)
+    return labels
+
+
+class _Namer:
+    """Names objects: their own name, or the variable holding them if the name is automatic."""
+
+    def __init__(self, labels: Mapping[int, str]) -> None:
+        self.labels = labels
+
+    def __call__(self, obj: Any) -> str:
+        parent = getattr(obj, "parent", None)
+        if parent is not None and hasattr(obj, "start"):
+            return f"{self(parent)}[{obj.start}:{obj.stop}]"
+        name = getattr(obj, "name", str(obj))
+        prefix = getattr(obj, "_name_prefix", None)
+        automatic = prefix is not None and re.fullmatch(rf"{re.escape(prefix)}(_\d+)?", name)
+        if automatic and id(obj) in self.labels:
+            return self.labels[id(obj)]
+        return name
+
+
+# -- objects --------------------------------------------------------------------------
+
+def _kind(obj: Any) -> str:
+    name = type(obj).__name__
+    if name == "NeuronGroup":
+        return "neurons"
+    if name in ("PoissonGroup", "SpikeGeneratorGroup"):
+        return "source"
+    if name == "Synapses":
+        return "synapses"
+    if name in ("StateMonitor", "SpikeMonitor", "PopulationRateMonitor"):
+        return "monitor"
+    if name == "PoissonInput":
+        return "input"
+    return "other"
+
+
+def expand(objects: Sequence[Any]) -> list[Any]:
+    """``objects`` and everything they contain, each once, in creation order."""
+    found: dict[int, Any] = {}
+
+    def visit(obj: Any) -> None:
+        if id(obj) in found:
+            return
+        found[id(obj)] = obj
+        for inner in obj.contained_objects() if hasattr(obj, "contained_objects") else ():
+            visit(inner)
+
+    for obj in objects:
+        visit(obj)
+    result = [o for o in found.values() if getattr(o, "parent", None) is None]
+    return sorted(result, key=lambda o: getattr(o, "creation_index", 0))
+
+
+def _namespace_of(obj: Any, namespace: Mapping[str, Any]) -> Mapping[str, Any]:
+    own = getattr(obj, "namespace", None)
+    return own if own is not None else namespace
+
+
+# -- models ---------------------------------------------------------------------------
+
+def _definition_name(obj: Any, code: ModelCode, namespace: Mapping[str, Any]) -> str | None:
+    """The name of a NeuronModel/SynapseModel in ``namespace`` that ``obj`` was made from."""
+    attribute = "neuron_defaults" if code.kind == "neuron" else "synapse_defaults"
+    for value in namespace.values():
+        if hasattr(type(value), attribute) and getattr(value, "equations", None) == \
+                code.equations and getattr(value, "description", None) == code.description:
+            return value.name
+    return None
+
+
+def _group_models(objects: Sequence[Any], kind: str, name_of: _Namer,
+                  namespace: Mapping[str, Any]
+                  ) -> tuple[list[ModelFact], dict[int, str], dict[str, ModelCode]]:
+    """Models of neuron groups or synapses: facts, type name per object, code per type."""
+    groups: dict[str, tuple[str, ModelCode, list[Any]]] = {}
+    for obj in objects:
+        code = model_code(obj)
+        if code is None or code.kind != kind:
+            continue
+        key = code.canonical_text() + f"\n{code.description}"
+        if key not in groups:
+            base = _definition_name(obj, code, namespace) or (
+                f"{name_of(obj)} {'neuron' if kind == 'neuron' else 'synapse'}")
+            name, count = base, 1
+            while any(name == n for n, _, _ in groups.values()):
+                count += 1
+                name = f"{base} ({count})"
+            groups[key] = (name, code, [])
+        groups[key][2].append(obj)
+    facts, type_of, codes = [], {}, {}
+    for name, code, users in groups.values():
+        facts.append(model_fact(name, code, users, [name_of(u) for u in users],
+                                _namespace_of(users[0], namespace)))
+        codes[name] = code
+        for user in users:
+            type_of[id(user)] = name
+    return facts, type_of, codes
+
+
+# -- tables ---------------------------------------------------------------------------
+
+def _source_type(obj: Any) -> str:
+    return "Poisson spike source" if type(obj).__name__ == "PoissonGroup" else "spike generator"
+
+
+def _projection(s: Any, name_of: _Namer, type_name: str, namespace: Mapping[str, Any]
+                ) -> ProjectionFact:
+    ns = _namespace_of(s, namespace)
+    pattern = "; ".join(connection_pattern(e) for e in getattr(s, "connections", ())) or \
+        "not connected"
+    specs = getattr(s, "specs", {})
+    weights = []
+    for name, text in getattr(s, "initializers", {}).items():
+        if name.startswith("delay") or name not in specs:
+            continue
+        weights.append(f"${latex_name(name, True)}$: "
+                       f"{describe_assignment(text, specs[name].dims, True)}")
+    targets = []
+    for _, _, statements in model_code(s).pathways if model_code(s) else ():
+        for statement in statements:
+            if statement.target not in specs:
+                targets.append(f"${latex_name(statement.target, True)}$")
+            if not weights and statement.target not in specs:
+                value = statement.expression
+                if len(value.names) == 1 and not value.function_names:
+                    constant = resolve_constant(next(iter(value.names)), ns)
+                    if constant is not None and str(value) == constant.name:
+                        weights.append(f"${latex_name(constant.name, True)}$ = "
+                                       f"{quantity_text(constant.value, constant.dims)}")
+    for name, variable in getattr(s.model, "variables", {}).items():
+        if "summed" in variable.flags:
+            targets.append(f"${latex_name(name, True)}$ (summed)")
+    return ProjectionFact(name_of(s.source), name_of(s.target), type_name,
+                          ", ".join(dict.fromkeys(targets)) or "—", pattern,
+                          "; ".join(dict.fromkeys(weights)) or "—", _delays(s), int(s.N))
+
+
+def _delays(s: Any) -> str:
+    """The delay of each pathway (just the value when there is only ``pre``)."""
+    pathways = list(getattr(getattr(s, "code", None), "pathways", {}) or ["pre"])
+    texts = []
+    for pathway in pathways:
+        initializer = getattr(s, "initializers", {}).get(f"delay_{pathway}")
+        if initializer is not None:
+            texts.append(describe_assignment(initializer, _SECOND))
+        else:
+            seconds = getattr(s, "_shared_delay", {}).get(pathway, 0.0)
+            texts.append(quantity_text(seconds, _SECOND) if seconds else "0 ms")
+    if pathways == ["pre"]:
+        return texts[0]
+    return "; ".join(f"{p}: {t}" for p, t in zip(pathways, texts, strict=True))
+
+
+def _merge(rows: Sequence[ProjectionFact], sources: Sequence[Any], targets: Sequence[Any],
+           name_of: _Namer) -> list[ProjectionFact]:
+    """Projections between the same (parent) populations merged into one row."""
+    merged: dict[tuple[int, int], list[ProjectionFact]] = {}
+    parents: dict[tuple[int, int], tuple[Any, Any]] = {}
+    for row, source, target in zip(rows, sources, targets, strict=True):
+        key = (id(getattr(source, "parent", source)), id(getattr(target, "parent", target)))
+        merged.setdefault(key, []).append(row)
+        parents[key] = (getattr(source, "parent", source), getattr(target, "parent", target))
+    result = []
+    for key, group in merged.items():
+        if len(group) == 1:
+            result.append(group[0])
+            continue
+
+        def join(values: Sequence[str], separator: str = " / ") -> str:
+            return separator.join(dict.fromkeys(values))
+
+        source, target = parents[key]
+        result.append(ProjectionFact(
+            name_of(source), name_of(target), join([r.type for r in group]),
+            join([r.targets for r in group], ", "),
+            join([f"{r.source} → {r.target}: {r.pattern}" for r in group], "; "),
+            join([r.weights for r in group], "; "), join([r.delays for r in group], "; "),
+            sum(r.synapses for r in group)))
+    return result
+
+
+def _monitor(m: Any, name_of: _Namer) -> MonitorFact:
+    kind = type(m).__name__
+    source = name_of(getattr(m, "source", m))
+    dt = getattr(getattr(m, "group", None), "dt_", None)
+    every = quantity_text(dt, _SECOND) if dt else "every step"
+    if kind == "StateMonitor":
+        variables = ", ".join(f"${latex_name(v)}$" for v in m.variables)
+        record = getattr(m, "record", ())
+        size = getattr(getattr(m, "source", None), "N", None)
+        if size is not None and len(record) != size:
+            variables += f" ({len(record)} of {size} elements)"
+        period = quantity_text(m.record_dt, _SECOND) if m.record_dt else every
+        return MonitorFact(source, "state", variables, period)
+    if kind == "SpikeMonitor":
+        return MonitorFact(source, "spikes", "spike times", "each spike")
+    return MonitorFact(source, "population rate", "population rate", every)
+
+
+def _input(obj: Any, name_of: _Namer) -> InputFact:
+    kind = type(obj).__name__
+    if kind == "PoissonGroup":
+        expression = getattr(obj, "rates_expression", None)
+        if expression is not None:
+            from .typeset import expression_latex
+
+            rates = f"${expression_latex(expression)}$"
+        else:
+            rates = group_value(obj, "rates", _HERTZ, False)
+        return InputFact(name_of(obj), "Poisson spike trains",
+                         f"{obj.N} independent Poisson processes, rate {rates}")
+    if kind == "SpikeGeneratorGroup":
+        count = len(getattr(obj, "indices", ()))
+        period = getattr(obj, "period", None)
+        text = f"{count} given spike times for {obj.N} neurons"
+        seconds = float(getattr(period, "magnitude", 0) and period.to("second").magnitude) \
+            if period is not None else 0.0
+        if seconds:
+            text += f", repeated every {quantity_text(seconds, _SECOND)}"
+        return InputFact(name_of(obj), "spike generator", text)
+    weight = obj.weight
+    if isinstance(weight, str):
+        weight_text = f"`{weight}`"
+    else:
+        weight_text = quantity_text(float(weight.to_base_units().magnitude), obj.target_dims)
+    return InputFact(
+        name_of(obj), "Poisson input",
+        f"{obj.N} Poisson inputs per neuron at {quantity_text(obj._rate, _HERTZ)}, each spike "
+        f"adds {weight_text} to ${latex_name(obj.target_var)}$ of {name_of(obj.target)}")
+
+
+def _parameter_table(obj: Any, fact: ModelFact, name_of: _Namer, synaptic: bool
+                     ) -> ParameterTable:
+    rows: list[tuple[str, str]] = []
+    model = getattr(obj, "model", None)
+    variables = getattr(model, "variables", {})
+    code = model_code(obj)
+    evolving = code.assigned() if code is not None else frozenset()
+    for name, variable in variables.items():
+        if variable.kind.value == "parameter":
+            rows.append((f"${latex_name(name, synaptic)}$",
+                         group_value(obj, name, variable.dims, synaptic, name in evolving)))
+    for name, variable in variables.items():
+        if variable.kind.value == "differential equation":
+            rows.append((f"${latex_name(name, synaptic)}$ (initial)",
+                         group_value(obj, name, variable.dims, synaptic, True)))
+    rows += [(row.name, row.value) for row in fact.parameters if "external" in row.locality]
+    return ParameterTable(name_of(obj), fact.name, tuple(rows))
+
+
+# -- reproducibility -------------------------------------------------------------------
+
+def _versions() -> tuple[tuple[str, str], ...]:
+    from .._version import __version__
+
+    result = [("jnsim", __version__), ("Python", platform.python_version())]
+    for package in ("numpy", "numba", "sympy", "pint"):
+        try:
+            result.append((package, importlib.metadata.version(package)))
+        except importlib.metadata.PackageNotFoundError:
+            result.append((package, "not installed"))
+    return tuple(result)
+
+
+def model_hash(codes: Sequence[ModelCode], extra: Sequence[str] = ()) -> str:
+    """sha256 of the canonical text of every model's equations and code."""
+    text = "\n\n".join([c.canonical_text() for c in codes] + list(extra))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+# -- everything -------------------------------------------------------------------------
+
+def gather(objects: Sequence[Any], namespace: Mapping[str, Any], title: str | None = None,
+           author: str | None = None, date: str | None = None,
+           gather_subprojections: bool = False) -> ReportFacts:
+    """Collect the facts of a report about ``objects``.
+
+    Parameters
+    ----------
+    objects
+        The network's objects (contained objects are added).
+    namespace
+        Where external constants and model definitions are looked up, and the
+        variable names of objects with automatic names.
+    title, author, date
+        For the front matter.
+    gather_subprojections
+        Merge projections between the same populations into one row.
+    """
+    from ..clock import defaultclock
+    from ..random import last_seed
+
+    objects = expand(objects)
+    name_of = _Namer(object_labels(namespace))
+    neuron_models, neuron_type, neuron_codes = _group_models(
+        [o for o in objects if _kind(o) == "neurons"], "neuron", name_of, namespace)
+    synapse_models, synapse_type, synapse_codes = _group_models(
+        [o for o in objects if _kind(o) == "synapses"], "synapse", name_of, namespace)
+    populations = [PopulationFact(name_of(o), int(o.N),
+                                  neuron_type.get(id(o)) or _source_type(o))
+                   for o in objects if _kind(o) in ("neurons", "source")]
+    synapses = [o for o in objects if _kind(o) == "synapses"]
+    projections = [_projection(s, name_of, synapse_type.get(id(s), "—"), namespace)
+                   for s in synapses]
+    if gather_subprojections:
+        projections = _merge(projections, [s.source for s in synapses],
+                             [s.target for s in synapses], name_of)
+    monitors = [_monitor(o, name_of) for o in objects if _kind(o) == "monitor"]
+    inputs = [_input(o, name_of) for o in objects if _kind(o) in ("source", "input")]
+    facts_by_name = {f.name: f for f in neuron_models + synapse_models}
+    population_parameters = [
+        _parameter_table(o, facts_by_name[neuron_type[id(o)]], name_of, False)
+        for o in objects if id(o) in neuron_type]
+    projection_parameters = [
+        _parameter_table(s, facts_by_name[synapse_type[id(s)]], name_of, True)
+        for s in synapses if id(s) in synapse_type]
+    sources = [f"[{type(o).__name__}] {getattr(o, 'rates_expression', '') or ''}"
+               for o in objects if _kind(o) in ("source", "input")]
+    dts = sorted({float(o.dt_) for o in objects if hasattr(o, "dt_")} or {defaultclock.dt_})
+    return ReportFacts(
+        title=title or "Model description", author=author, date=date, versions=_versions(),
+        dt=", ".join(quantity_text(d, _SECOND) for d in dts), seed=last_seed(),
+        model_hash=model_hash(list(neuron_codes.values()) + list(synapse_codes.values()),
+                              sources),
+        populations=tuple(populations), projections=tuple(projections),
+        monitors=tuple(monitors), inputs=tuple(inputs), neuron_models=tuple(neuron_models),
+        synapse_models=tuple(synapse_models),
+        population_parameters=tuple(population_parameters),
+        projection_parameters=tuple(projection_parameters))
+

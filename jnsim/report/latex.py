@@ -1,0 +1,234 @@
+"""The LaTeX model report: tables in the layout of Nordlie, Gewaltig & Plesser (2009).
+
+Nordlie et al. (2009), *Towards reproducible descriptions of neuronal network
+models*, PLoS Comput Biol 5(8): e1000456, describe a model in a sequence of tables
+with black title rows: a model summary, populations, connectivity, neuron and
+synapse models, input and measurements; this writer adds tables of parameters and
+of what is needed to reproduce a run. With ``standalone=True`` the file compiles
+with ``pdflatex``; otherwise it holds only the tables, for ``\\input``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from .facts import ReportFacts
+from .models import ModelFact
+from .typeset import escape_latex_text
+
+__all__ = ["PACKAGES", "report_latex", "rich_latex"]
+
+#: The packages the tables need (the preamble of a standalone report loads them).
+PACKAGES = (r"\usepackage{amsmath,amssymb}", r"\usepackage{array,longtable}",
+            r"\usepackage[table]{xcolor}")
+
+_RICH = re.compile(r"(\$\$.*?\$\$|\$[^$]*\$|`[^`]*`)", re.S)
+_UNICODE = {"µ": r"$\mu$", "Ω": r"$\Omega$", "→": r"$\rightarrow$", "—": "---", "–": "--"}
+
+
+def _plain(text: str) -> str:
+    escaped = escape_latex_text(text)
+    escaped = escaped.replace("<", r"\textless{}").replace(">", r"\textgreater{}")
+    escaped = escaped.replace("|", r"\textbar{}")
+    for char, replacement in _UNICODE.items():
+        escaped = escaped.replace(char, replacement)
+    return escaped
+
+
+def _light(text: str) -> str:
+    """Escape a user's description, keeping LaTeX commands and light Markdown."""
+    text = re.sub(r"(?<!\\)([&%#_])", r"\\\1", text)
+    text = text.replace("<", r"\textless{}").replace(">", r"\textgreater{}")
+    text = re.sub(r"\*\*(.+?)\*\*", r"\\textbf{\1}", text)
+    text = re.sub(r"(?<![\w*])\*(?!\s)(.+?)(?<!\s)\*(?![\w*])", r"\\emph{\1}", text)
+    for char, replacement in _UNICODE.items():
+        text = text.replace(char, replacement)
+    return text
+
+
+def rich_latex(text: str, description: bool = False) -> str:
+    """Rich text (words, ``$math$``, ```code```) as LaTeX."""
+    parts = []
+    for part in _RICH.split(text or ""):
+        if part.startswith("$$"):
+            parts.append(rf"\[{part[2:-2].strip()}\]")
+        elif part.startswith("$"):
+            parts.append(part)
+        elif part.startswith("`"):
+            parts.append(rf"\texttt{{{_plain(part[1:-1])}}}")
+        else:
+            parts.append(_light(part) if description else _plain(part))
+    result = "".join(parts)
+    if description:
+        result = re.sub(r"\n\s*\n", r" \\par ", result.strip()).replace("\n", " ")
+    return result
+
+
+def _table(letter: str, title: str, header: Sequence[str] | None,
+           rows: Sequence[Sequence[str]], widths: Sequence[float]) -> str:
+    """One Nordlie table: a black title row, a grey header row, then the rows."""
+    # the column separators take about 0.028 of the line per column
+    scale = (1 - 0.028 * len(widths)) / sum(widths)
+    columns = "|" + "|".join(rf">{{\raggedright\arraybackslash}}p{{{w * scale:.3f}\linewidth}}"
+                             for w in widths) + "|"
+    count = len(widths)
+    lines = [rf"\begin{{longtable}}{{{columns}}}", r"\hline",
+             rf"\rowcolor{{black}}\multicolumn{{{count}}}{{|l|}}{{\color{{white}}"
+             rf"\textbf{{{letter}}}\quad\textbf{{{_plain(title)}}}}} \\ \hline"]
+    if header:
+        lines.append(r"\rowcolor[gray]{0.85}" + " & ".join(
+            rf"\textbf{{{_plain(h)}}}" for h in header) + r" \\ \hline")
+        lines.append(r"\endhead")
+    for row in rows:
+        lines.append(" & ".join(row) + r" \\ \hline")
+    lines.append(r"\end{longtable}")
+    return "\n".join(lines)
+
+
+def _two_columns(letter: str, title: str, rows: Sequence[tuple[str, str]]) -> str:
+    return _table(letter, title, None, [(rf"\textbf{{{_plain(k)}}}", v) for k, v in rows],
+                  (0.2, 0.72))
+
+
+def _summary(facts: ReportFacts) -> str:
+    def listing(values: Sequence[str]) -> str:
+        return ", ".join(dict.fromkeys(values)) or "---"
+
+    plastic = [m.name for m in facts.synapse_models
+               if any("post" in title for title, _ in m.pathways)
+               or any("event-driven" in v.notes for v in m.variables)]
+    rows = [
+        ("Populations", listing([f"{_plain(p.name)} ({p.size})" for p in facts.populations])),
+        ("Topology", "---"),
+        ("Connectivity", listing([rich_latex(p.pattern) for p in facts.projections])),
+        ("Neuron models", listing([_plain(m.name) for m in facts.neuron_models])),
+        ("Synapse models", listing([_plain(m.name) for m in facts.synapse_models])),
+        ("Plasticity", listing([_plain(n) for n in plastic])),
+        ("Input", listing([f"{_plain(i.name)}: {_plain(i.kind)}" for i in facts.inputs])),
+        ("Measurements", listing([f"{_plain(m.kind)} of {_plain(m.source)}"
+                                  for m in facts.monitors])),
+    ]
+    return _two_columns("A", "Model summary", rows)
+
+
+def _variable_cell(fact: ModelFact) -> str:
+    entries = []
+    for variable in fact.variables:
+        details = [variable.unit, variable.locality]
+        if variable.initial is not None:
+            details.append(f"initial value {variable.initial}")
+        details += list(variable.notes)
+        entries.append(rf"$\displaystyle {variable.latex}$\par {{\small {variable.name}: "
+                       f"{rich_latex(', '.join(d for d in details if d))}}}")
+    return r"\par\smallskip ".join(entries) or "---"
+
+
+def _model_table(letter: str, fact: ModelFact) -> str:
+    kind = "Neuron model" if fact.kind == "neuron" else "Synapse model"
+    rows: list[tuple[str, str]] = [("Name", _plain(fact.name))]
+    if fact.description:
+        rows.append(("Description", rich_latex(fact.description, description=True)))
+    if fact.users:
+        rows.append(("Used by", _plain(", ".join(fact.users))))
+    if fact.variables:
+        rows.append(("Dynamics", _variable_cell(fact)))
+        if fact.method:
+            rows.append(("Integration", _plain(fact.method)))
+    if fact.threshold is not None:
+        steps = [r"emit a spike at time $t$"] + [f"${s}$" for s in fact.reset]
+        rows.append(("Spiking", rf"If ${fact.threshold}$: " + "; ".join(steps)))
+    elif fact.reset:
+        rows.append(("Reset", "; ".join(f"${s}$" for s in fact.reset)))
+    if fact.refractory:
+        rows.append(("Refractoriness", rich_latex(fact.refractory)))
+    for title, statements in fact.pathways:
+        rows.append((f"On a {title.split(',')[0].split(' at ')[0]}",
+                     rich_latex(title) + r":\par " +
+                     (r"\par ".join(f"${s}$" for s in statements) or "---")))
+    if fact.delay:
+        rows.append(("Default delay", _plain(fact.delay)))
+    if fact.functions:
+        rows.append(("Functions", "; ".join(rich_latex(f) for f in fact.functions)))
+    text = _two_columns(letter, f"{kind}: {fact.name}", rows)
+    if fact.parameters:
+        text += "\n\n" + _table(letter, f"Parameters of {fact.name}",
+                               ("Name", "Default value", "Locality", "Type"),
+                               [(p.name, rich_latex(p.value), _plain(p.locality), _plain(p.dtype))
+                                for p in fact.parameters], (0.2, 0.3, 0.28, 0.12))
+    return text
+
+
+def _parameters(facts: ReportFacts) -> list[str]:
+    tables = []
+    for title, groups, owner in (("Population parameters", facts.population_parameters,
+                                  "Population"),
+                                 ("Projection parameters", facts.projection_parameters,
+                                  "Projection")):
+        rows = []
+        for group in groups:
+            for index, (name, value) in enumerate(group.rows):
+                rows.append((_plain(group.owner) if index == 0 else "",
+                             _plain(group.type) if index == 0 else "", rich_latex(name),
+                             rich_latex(value)))
+        if rows:
+            tables.append(_table("F", title, (owner, "Type", "Name", "Value"), rows,
+                                 (0.18, 0.2, 0.2, 0.32)))
+    return tables
+
+
+def report_body(facts: ReportFacts) -> str:
+    """The tables of the report, without preamble."""
+    parts = [_summary(facts)]
+    parts.append(_table("B", "Populations", ("Name", "Elements", "Size"),
+                        [(_plain(p.name), _plain(p.type), str(p.size)) for p in facts.populations],
+                        (0.3, 0.42, 0.2)))
+    if facts.projections:
+        parts.append(_table(
+            "C", "Connectivity",
+            ("Source", "Target", "Target variable", "Synapse type", "Pattern", "Weights",
+             "Delays"),
+            [(_plain(p.source), _plain(p.target), rich_latex(p.targets), _plain(p.type),
+              rich_latex(p.pattern), rich_latex(p.weights), rich_latex(p.delays))
+             for p in facts.projections],
+            (0.1, 0.08, 0.1, 0.12, 0.22, 0.16, 0.08)))
+    parts += [_model_table("D", m) for m in facts.neuron_models]
+    parts += [_model_table("E", m) for m in facts.synapse_models]
+    parts += _parameters(facts)
+    parts.append(_table("G", "Input", ("Name", "Type", "Description"),
+                        [(_plain(i.name), _plain(i.kind), rich_latex(i.description))
+                         for i in facts.inputs] or [("---", "---", "---")],
+                        (0.2, 0.2, 0.52)))
+    parts.append(_table("H", "Measurements", ("Object", "Recorded", "Variables", "Period"),
+                        [(_plain(m.source), _plain(m.kind), rich_latex(m.variables),
+                          _plain(m.period)) for m in facts.monitors] or [("---",) * 4],
+                        (0.2, 0.2, 0.36, 0.16)))
+    versions = ", ".join(f"{n} {v}" for n, v in facts.versions)
+    parts.append(_two_columns("I", "Reproducibility", [
+        ("Software", _plain(versions)), ("Time step", _plain(facts.dt)),
+        ("Random seed", str(facts.seed) if facts.seed is not None else "not set"),
+        ("Model hash", r"{\small\texttt{" + facts.model_hash + "}}\\par "
+         r"{\small sha256 of all equations and code}")]))
+    return "\n\n".join(parts) + "\n"
+
+
+def report_latex(facts: ReportFacts, standalone: bool = True) -> str:
+    """The LaTeX report: a complete document, or only the tables."""
+    body = report_body(facts)
+    if not standalone:
+        return ("% Model description generated by jnsim. Needs in the preamble:\n"
+                + "".join(f"%   {p}\n" for p in PACKAGES) + "\n" + body)
+    meta = [rf"\title{{{_plain(facts.title)}}}",
+            rf"\author{{{_plain(facts.author or '')}}}",
+            rf"\date{{{_plain(facts.date) if facts.date else ''}}}"]
+    return "\n".join([
+        r"\documentclass[a4paper,10pt]{article}",
+        r"\usepackage[margin=1.8cm]{geometry}",
+        *PACKAGES,
+        r"\setlength{\parindent}{0pt}",
+        *meta,
+        r"\begin{document}",
+        r"\maketitle",
+        body,
+        r"\end{document}",
+        ""])

@@ -1,0 +1,179 @@
+"""The Markdown model report: YAML front matter, tables and ``$$`` equations.
+
+The output is pandoc Markdown (pipe tables, ``$...$`` math), readable as it is and
+convertible with ``pandoc report.md -s --mathjax -o report.html`` or
+``pandoc report.md -s -V geometry:margin=1in -o report.pdf``. Jupyter renders it
+too (the ``_repr_markdown_`` of networks and models use the same functions).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+
+from .facts import ReportFacts
+from .models import ModelFact
+
+__all__ = ["model_markdown", "report_markdown", "table"]
+
+_MATH = re.compile(r"(\$\$?[^$]*\$\$?)")
+
+
+def _cell(text: str) -> str:
+    """Rich text made safe for a pipe-table cell."""
+    parts = _MATH.split(str(text).replace("\n", " "))
+    return "".join(p.replace("|", r"\vert ") if p.startswith("$") else p.replace("|", r"\|")
+                   for p in parts)
+
+
+def table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """A pipe table with bold headers."""
+    lines = ["| " + " | ".join(f"**{h}**" for h in header) + " |",
+             "| " + " | ".join("---" for _ in header) + " |"]
+    lines += ["| " + " | ".join(_cell(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def _display(latex: str) -> str:
+    return f"$$\n{latex}\n$$"
+
+
+def model_markdown(fact: ModelFact, level: int = 2, show_users: bool = True) -> str:
+    """The Markdown description of one model (a model card at ``level`` 2 or deeper)."""
+    hashes = "#" * level
+    parts = [f"{hashes} {fact.name}"]
+    if fact.description:
+        parts.append(fact.description.strip())
+    if show_users and fact.users:
+        used = "Used by" if fact.kind == "neuron" else "Used by projection"
+        parts.append(f"*{used}:* " + ", ".join(fact.users))
+    if fact.parameters:
+        parts.append("**Parameters:**")
+        parts.append(table(("Name", "Default value", "Locality", "Type"),
+                           [(p.name, p.value, p.locality, p.dtype) for p in fact.parameters]))
+    if fact.variables:
+        method = f" (integration: {fact.method})" if fact.method else ""
+        parts.append(f"**Equations:**{method}")
+        for variable in fact.variables:
+            details = [variable.unit, variable.locality]
+            if variable.initial is not None:
+                details.append(f"initial value: {variable.initial}")
+            details += list(variable.notes)
+            parts.append(f"* Variable {variable.name}: {', '.join(d for d in details if d)}"
+                         f"\n\n{_display(variable.latex)}")
+    if fact.threshold is not None:
+        lines = [f"**Spike emission:** if ${fact.threshold}$:", "",
+                 "* emit a spike at time $t$"]
+        lines += [f"* ${statement}$" for statement in fact.reset]
+        parts.append("\n".join(lines))
+    elif fact.reset:
+        parts.append("**Reset:**\n\n" + "\n".join(f"* ${s}$" for s in fact.reset))
+    if fact.refractory:
+        parts.append(f"**Refractoriness:** {fact.refractory}")
+    for title, statements in fact.pathways:
+        body = "\n".join(f"* ${s}$" for s in statements) or "* (no statements)"
+        parts.append(f"**On a {title}:**\n\n{body}")
+    if fact.delay:
+        parts.append(f"**Default delay:** {fact.delay}")
+    if fact.functions:
+        parts.append("**Functions:**\n\n" + "\n".join(f"* {f}" for f in fact.functions))
+    return "\n\n".join(parts)
+
+
+# pandoc's PDF route (pdflatex) needs the non-ASCII characters of units declared;
+# the guard keeps xelatex/lualatex, which know them already, happy.
+_HEADER_INCLUDES = r"""header-includes: |
+  ```{=latex}
+  \ifdefined\DeclareUnicodeCharacter
+  \DeclareUnicodeCharacter{00B5}{\ensuremath{\mu}}
+  \DeclareUnicodeCharacter{03A9}{\ensuremath{\Omega}}
+  \DeclareUnicodeCharacter{2192}{\ensuremath{\rightarrow}}
+  \fi
+  ```"""
+
+
+def _front_matter(facts: ReportFacts) -> str:
+    lines = ["---", f"title: {json.dumps(facts.title, ensure_ascii=False)}"]
+    if facts.author:
+        lines.append(f"author: {json.dumps(facts.author, ensure_ascii=False)}")
+    if facts.date:
+        lines.append(f"date: {json.dumps(facts.date, ensure_ascii=False)}")
+    lines.append(_HEADER_INCLUDES)
+    lines.append("---")
+    return "\n".join(lines)
+
+
+def structure_markdown(facts: ReportFacts, level: int = 1) -> str:
+    """The structure part: populations, projections, monitors and input."""
+    h1, h2 = "#" * level, "#" * (level + 1)
+    parts = [f"{h1} Structure of the network",
+             f"* Simulated with jnsim {dict(facts.versions)['jnsim']}, "
+             f"time step {facts.dt}."]
+    parts.append(f"{h2} Populations")
+    parts.append(table(("Population", "Size", "Neuron type"),
+                       [(p.name, str(p.size), p.type) for p in facts.populations])
+                 if facts.populations else "None.")
+    if facts.projections:
+        parts.append(f"{h2} Projections")
+        parts.append(table(
+            ("Source", "Target", "Target variable", "Synapse type", "Pattern", "Weights",
+             "Delays"),
+            [(p.source, p.target, p.targets, p.type, p.pattern, p.weights, p.delays)
+             for p in facts.projections]))
+    if facts.monitors:
+        parts.append(f"{h2} Monitors")
+        parts.append(table(("Object", "Recorded", "Variables", "Period"),
+                           [(m.source, m.kind, m.variables, m.period) for m in facts.monitors]))
+    if facts.inputs:
+        parts.append(f"{h2} Input")
+        parts.append(table(("Name", "Type", "Description"),
+                           [(i.name, i.kind, i.description) for i in facts.inputs]))
+    return "\n\n".join(parts)
+
+
+def _parameters(facts: ReportFacts, level: int) -> str:
+    h1, h2 = "#" * level, "#" * (level + 1)
+    parts = [f"{h1} Parameters"]
+    for title, tables, owner in (("Population parameters", facts.population_parameters,
+                                  "Population"),
+                                 ("Projection parameters", facts.projection_parameters,
+                                  "Projection")):
+        rows = []
+        for parameters in tables:
+            for index, (name, value) in enumerate(parameters.rows):
+                first = index == 0
+                rows.append((parameters.owner if first else "",
+                             parameters.type if first else "", name, value))
+        if rows:
+            parts.append(f"{h2} {title}")
+            parts.append(table((owner, "Type", "Name", "Value"), rows))
+    return "\n\n".join(parts) if len(parts) > 1 else ""
+
+
+def reproducibility_markdown(facts: ReportFacts, level: int = 1) -> str:
+    """Versions, time step, seed and the model hash."""
+    versions = ", ".join(f"{name} {version}" for name, version in facts.versions)
+    seed = str(facts.seed) if facts.seed is not None else "not set (call `seed(...)`)"
+    return "\n".join([
+        f"{'#' * level} Reproducibility", "",
+        f"* Software: {versions}",
+        f"* Time step: {facts.dt}",
+        f"* Random seed: {seed}",
+        f"* Model hash (sha256 of all equations and code): `{facts.model_hash}`"])
+
+
+def report_markdown(facts: ReportFacts, front_matter: bool = True, level: int = 1) -> str:
+    """The whole Markdown report."""
+    parts = [_front_matter(facts)] if front_matter else []
+    parts.append(structure_markdown(facts, level))
+    for title, models in (("Neuron models", facts.neuron_models),
+                          ("Synapse models", facts.synapse_models)):
+        if models:
+            parts.append(f"{'#' * level} {title}")
+            parts += [model_markdown(m, level + 1) for m in models]
+    parameters = _parameters(facts, level)
+    if parameters:
+        parts.append(parameters)
+    parts.append(reproducibility_markdown(facts, level))
+    return "\n\n".join(parts) + "\n"

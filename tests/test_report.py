@@ -1,0 +1,259 @@
+"""Model reports: content, the naming rules, and that pdflatex and pandoc accept them."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from jnsim import (
+    JnsimError,
+    Mohm,
+    Network,
+    NeuronGroup,
+    PoissonGroup,
+    SpikeMonitor,
+    StateMonitor,
+    Synapses,
+    defaultclock,
+    ms,
+    mV,
+    report,
+    seed,
+    start_scope,
+    us,
+)
+from jnsim.models import NeuronModel
+from jnsim.report.latex import PACKAGES
+
+REQUIRE_TOOLS = os.environ.get("JNSIM_REQUIRE_TOOLS") == "1"
+
+
+def tool(name: str) -> str:
+    """The path of an external program, or skip (fail with JNSIM_REQUIRE_TOOLS=1)."""
+    path = shutil.which(name)
+    if path is None:
+        if REQUIRE_TOOLS:
+            pytest.fail(f"{name} is required (JNSIM_REQUIRE_TOOLS=1) but not installed")
+        pytest.skip(f"{name} is not installed (apt-get install "
+                    f"{'pandoc' if name == 'pandoc' else 'texlive-latex-recommended'})")
+    return path
+
+
+def cuba(n: int = 200) -> dict[str, Any]:
+    """A small CUBA network (Vogels & Abbott 2005), built but not run."""
+    start_scope()
+    seed(2)
+    defaultclock.dt = 0.1 * ms
+    taum, taue, taui = 20 * ms, 5 * ms, 10 * ms
+    Vt, Vr, El = -50 * mV, -60 * mV, -49 * mV
+    we, wi = 1.62 * mV, -9 * mV
+    LIF = NeuronModel("CUBA LIF", """
+        dv/dt  = (ge + gi - (v - El))/taum : volt (unless refractory)
+        dge/dt = -ge/taue : volt
+        dgi/dt = -gi/taui : volt
+        """, threshold="v > Vt", reset="v = Vr", refractory=5 * ms, method="exact",
+        description="Leaky integrate-and-fire neuron with exponential currents, "
+                    "$\\tau_m \\dot v = E_l - v + g_e + g_i$.")
+    P = NeuronGroup(n, LIF)
+    P.v = "Vr + rand() * (Vt - Vr)"
+    Pe, Pi = P[: n * 4 // 5], P[n * 4 // 5:]
+    Ce = Synapses(Pe, P, on_pre="ge += we")
+    Ci = Synapses(Pi, P, on_pre="gi += wi")
+    Ce.connect(p=0.08)
+    Ci.connect(p=0.08)
+    spikes = SpikeMonitor(P)
+    trace = StateMonitor(P, "v", record=[0, 1])
+    return locals()
+
+
+def test_markdown_report_of_cuba(tmp_path: Path) -> None:
+    names = cuba()
+    text = report(tmp_path / "cuba.md", title="CUBA", author="A. Modeller", date="2024",
+                  namespace=names)
+    assert (tmp_path / "cuba.md").read_text() == text
+    assert text.startswith('---\ntitle: "CUBA"\nauthor: "A. Modeller"\ndate: "2024"\n'
+                           'header-includes: |\n')
+    assert "\n---\n\n# Structure of the network" in text
+    expected = [
+        "# Structure of the network",
+        "| P | 200 | CUBA LIF |",
+        "| P[0:160] | P | $\\text{ge}$ | Ce synapse | random, probability 0.08 (",
+        "| $\\text{we}$ = 1.62 mV | 0 ms |",
+        "| P | spikes | spike times | each spike |",
+        "| P | state | $v$ (2 of 200 elements) | 0.1 ms |",
+        "# Neuron models\n\n## CUBA LIF\n\nLeaky integrate-and-fire neuron",
+        "| $\\text{Vt}$ | -50 mV | shared (external) | float64 |",
+        "| $\\text{taum}$ | 20 ms | shared (external) | float64 |",
+        "**Equations:** (integration: exact)",
+        "* Variable $v$: $\\mathrm{V}$, per neuron, initial value: "
+        "$\\mathcal{U}\\left(\\text{Vr}, \\text{Vt}\\right)$, unless refractory",
+        "$$\n\\frac{\\mathrm{d}v}{\\mathrm{d}t} = "
+        "\\frac{\\text{El} + \\text{ge} + \\text{gi} - v}{\\text{taum}}\n$$",
+        "**Spike emission:** if $v > \\text{Vt}$:\n\n* emit a spike at time $t$\n"
+        "* $v \\leftarrow \\text{Vr}$",
+        "**Refractoriness:** for 5 ms after each spike; $v$ held constant meanwhile",
+        "# Synapse models\n\n## Ce synapse",
+        "**On a pre-synaptic spike, arriving at $t_\\text{pre} + d$:**\n\n"
+        "* $\\text{ge} \\mathrel{+}= \\text{we}$",
+        "## Population parameters",
+        "| P | CUBA LIF | $v$ (initial) | $\\mathcal{U}\\left(\\text{Vr}, \\text{Vt}\\right)$ |",
+        "# Reproducibility",
+        "* Time step: 0.1 ms",
+        "* Random seed: 2",
+        "* Model hash (sha256 of all equations and code): `",
+    ]
+    for fragment in expected:
+        assert fragment in text, f"{fragment!r} not in the report:\n{text}"
+    for package in ("jnsim", "numpy", "numba", "sympy", "pint"):
+        assert f"{package} " in text.split("* Software: ")[1].split("\n")[0]
+
+
+def test_model_hash_changes_with_the_model_only(tmp_path: Path) -> None:
+    def model_hash(text: str) -> str:
+        return text.split("code): `")[1].split("`")[0]
+
+    first = model_hash(report(tmp_path / "a.md", namespace=cuba(200)))
+    again = model_hash(report(tmp_path / "b.md", namespace=cuba(100)))  # size is not model
+    assert first == again and len(first) == 64
+    names = cuba(100)
+    names["Ce"].connect(p=0.01)  # connectivity is not equations or code either
+    assert model_hash(report(tmp_path / "c.md", namespace=names)) == first
+    start_scope()
+    tau = 10 * ms
+    G = NeuronGroup(3, "dv/dt = -v/tau : volt")
+    assert model_hash(report(tmp_path / "d.md", namespace=locals())) != first
+
+
+def test_report_finds_the_objects_of_the_caller(tmp_path: Path) -> None:
+    start_scope()
+    tau = 10 * ms
+    cells = NeuronGroup(4, "dv/dt = -v/tau : volt", name="Cells")
+    text = report(tmp_path / "r.md")
+    assert "| Cells | 4 | Cells neuron |" in text
+    assert "| $\\tau$ | 10 ms | shared (external) | float64 |" in text
+    net_text = Network(cells).report(str(tmp_path / "n.md"), title="Net")
+    assert 'title: "Net"' in net_text and "| Cells | 4 |" in net_text
+
+
+def test_gather_subprojections(tmp_path: Path) -> None:
+    names = cuba()
+    split = report(tmp_path / "split.md", namespace=names)
+    merged = report(tmp_path / "merged.md", namespace=names, gather_subprojections=True)
+    assert "| P[0:160] | P |" in split and "| P[160:200] | P |" in split
+    assert "| P[0:160] |" not in merged
+    row = next(line for line in merged.splitlines() if line.startswith("| P | P |"))
+    assert "Ce synapse / Ci synapse" in row
+    assert "P[0:160] → P: random, probability 0.08" in row
+
+
+def test_connection_patterns_weights_and_delays(tmp_path: Path) -> None:
+    start_scope()
+    tau = 10 * ms
+    A = NeuronGroup(10, "dv/dt = -v/tau : volt")
+    B = PoissonGroup(10, rates="5*Hz")
+    one = Synapses(A, A, "w : volt", on_pre="v_post += w", delay=2 * ms)
+    one.connect(j="i")
+    one.w = "0.5*mV + rand()*mV"
+    explicit = Synapses(B, A, "w : volt", on_pre="v += w")
+    explicit.connect(i=[0, 1], j=[2, 3])
+    explicit.w = "1*mV + 0.1*mV*randn()"
+    explicit.delay = "i*ms"
+    fixed = Synapses(A, A, on_pre="v += 1*mV")
+    fixed.connect(j="k for k in sample(N_post, size=3)")
+    condition = Synapses(A, A, on_pre="v += 1*mV")
+    condition.connect("i != j", p="0.5")
+    text = report(tmp_path / "p.md", namespace=locals())
+    assert ("| A | A | $v^{\\text{post}}$ | one synapse | one-to-one (10 synapses) | "
+            "$w$: $\\mathcal{U}\\left(0.5 \\cdot \\mathrm{mV}, 1.5 \\cdot \\mathrm{mV}\\right)$ "
+            "| 2 ms |") in text
+    assert ("| B | A | $v$ | explicit synapse | explicit list of pairs (2 synapses) | $w$: "
+            "$\\mathcal{N}\\left(1.0 \\cdot \\mathrm{mV}, 0.01 \\cdot \\mathrm{mV}^{2}\\right)$ "
+            "| $i \\cdot \\mathrm{ms}$ |") in text
+    assert "fixed number ($3$) per source, drawn at random (30 synapses)" in text
+    assert "random, probability $0.5$ where $i \\neq j$" in text
+    assert ("| B | Poisson spike trains | 10 independent Poisson processes, rate "
+            "$5\\,\\mathrm{Hz}$ |") in text
+
+
+def test_summed_variables_and_locality(tmp_path: Path) -> None:
+    start_scope()
+    tau = 10 * ms
+    G = NeuronGroup(2, "dv/dt = (g_syn - v)/tau : volt\ng_syn : volt\nk : 1 (shared)")
+    S = Synapses(G, G, "g_syn_post = s : volt (summed)\ns : volt")
+    S.connect()
+    text = report(tmp_path / "s.md", namespace=locals())
+    assert "| $k$ | 0 (default) | shared | float64 |" in text
+    assert "* Variable ${g_{\\text{syn}}}^{\\text{post}}$: $\\mathrm{V}$, " \
+           "per post-synaptic neuron (summed)" in text
+    assert "| $s$ | 0 V (default) | per synapse | float64 |" in text
+
+
+def test_report_mistakes(tmp_path: Path) -> None:
+    start_scope()
+    with pytest.raises(JnsimError, match="unknown file type"):
+        report(tmp_path / "model.docx")
+    with pytest.raises(JnsimError, match="report\\(\\) found no objects to describe"):
+        report(tmp_path / "model.md")
+    with pytest.raises(JnsimError, match="needs a Network"):
+        report(tmp_path / "model.md", network=42)
+
+
+def test_latex_report_structure(tmp_path: Path) -> None:
+    names = cuba()
+    text = report(tmp_path / "cuba.tex", title="CUBA & co", namespace=names)
+    assert text.startswith("\\documentclass")
+    assert "\\title{CUBA \\& co}" in text
+    for title in ("Model summary", "Populations", "Connectivity", "Neuron model: CUBA LIF",
+                  "Synapse model: Ce synapse", "Population parameters", "Input",
+                  "Measurements", "Reproducibility"):
+        assert f"\\textbf{{{title}}}" in text, title
+    body = report(tmp_path / "body.tex", standalone=False, namespace=names)
+    assert "\\documentclass" not in body and "\\begin{document}" not in body
+    assert body.startswith("% Model description generated by jnsim. Needs in the preamble:")
+
+
+def test_latex_report_compiles_with_pdflatex(tmp_path: Path) -> None:
+    pdflatex = tool("pdflatex")
+    names = cuba()
+    report(tmp_path / "cuba.tex", title="CUBA_network & friends", author="A. Modeller",
+           namespace=names)
+    report(tmp_path / "body.tex", standalone=False, namespace=names)
+    (tmp_path / "main.tex").write_text(
+        "\\documentclass{article}\n" + "\n".join(PACKAGES) +
+        "\n\\begin{document}\n\\input{body}\n\\end{document}\n")
+    for name in ("cuba", "main"):
+        result = subprocess.run([pdflatex, "-interaction=nonstopmode", "-halt-on-error",
+                                 f"{name}.tex"], cwd=tmp_path, capture_output=True, text=True,
+                                timeout=120)
+        assert result.returncode == 0, result.stdout[-3000:]
+        assert (tmp_path / f"{name}.pdf").stat().st_size > 10_000
+
+
+def test_markdown_report_converts_with_pandoc(tmp_path: Path) -> None:
+    pandoc = tool("pandoc")
+    names = cuba()
+    R_m, tau = 100 * Mohm, 10 * ms  # 'Ω' and 'µ' in the Markdown must survive pdflatex
+    H = NeuronGroup(2, "dv/dt = (R_m*I - v)/tau : volt\nI : amp")
+    names.update(H=H, R_m=R_m, tau=tau)
+    names["Ce"].delay = 5 * us
+    report(tmp_path / "cuba.md", title="CUBA µ → Ω", author="A. Modeller", namespace=names)
+    assert "100 MΩ" in (tmp_path / "cuba.md").read_text()
+    assert "| 5 µs |" in (tmp_path / "cuba.md").read_text()
+    result = subprocess.run([pandoc, "cuba.md", "-s", "--mathjax", "-o", "cuba.html"],
+                            cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    html = (tmp_path / "cuba.html").read_text()
+    assert "<title>CUBA µ → Ω</title>" in html
+    assert "<table" in html and "mathjax" in html.lower()
+    assert '\\(\\text{Vt}\\)' in html or '\\text{Vt}' in html
+    tool("pdflatex")
+    result = subprocess.run([pandoc, "cuba.md", "-s", "-V", "geometry:margin=1in",
+                             "-o", "cuba.pdf"], cwd=tmp_path, capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "cuba.pdf").stat().st_size > 10_000
