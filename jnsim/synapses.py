@@ -33,14 +33,12 @@ def _parts(group: Any) -> tuple[Any, int, int]:
 
 
 def _table(group: Any) -> dict[str, NameInfo]:
-    """What synapse code can read of a group, by name (without suffix)."""
-    table = {name: NameInfo(spec.dims, spec.dtype) for name, spec in group.specs.items()}
-    model = getattr(group, "model", None)
-    if model is not None:
-        for name in model.names_of(EquationKind.SUBEXPRESSION):
-            variable = model.variables[name]
-            table.setdefault(name, NameInfo(variable.dims, variable.dtype))
-    return table
+    """What synapse code can read of a group, by name (without suffix).
+
+    Subexpressions of other groups are not readable from synapse code yet; they are
+    left out so that using one is a clear error when the synapses are created.
+    """
+    return {name: NameInfo(spec.dims, spec.dtype) for name, spec in group.specs.items()}
 
 
 class Synapses(Group):

@@ -321,3 +321,10 @@ def test_event_driven_variables_are_left_out_of_the_state_update():
     run(5 * ms)
     assert S.a_[0] == 1  # no event reached it
     assert S.c_[0] == pytest.approx(math.exp(-5), rel=1e-9)  # clock-driven, decayed
+
+
+def test_subexpressions_of_other_groups_are_refused_clearly():
+    G = NeuronGroup(2, "v : 1")
+    H = NeuronGroup(2, "u : 1\nI = 2*u : 1")
+    raises_jnsim(lambda: Synapses(G, H, on_pre="v_pre += I_post"), EquationError,
+                 "the post-synaptic group has no variable 'I'", "its variables are")
