@@ -518,8 +518,8 @@ class Explorer:
             parts.append(f"{self.duration_s:g} s simulated in {stats.run_seconds:.3f} s "
                          f"(loop {stats.kernel_seconds:.3f} s"
                          + (", compiled" if stats.compiled else "") + ")")
-        spikes = sum(o.num_spikes - _stored_spikes(self.net, o) for o in self.net.objects
-                     if isinstance(o, SpikeMonitor))
+        spikes = sum(int(np.count_nonzero(o.t_ >= self.start_s - 1e-12))
+                     for o in self.net.objects if isinstance(o, SpikeMonitor))
         if any(isinstance(o, SpikeMonitor) for o in self.net.objects):
             parts.append(f"{spikes:,} spikes")
         parts.append(f"run {self.runs}")
@@ -637,14 +637,6 @@ class Explorer:
     def __repr__(self) -> str:
         values = ", ".join(self.parameters[n].describe(v) for n, v in self.values.items())
         return f"<Explorer of {self.net.name!r}: {values}; {self.runs} runs>"
-
-
-def _stored_spikes(net: Any, monitor: Any) -> int:
-    """Spikes a monitor held when the explored state was stored (not shown as new)."""
-    snapshot = net._stored.get(_STORE_NAME, {}).get("objects", {}).get(id(monitor))
-    if snapshot is None:
-        return 0
-    return int(np.asarray(snapshot.get("counts", 0)).sum())
 
 
 def _escape(text: str) -> str:
