@@ -224,15 +224,10 @@ def test_cuba_tutorial_explore_in_jupyterlab(jupyterlab: tuple[str, str, Path],
                        if k in digest_before and v != digest_before[k]]
             assert changed, "the raster's data did not change after moving the slider"
 
-            # The model card: the equations typeset by MathJax (if Equations has a
-            # LaTeX/Markdown representation; then JupyterLab renders it with MathJax).
+            # The model card: the equations, shown as Markdown with LaTeX math, typeset
+            # by MathJax.
             math = page.locator(".jp-OutputArea-output mjx-container")
-            try:
-                math.first.wait_for(timeout=20_000)
-            except sync_api.TimeoutError:
-                page.screenshot(path=str(tmp_path / "no-math.png"))
-                pytest.skip("no typeset math in the notebook: the Equations output has no "
-                            "LaTeX/Markdown representation yet")
+            math.first.wait_for(timeout=20_000)
             assert math.count() >= 1
         except Exception:
             page.screenshot(path=str(tmp_path / "failure.png"), full_page=True)
