@@ -38,7 +38,7 @@ from .errors import CodeError, EquationError, NamespaceError, UnitError
 from .event_driven import check_event_driven
 from .namespace import ExternalConstant, ExternalFunction, caller_namespace, resolve_external
 from .sympy_conversion import STATEFUL_FUNCTIONS, symbol, to_sympy
-from .units import Dimensions, unit_words
+from .units import Dimensions, is_dimensionless, unit_words
 
 __all__ = ["AnalysedModel", "CheckedCode", "Variable", "analyse", "check_code"]
 
@@ -675,11 +675,11 @@ def _check_statement(analysis: _Analysis, statement: Statement, what: str,
         return
     assert result.dims is not None
     if statement.operator in _SCALING_OPERATORS:
-        if not is_dimensionless_dims(result.dims) and statement.operator != "/=" and (
+        if not is_dimensionless(result.dims) and statement.operator != "/=" and (
                 statement.operator != "*="):
             raise UnitError(f"'{statement.operator}' needs a dimensionless right-hand side",
                             statement.expression.span(), "divide by a unit, e.g. 'x/mV'")
-        if statement.operator in ("*=", "/=") and not is_dimensionless_dims(result.dims):
+        if statement.operator in ("*=", "/=") and not is_dimensionless(result.dims):
             raise UnitError(
                 f"'{target} {statement.operator} ...' would change the units of '{target}' "
                 f"(the right-hand side has {_units_phrase(result.dims)})",
@@ -696,14 +696,9 @@ def _check_statement(analysis: _Analysis, statement: Statement, what: str,
 
 
 def _assignment_hint(found: Dimensions, expected: Dimensions) -> str:
-    if is_dimensionless_dims(found):
+    if is_dimensionless(found):
         return f"a plain number has no units: write e.g. '5*{unit_words(expected)}'"
     return f"the value must have units of {unit_words(expected)}"
-
-
-def is_dimensionless_dims(dims: Dimensions) -> bool:
-    """True when ``dims`` has no physical dimension."""
-    return not any(abs(v) > 1e-12 for v in dims.values())
 
 
 SPECIAL_NAMES = frozenset({"t", "dt", "i", "j", "N", "lastspike", "not_refractory",

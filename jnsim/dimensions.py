@@ -18,9 +18,17 @@ from dataclasses import dataclass
 from .equations.expressions import Expression
 from .errors import EquationError, JnsimError, UnitError
 from .namespace import ExternalFunction, FunctionInfo
-from .units import DIMENSIONLESS, Dimensions, is_dimensionless, unit_words
+from .units import (
+    DIMENSIONLESS,
+    Dimensions,
+    is_dimensionless,
+    multiply_dimensions,
+    power_dimensions,
+    same_dimensions,
+    unit_words,
+)
 
-__all__ = ["Inferred", "NameInfo", "infer"]
+__all__ = ["Inferred", "NameInfo", "infer", "same_dimensions"]
 
 FLOAT, INTEGER, BOOLEAN = "float", "integer", "boolean"
 
@@ -60,26 +68,6 @@ class Inferred:
 
 NameLookup = Callable[[str, ast.Name], NameInfo]
 FunctionLookup = Callable[[str, ast.Call], ExternalFunction | None]
-
-
-def _same_dims(a: Dimensions, b: Dimensions) -> bool:
-    keys = set(a) | set(b)
-    return all(abs(a.get(k, 0) - b.get(k, 0)) < 1e-9 for k in keys)
-
-
-def _times(a: Dimensions, b: Dimensions, sign: int = 1) -> Dimensions:
-    keys = set(a) | set(b)
-    return Dimensions({k: a.get(k, 0) + sign * b.get(k, 0) for k in keys
-                       if abs(a.get(k, 0) + sign * b.get(k, 0)) > 1e-12})
-
-
-def _raise_power(a: Dimensions, power: float) -> Dimensions:
-    return Dimensions({k: v * power for k, v in a.items() if abs(v * power) > 1e-12})
-
-
-def same_dimensions(a: Dimensions, b: Dimensions) -> bool:
-    """True when ``a`` and ``b`` are the same physical dimension."""
-    return _same_dims(a, b)
 
 
 def infer(
@@ -163,7 +151,7 @@ class _Inference:
             return Inferred(None, dtype, value)
         assert left.dims is not None and right.dims is not None
         if isinstance(node.op, ast.Add | ast.Sub | ast.Mod):
-            if not _same_dims(left.dims, right.dims):
+            if not same_dimensions(left.dims, right.dims):
                 verb = {ast.Add: "add", ast.Sub: "subtract", ast.Mod: "take the remainder of"}[
                     type(node.op)]
                 joiner = "from" if isinstance(node.op, ast.Sub) else (
@@ -174,8 +162,8 @@ class _Inference:
                     node, _mismatch_hint(left.dims, right.dims))
             return Inferred(left.dims, dtype, value)
         if isinstance(node.op, ast.Mult):
-            return Inferred(_times(left.dims, right.dims), dtype, value)
-        return Inferred(_times(left.dims, right.dims, -1), dtype, value)
+            return Inferred(multiply_dimensions(left.dims, right.dims), dtype, value)
+        return Inferred(multiply_dimensions(left.dims, right.dims, -1), dtype, value)
 
     def arithmetic_type(self, op: ast.operator, left: Inferred, right: Inferred) -> str:
         if isinstance(op, ast.Div):
@@ -219,7 +207,7 @@ class _Inference:
                 f"'{ast.unparse(node.right)}' must be a constant number, because the base has "
                 f"units of {_words(base.dims)}", node.right,
                 "raise quantities with units only to fixed powers such as 2 or 0.5")
-        return Inferred(_raise_power(base.dims, exponent.value), dtype, value)
+        return Inferred(power_dimensions(base.dims, exponent.value), dtype, value)
 
     def visit_BoolOp(self, node: ast.BoolOp) -> Inferred:
         word = "and" if isinstance(node.op, ast.And) else "or"
@@ -232,7 +220,7 @@ class _Inference:
         nodes = [node.left, *node.comparators]
         for (a, an), (b, bn) in zip(zip(operands, nodes, strict=True),
                                     zip(operands[1:], nodes[1:], strict=True), strict=False):
-            if a.known and b.known and not _same_dims(a.dims, b.dims):  # type: ignore[arg-type]
+            if a.known and b.known and not same_dimensions(a.dims, b.dims):  # type: ignore[arg-type]
                 hint = _mismatch_hint(a.dims, b.dims)  # type: ignore[arg-type]
                 if _is_zero(bn) or _is_zero(an):
                     other = a if _is_zero(bn) else b
@@ -280,9 +268,9 @@ class _Inference:
             return Inferred(None, arguments[0].dtype if arguments else FLOAT)
         first = arguments[0]
         if rule == "sqrt":
-            return Inferred(_raise_power(first.dims, 0.5), FLOAT)  # type: ignore[arg-type]
+            return Inferred(power_dimensions(first.dims, 0.5), FLOAT)  # type: ignore[arg-type]
         for argument, arg_node in zip(arguments[1:], node.args[1:], strict=True):
-            if not _same_dims(first.dims, argument.dims):  # type: ignore[arg-type]
+            if not same_dimensions(first.dims, argument.dims):  # type: ignore[arg-type]
                 raise self.fail(
                     f"all arguments of {name}() must have the same units, but "
                     f"{_words(first.dims)} differs from {_words(argument.dims)}", arg_node,
@@ -298,7 +286,7 @@ class _Inference:
                 f"'{node.func.id}' takes {len(info.arg_dims)} argument(s), not {len(arguments)}",
                 self.expression.span_of(node), "check the call")
         for argument, expected, arg_node in zip(arguments, info.arg_dims, node.args, strict=True):
-            if argument.known and not _same_dims(argument.dims, expected):  # type: ignore[arg-type]
+            if argument.known and not same_dimensions(argument.dims, expected):  # type: ignore[arg-type]
                 raise self.fail(
                     f"the argument of {node.func.id}() must have units of {_words(expected)}, "
                     f"not {_words(argument.dims)}", arg_node,
@@ -318,9 +306,9 @@ def _words(dims: Dimensions | None) -> str:
 
 
 def _mismatch_hint(a: Dimensions, b: Dimensions) -> str:
-    ratio = _times(a, b, -1)
+    ratio = multiply_dimensions(a, b, -1)
     time = Dimensions({"[time]": 1})
-    if _same_dims(ratio, time) or _same_dims(ratio, _raise_power(time, -1)):
+    if same_dimensions(ratio, time) or same_dimensions(ratio, power_dimensions(time, -1)):
         return "the two sides differ by a unit of time: is a time constant missing?"
     if is_dimensionless(a) or is_dimensionless(b):
         return "a plain number has no units: give it one, e.g. '5*mV'"

@@ -15,7 +15,7 @@ from .dimensions import BOOLEAN, NameInfo
 from .equations import EquationKind, Equations, parse_expression
 from .errors import CodeError, JnsimError
 from .namespace import ExternalConstant, caller_namespace
-from .units import DIMENSIONLESS, Dimensions, registry
+from .units import DIMENSIONLESS, Dimensions
 from .variables import VariableSpec, VariableView, convert_value
 
 __all__ = ["Group", "NeuronGroup", "Subgroup"]
@@ -576,6 +576,9 @@ def _describe_value(value: Any) -> str:
     return "values given per element"
 
 
-def as_seconds(value: Any) -> float:
-    """A time quantity in seconds."""
-    return float(registry.Quantity(value).to("second").magnitude)
+def group_slice(group: Any) -> tuple[Any, int, int]:
+    """The group behind ``group`` (itself, or a subgroup's parent) and the slice it covers."""
+    parent = getattr(group, "parent", None)
+    if parent is not None:
+        return parent, group.start, group.stop
+    return group, 0, group.N

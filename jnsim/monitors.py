@@ -18,6 +18,7 @@ from .clock import time_in_seconds
 from .codegen.blocks import FunctionBuilder, Operation, external_values, render_statements
 from .equations import EquationKind, parse_expression
 from .errors import JnsimError
+from .groups import group_slice
 from .neuron_code import ElementFunction, _every
 from .sympy_conversion import to_sympy
 from .units import Dimensions, quantity_from_si, registry
@@ -25,14 +26,6 @@ from .units import Dimensions, quantity_from_si, registry
 __all__ = ["PopulationRateMonitor", "SpikeMonitor", "StateMonitor"]
 
 _HERTZ = Dimensions({"[time]": -1})
-
-
-def _source_parts(source: Any) -> tuple[Any, int, int]:
-    """The group behind ``source`` and the slice of it that is monitored."""
-    parent = getattr(source, "parent", None)
-    if parent is not None:
-        return parent, source.start, source.stop
-    return source, 0, source.N
 
 
 class _Growing:
@@ -110,7 +103,7 @@ class StateMonitor(JnsimObject):
                  when: str = "start", name: str | None = None) -> None:
         super().__init__(name)
         self.source = source
-        self.group, self.offset, stop = _source_parts(source)
+        self.group, self.offset, stop = group_slice(source)
         size = stop - self.offset
         if variables is True:
             variables = [n for n in self.group.specs if n not in ("i",)
@@ -303,7 +296,7 @@ class SpikeMonitor(JnsimObject):
     def __init__(self, source: Any, record: bool = True, name: str | None = None) -> None:
         super().__init__(name)
         self.source = source
-        self.group, self.offset, self.stop = _source_parts(source)
+        self.group, self.offset, self.stop = group_slice(source)
         if not hasattr(self.group, "spike_buffer"):
             raise JnsimError(f"{self.group.name} does not spike",
                              hint="monitor a NeuronGroup with a threshold, or an input group")
@@ -429,7 +422,7 @@ class PopulationRateMonitor(JnsimObject):
     def __init__(self, source: Any, name: str | None = None) -> None:
         super().__init__(name)
         self.source = source
-        self.group, self.offset, self.stop = _source_parts(source)
+        self.group, self.offset, self.stop = group_slice(source)
         if not hasattr(self.group, "spike_buffer"):
             raise JnsimError(f"{self.group.name} does not spike",
                              hint="monitor a NeuronGroup with a threshold, or an input group")

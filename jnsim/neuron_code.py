@@ -517,12 +517,3 @@ def _every(dt: float, base_dt: float, name: str) -> int:
                          f"the network's smallest time step ({base_dt * 1e3:g} ms)",
                          hint="choose time steps that are multiples of each other")
     return steps
-
-
-def _typed(external: ExternalConstant) -> Any:
-    """The value passed to kernels: booleans as bool, every number as float64, so that
-    changing ``n = 3`` to ``n = 3.5`` changes no kernel signature."""
-    if external.dtype == "boolean":
-        return np.bool_(external.value)
-    return np.float64(external.value)
-

@@ -15,7 +15,7 @@ from .dimensions import BOOLEAN, NameInfo
 from .equations import EquationKind, Equations, parse_expression
 from .errors import CodeError, JnsimError
 from .evaluate import evaluate
-from .groups import LASTSPIKE_INITIAL, Group
+from .groups import LASTSPIKE_INITIAL, Group, group_slice
 from .namespace import ExternalConstant, caller_namespace, resolve_external
 from .units import DIMENSIONLESS, Dimensions
 from .variables import VariableSpec
@@ -23,13 +23,6 @@ from .variables import VariableSpec
 __all__ = ["Synapses"]
 
 _SECOND = Dimensions({"[time]": 1})
-
-
-def _parts(group: Any) -> tuple[Any, int, int]:
-    parent = getattr(group, "parent", None)
-    if parent is not None:
-        return parent, group.start, group.stop
-    return group, 0, group.N
 
 
 def _table(group: Any) -> dict[str, NameInfo]:
@@ -99,11 +92,11 @@ class Synapses(Group):
         on_post = on_post if on_post is not None else post
         target = source if target is None else target
         for role, group in (("source", source), ("target", target)):
-            if not hasattr(group, "N") or not hasattr(_parts(group)[0], "specs"):
+            if not hasattr(group, "N") or not hasattr(group_slice(group)[0], "specs"):
                 raise JnsimError(f"the {role} of synapses must be a group, not {group!r}")
         self.source, self.target = source, target
-        self.source_group, self.source_start, self.source_stop = _parts(source)
-        self.target_group, self.target_start, self.target_stop = _parts(target)
+        self.source_group, self.source_start, self.source_stop = group_slice(source)
+        self.target_group, self.target_start, self.target_stop = group_slice(target)
         self.namespace = dict(namespace) if namespace is not None else None
         self.description = description
         self._own_dt = time_in_seconds(dt, "dt") if dt is not None else None

@@ -43,9 +43,12 @@ __all__ = [
     "dimensions_of",
     "format_quantity",
     "is_dimensionless",
+    "multiply_dimensions",
     "parse_unit_spec",
+    "power_dimensions",
     "quantity_from_si",
     "registry",
+    "same_dimensions",
     "to_si",
     "unit_symbol",
     "unit_words",
@@ -213,11 +216,13 @@ def _display_dims() -> tuple[Dimensions, ...]:
     return tuple(UnitsContainer(registry.Unit(u[2]).dimensionality) for u in _DISPLAY_UNITS)
 
 
-def _power(dims: Dimensions, power: float) -> Dimensions:
-    return UnitsContainer({k: v * power for k, v in dims.items() if v * power != 0})
+def power_dimensions(dims: Dimensions, power: float) -> Dimensions:
+    """``dims`` raised to ``power``."""
+    return UnitsContainer({k: v * power for k, v in dims.items() if abs(v * power) > 1e-12})
 
 
-def _same(a: Dimensions, b: Dimensions) -> bool:
+def same_dimensions(a: Dimensions, b: Dimensions) -> bool:
+    """True when ``a`` and ``b`` are the same physical dimension."""
     keys = set(a) | set(b)
     return all(abs(a.get(k, 0) - b.get(k, 0)) < 1e-9 for k in keys)
 
@@ -234,13 +239,14 @@ def _decompose(dims: Dimensions) -> tuple[tuple[int, float], ...] | None:
     best: tuple[float, tuple[tuple[int, float], ...]] | None = None
     for index, unit_dims in enumerate(units):
         for power in (*powers, 0.5, -0.5):
-            if _same(_power(unit_dims, power), dims):
+            if same_dimensions(power_dimensions(unit_dims, power), dims):
                 score = abs(power) + _DISPLAY_UNITS[index][3] + (0.3 if power < 0 else 0)
                 if best is None or score < best[0]:
                     best = (score, ((index, power),))
     for (i, a), (j, b) in itertools.combinations(enumerate(units), 2):
         for p, q in itertools.product(powers, repeat=2):
-            if _same(_multiply(_power(a, p), _power(b, q)), dims):
+            product = multiply_dimensions(power_dimensions(a, p), power_dimensions(b, q))
+            if same_dimensions(product, dims):
                 score = (abs(p) + abs(q) + _DISPLAY_UNITS[i][3] + _DISPLAY_UNITS[j][3]
                          + (0.5 if p < 0 and q < 0 else 0))
                 if best is None or score < best[0]:
@@ -250,9 +256,11 @@ def _decompose(dims: Dimensions) -> tuple[tuple[int, float], ...] | None:
     return best[1] if best is not None else None
 
 
-def _multiply(a: Dimensions, b: Dimensions) -> Dimensions:
+def multiply_dimensions(a: Dimensions, b: Dimensions, sign: int = 1) -> Dimensions:
+    """``a * b`` (or ``a / b`` with ``sign=-1``)."""
     keys = set(a) | set(b)
-    return UnitsContainer({k: a.get(k, 0) + b.get(k, 0) for k in keys})
+    return UnitsContainer({k: a.get(k, 0) + sign * b.get(k, 0) for k in keys
+                           if abs(a.get(k, 0) + sign * b.get(k, 0)) > 1e-12})
 
 
 def _format_power(power: float) -> str:
@@ -289,7 +297,7 @@ def _base_factors(dims: Dimensions, symbols: bool) -> list[tuple[str, float]]:
 def _describe(dims: Dimensions, symbols: bool) -> str:
     if is_dimensionless(dims):
         return "1"
-    if symbols and _same(dims, _HERTZ):
+    if symbols and same_dimensions(dims, _HERTZ):
         return "Hz"
     found = _decompose(UnitsContainer(dims))
     if found is None:
@@ -340,7 +348,7 @@ def format_quantity(value: Any) -> str:
     if is_dimensionless(dims):
         return _format_float(magnitude)
     named = _decompose(UnitsContainer(dims))
-    if _same(dims, _HERTZ):
+    if same_dimensions(dims, _HERTZ):
         full_name = "hertz"
     elif named is None or len(named) != 1 or named[0][1] != 1:
         return f"{_format_float(magnitude)} * {unit_words(dims)}"
@@ -405,11 +413,6 @@ def _scale_of(unit: Any) -> float:
     return float(registry.Quantity(1.0, unit).to_base_units().magnitude)
 
 
-def base_unit_name(dims: Dimensions) -> str:
-    """The name of the base unit (scale 1) to use in equations for ``dims``."""
-    return unit_words(dims)
-
-
 def parse_unit_spec(text: str, span: SourceSpan | None = None) -> UnitSpec:
     """Parse the unit specification of an equation.
 
@@ -459,13 +462,13 @@ def _spec_dims(node: ast.AST, text: str, span: SourceSpan | None) -> Dimensions:
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mult | ast.Div):
         left = _spec_dims(node.left, text, span)
         right = _spec_dims(node.right, text, span)
-        return _multiply(left, _power(right, -1) if isinstance(node.op, ast.Div) else right)
+        return multiply_dimensions(left, right, -1 if isinstance(node.op, ast.Div) else 1)
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow):
         exponent = _spec_exponent(node.right)
         if exponent is None:
             raise _spec_error(f"unit powers must be whole numbers, not '{ast.unparse(node.right)}'",
                               span, "write e.g. 'meter**2' or '1/meter'")
-        return _power(_spec_dims(node.left, text, span), exponent)
+        return power_dimensions(_spec_dims(node.left, text, span), exponent)
     raise _spec_error(f"'{text}' is not a unit specification", span,
                       "units are base units combined with '*', '/' and '**', e.g. "
                       "'farad/meter**2', or '1', 'boolean', 'integer'")

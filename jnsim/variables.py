@@ -15,7 +15,15 @@ from typing import Any
 import numpy as np
 
 from .errors import JnsimError, UnitError
-from .units import Dimensions, dimensions_of, quantity_from_si, registry, to_si, unit_words
+from .units import (
+    Dimensions,
+    dimensions_of,
+    quantity_from_si,
+    registry,
+    same_dimensions,
+    to_si,
+    unit_words,
+)
 
 __all__ = ["VariableSpec", "VariableView", "convert_value"]
 
@@ -63,7 +71,7 @@ def convert_value(spec: VariableSpec, value: Any, owner: str) -> np.ndarray:
     if isinstance(value, VariableView):
         value = value.quantity
     dims = dimensions_of(value)
-    if not _same(dims, spec.dims):
+    if not same_dimensions(dims, spec.dims):
         expected = unit_words(spec.dims)
         given = unit_words(dims)
         hint = (f"give it units, e.g. {owner}.{spec.name} = 5*mV" if given == "1"
@@ -80,11 +88,6 @@ def convert_value(spec: VariableSpec, value: Any, owner: str) -> np.ndarray:
         raise JnsimError(f"cannot set '{spec.name}' of {owner} to {value!r}",
                          hint="use numbers, arrays or quantities")
     return array.astype(spec.numpy_type, copy=False)
-
-
-def _same(a: Dimensions, b: Dimensions) -> bool:
-    keys = set(a) | set(b)
-    return all(abs(a.get(k, 0) - b.get(k, 0)) < 1e-9 for k in keys)
 
 
 class VariableView:

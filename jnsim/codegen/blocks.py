@@ -244,7 +244,3 @@ def helper_sources(names: Iterable[str]) -> str:
     return "\n\n".join(known[n] for n in sorted(set(names)))
 
 
-def element_loads(names: Iterable[str], arrays: Mapping[str, str], index: str = "_idx"
-                  ) -> list[str]:
-    """Lines loading per-element values ``name = _name[_idx]``."""
-    return [f"{name} = {arrays[name]}[{index}]" for name in sorted(names) if name in arrays]

@@ -67,12 +67,6 @@ HELPERS: dict[str, str] = {
 }
 
 
-def _timed_helpers() -> dict[str, str]:
-    from ..timedarray import LOOKUP_HELPERS
-
-    return LOOKUP_HELPERS
-
-
 class NumbaPrinter(PythonCodePrinter):
     """A printer for code inside ``@numba.njit`` functions.
 

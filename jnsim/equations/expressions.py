@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import ast
 import re
-import textwrap
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -498,8 +497,3 @@ def _statement(node: ast.stmt, code: str, line_starts: list[int], line_offset: i
     target_start = _node_offset(target, line_starts)
     target_span = SourceSpan.from_offset(code, target_start, len(target.id), line_offset)
     return Statement(target.id, operator, expression, target_span)
-
-
-def dedent_block(text: str) -> str:
-    """Remove the common indentation of a code block (for display)."""
-    return textwrap.dedent(text).strip("\n")
