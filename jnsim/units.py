@@ -55,8 +55,33 @@ __all__ = [
 ]
 
 
+class _JnsimQuantity(pint.UnitRegistry.Quantity):
+    """pint's quantity, converting to an array silently when it is dimensionless.
+
+    ``numpy.asarray(mon.t/ms)`` (what plotting libraries call) is how users drop the
+    unit on purpose; pint warns about any quantity turned into an array, which would
+    flood notebooks. A quantity with a physical dimension still warns.
+    """
+
+    def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
+        if self.dimensionless:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", pint.UnitStrippedWarning)
+                magnitude = self.to("dimensionless").magnitude
+            if copy:
+                return np.array(magnitude, dtype=dtype)
+            return np.asarray(magnitude, dtype=dtype)
+        return super().__array__(dtype)
+
+
+class _JnsimRegistry(pint.UnitRegistry):
+    """pint's registry with :class:`_JnsimQuantity` as its quantity class."""
+
+    Quantity = _JnsimQuantity
+
+
 def _make_registry() -> pint.UnitRegistry:
-    ureg = pint.UnitRegistry(auto_reduce_dimensions=True, on_redefinition="warn")
+    ureg = _JnsimRegistry(auto_reduce_dimensions=True, on_redefinition="warn")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         # Exact decimal factors: pint's litre is decimetre**3, which makes

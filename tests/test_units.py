@@ -56,6 +56,24 @@ def test_times_divided_by_ms_are_plain_numbers_in_ms():
     np.testing.assert_allclose(np.asarray(ratio.to("").magnitude), [1.0, 2.5, 10.0])
 
 
+def test_dimensionless_quantities_become_arrays_without_warnings():
+    import warnings
+
+    import pint
+
+    times = np.array([0.5, 1.5]) * jnsim.second
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        as_ms = np.asarray(times / jnsim.ms)
+        ratio = np.asarray(5 * jnsim.mV / jnsim.volt)
+    assert isinstance(as_ms, np.ndarray)
+    np.testing.assert_allclose(as_ms, [500.0, 1500.0])
+    assert float(ratio) == pytest.approx(0.005)
+    # A quantity with a dimension still warns that its unit is dropped.
+    with pytest.warns(pint.UnitStrippedWarning):
+        np.asarray(times)
+
+
 def test_molar_units_are_exact():
     from jnsim import mM, mmolar, molar
 
