@@ -146,19 +146,24 @@ class ElementFunction:
                 self.scalars.add(name)
         return per_step, per_element
 
-    def store(self, names: Iterable[str], indent: int, guards: Mapping[str, str] | None = None
-              ) -> None:
+    def select_guarded(self, names: Iterable[str], guards: Mapping[str, str], indent: int
+                       ) -> None:
+        """Keep the old value of a guarded variable where its guard is false.
+
+        ``v = v if not_refractory else _a_v[_idx]`` is a select, not a branch around a
+        store, so the element loop stays vectorizable.
+        """
+        for name in names:
+            if name in guards and name in self.arrays and not self.arrays[name]:
+                self.builder.add(f"{name} = {name} if {guards[name]} else _a_{name}[_idx]",
+                                 indent=indent)
+
+    def store(self, names: Iterable[str], indent: int) -> None:
         """Write back assigned per-element variables (shared ones after the loop)."""
-        guards = guards or {}
         for name in names:
             if name not in self.arrays or self.arrays[name] or name in self.links:
                 continue
-            line = f"_a_{name}[_idx] = {name}"
-            if name in guards:
-                self.builder.add(f"if {guards[name]}:", indent=indent)
-                self.builder.add(line, indent=indent + 1)
-            else:
-                self.builder.add(line, indent=indent)
+            self.builder.add(f"_a_{name}[_idx] = {name}", indent=indent)
 
 
 def _free_names(statements: Iterable[tuple[str, sympy.Expr]]) -> set[str]:
@@ -259,12 +264,10 @@ class NeuronCode:
         operations = []
         has_update = bool(self.state_update.statements or group.has_refractoriness or any(
             "constant over dt" in v.flags for v in group.model.variables.values()))
-        fused = has_update and self._can_fuse_threshold()
         if has_update:
-            operations.append(self._state_update_operation(externals, every, fused))
+            operations.append(self._state_update_operation(externals, every))
         if self.threshold is not None:
-            if not fused:
-                operations.append(self._threshold_operation(externals, every))
+            operations.append(self._threshold_operation(externals, every))
             if self.reset:
                 operations.append(self._reset_operation(externals, every))
         for index, regular in enumerate(self.regular_operations):
@@ -293,23 +296,15 @@ class NeuronCode:
         return ElementFunction(builder, arrays, group.code_id, externals,
                                links=group.link_keys())
 
-    def _can_fuse_threshold(self) -> bool:
-        """Whether the threshold can run in the state update's loop without changing results.
+    def _state_update_operation(self, externals: Mapping[str, Any], every: int) -> Operation:
+        """The state update: one loop over the elements, written to be vectorizable.
 
-        Brian's schedule runs every state update before any threshold. Testing each
-        neuron right after updating it gives the same spikes as long as nothing else
-        can change what the condition reads in between: it reads no linked variable
-        (another group's state update could change it), and no ``run_regularly`` of
-        this group is scheduled between the two slots.
+        Brian's schedule runs every state update before any threshold, and so does
+        this one: the threshold is a loop of its own. Keeping spike recording out of
+        this loop leaves it free of branches and stores that depend on the data (the
+        refractory guard is a select, the NaN check a reduction), so LLVM can turn it
+        into SIMD code.
         """
-        if self.threshold is None:
-            return False
-        if self.threshold.names & set(self.group.links):
-            return False
-        return not any(r.when in ("groups", "thresholds") for r in self.regular_operations)
-
-    def _state_update_operation(self, externals: Mapping[str, Any], every: int,
-                                with_threshold: bool = False) -> Operation:
         group = self.group
         model = group.model
         assert model is not None
@@ -324,69 +319,50 @@ class NeuronCode:
         guards: dict[str, str] = {}
         refractory_lines: list[str] = []
         names = _free_names(statements) | {t for t, _ in statements if t in group.arrays}
-        condition = None
-        if with_threshold:
-            assert self.threshold is not None
-            condition = model.inline_subexpressions(
-                to_sympy(self.threshold, _constants(self.threshold)))
-            names |= {s.name for s in condition.free_symbols} | {"t"}
         if group.has_refractoriness:
             refractory_lines, names = self._refractory_lines(function, names, externals)
             guards = {n: "not_refractory" for n in model.names_of(EquationKind.DIFFERENTIAL)
                       if "unless refractory" in model.variables[n].flags}
         per_step, per_element = function.bind(names)
         b.add(*per_step)
-        if condition is not None:
-            b.parameter("_spikes", f"{group.code_id}__spikes")
-            b.parameter("_nspikes", f"{group.code_id}__nspikes")
-            b.add("_n = 0")
+        assigned = [t for t, _ in statements if t in group.arrays]
+        checked = [n for n in assigned if n in self.float_state_names()]
+        if checked:
+            b.add("_nonfinite = False")
         b.add("for _idx in range(N):")
         b.add(*per_element, indent=2)
         b.add(*refractory_lines, indent=2)
-        if condition is not None:
-            statements.append(("_cond", condition))
         render_statements(b, statements, function.scalars, indent=2, loop_indent=1)
-        assigned = [t for t, _ in statements if t in group.arrays]
-        self._nan_check(b, assigned)
-        function.store(assigned, indent=2, guards=guards)
-        if condition is not None:
-            self._spike_lines(b, indent=2)
-            b.add("_nspikes[0] = _n")
+        function.select_guarded(assigned, guards, indent=2)
+        if checked:
+            b.add(f"_nonfinite |= not math.isfinite({' + '.join(checked)})", indent=2)
+        function.store(assigned, indent=2)
+        if checked:
+            self._locate_nonfinite(function, checked)
         return b.operation("groups", group.creation_index, group.code_id, every)
-
-    def _spike_lines(self, b: FunctionBuilder, indent: int) -> None:
-        """Record a spike when ``_cond`` holds (and the neuron is not refractory)."""
-        if self.group.has_refractoriness:
-            b.parameter("_a_lastspike", f"{self.group.code_id}__lastspike")
-            b.add("if _cond and not_refractory:", indent=indent)
-        else:
-            b.add("if _cond:", indent=indent)
-        b.add("_spikes[_n] = _idx", "_n += 1", indent=indent + 1)
-        if self.group.has_refractoriness:
-            b.add("_a_lastspike[_idx] = t", "_a_not_refractory[_idx] = False", indent=indent + 1)
 
     def float_state_names(self) -> list[str]:
         """Floating point variables the state update assigns (for NaN reports)."""
         return [n for n in self.system.variables]
 
-    def _nan_check(self, builder: FunctionBuilder, assigned: list[str]) -> None:
-        """Flag the first non-finite value of a state variable for the driver.
+    def _locate_nonfinite(self, function: ElementFunction, checked: list[str]) -> None:
+        """After the loop: flag the first element holding a non-finite value, if any.
 
-        One test per element on the sum of the assigned variables (non-finite if
-        any of them is); which variable it was is only worked out on that rare path.
+        The loop only accumulates whether some value was not finite (a reduction that
+        keeps it vectorizable); this rare path finds which element and variable it was.
         """
+        b = function.builder
         names = self.float_state_names()
-        checked = [n for n in assigned if n in names]
-        if not checked:
-            return
-        builder.parameter("_nan_flag", "_nan_flag")
-        builder.parameter("_owner", f"{self.group.code_id}__owner")
-        builder.add(f"if not math.isfinite({' + '.join(checked)}) and _nan_flag[0] == 0:",
-                    indent=2)
-        builder.add("_nan_flag[0] = _owner", "_nan_flag[1] = _idx", indent=3)
+        b.parameter("_nan_flag", "_nan_flag")
+        b.parameter("_owner", f"{self.group.code_id}__owner")
+        b.add("if _nonfinite and _nan_flag[0] == 0:")
+        b.add("for _idx in range(N):", indent=2)
         for name in checked:
-            builder.add(f"if not math.isfinite({name}):", indent=3)
-            builder.add(f"_nan_flag[2] = {names.index(name)}", indent=4)
+            element = "0" if function.arrays[name] else "_idx"
+            b.add(f"if _nan_flag[0] == 0 and not math.isfinite(_a_{name}[{element}]):",
+                  indent=3)
+            b.add("_nan_flag[0] = _owner", "_nan_flag[1] = _idx",
+                  f"_nan_flag[2] = {names.index(name)}", indent=4)
 
     def _refractory_lines(self, function: ElementFunction, names: set[str],
                           externals: Mapping[str, Any]) -> tuple[list[str], set[str]]:
@@ -410,9 +386,11 @@ class NeuronCode:
             # Brian's rule timestep(t - lastspike) >= timestep(refractory), with the
             # element-independent part computed once per step.
             function.builder.parameter("_refractory", f"{group.code_id}___refractory")
-            function.builder.add("_refractory_steps = _timestep(_refractory, dt)",
+            function.builder.add("_refractory_steps = float(_timestep(_refractory, dt))",
                                  "_per_dt = 1.0 / dt")
-            lines.append("not_refractory = np.int64((t - lastspike) * _per_dt + 1e-3) >= "
+            # For the non-negative step counts that occur, int(x) >= n is x >= n; the
+            # float comparison keeps the loop free of conversions (vectorizable).
+            lines.append("not_refractory = (t - lastspike) * _per_dt + 1e-3 >= "
                          "_refractory_steps")
             function.builder.printer.helpers_used.add("_timestep")
         lines.append("_a_not_refractory[_idx] = not_refractory")

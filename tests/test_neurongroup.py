@@ -313,6 +313,16 @@ def test_nan_stops_the_run_with_a_clear_error():
                          "t = ")
 
 
+def test_nan_error_names_the_variable_and_the_first_neuron_holding_it():
+    G = NeuronGroup(5, """dv/dt = -v/(10*ms) : 1
+                          dw/dt = w**2/ms : 1 (unless refractory)""",
+                    threshold="v > 10", refractory=1 * ms, method="euler")
+    G.w = "(i >= 3)*100"
+    raises_jnsim(lambda: Network(G).run(100 * ms), RunError,
+                 "'w' of neurongroup", "at neuron 3")
+    assert np.all(np.isfinite(G.v_))
+
+
 def test_interrupted_run_can_continue():
     G = NeuronGroup(200, "dv/dt = -v/(10*ms) + xi/sqrt(10*ms) : 1", method="euler")
     net = Network(G)
