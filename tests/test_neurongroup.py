@@ -472,8 +472,7 @@ def test_linked_variables_read_the_source_group():
                  "not declared as linked")
 
 
-def test_threshold_fused_into_the_update_gives_the_same_spikes():
-    """A run_regularly between the slots keeps the threshold separate; spikes agree."""
+def test_a_no_op_run_regularly_between_update_and_threshold_changes_no_spike():
     def spike_times(separate):
         start_scope()
         G = NeuronGroup(50, "dv/dt = (1.5 + 0.01*i - v)/(10*ms) : 1 (unless refractory)",
@@ -484,9 +483,9 @@ def test_threshold_fused_into_the_update_gives_the_same_spikes():
         run(100 * ms)
         return spikes.i.copy(), spikes.t_.copy()
 
-    fused, separate = spike_times(False), spike_times(True)
-    assert len(fused[0]) > 100
-    assert np.array_equal(fused[0], separate[0]) and np.array_equal(fused[1], separate[1])
+    plain, regular = spike_times(False), spike_times(True)
+    assert len(plain[0]) > 100
+    assert np.array_equal(plain[0], regular[0]) and np.array_equal(plain[1], regular[1])
 
 
 def test_kernel_random_numbers_have_the_right_distributions():
