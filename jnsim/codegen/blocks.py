@@ -182,15 +182,19 @@ def render_statements(
     written: set[sympy.Symbol] = set()
     hoisted: dict[sympy.Expr, sympy.Symbol] = {}
     body: list[str] = []
-    for target, expression in statements:
-        # A name assigned earlier in the block is no longer element-independent.
-        usable = scalar_symbols - written
-        reduced = _hoist(expression, usable, hoisted) if loop_indent >= 0 else expression
-        replacements, (simplified,) = sympy.cse([reduced], symbols=_cse_symbols(target))
+    for run in _independent_runs(statements):
+        reduced = []
+        for target, expression in run:
+            # A name assigned earlier in the block is no longer element-independent.
+            usable = scalar_symbols - written
+            reduced.append(_hoist(expression, usable, hoisted) if loop_indent >= 0
+                           else expression)
+            written.add(symbol(target))
+        replacements, simplified = sympy.cse(reduced, symbols=_cse_symbols(run[0][0]))
         for temp, value in replacements:
             body.append(f"{temp} = {builder.printer.doprint(value)}")
-        body.append(f"{target} = {builder.printer.doprint(simplified)}")
-        written.add(symbol(target))
+        for (target, _), value in zip(run, simplified, strict=True):
+            body.append(f"{target} = {builder.printer.doprint(value)}")
     if hoisted:
         prefix = "    " * loop_indent
         hoisted_lines = [f"{prefix}{name} = {builder.printer.doprint(value)}"
@@ -198,6 +202,24 @@ def render_statements(
         insert_at = _last_line_at(builder.lines, loop_indent)
         builder.lines[insert_at:insert_at] = hoisted_lines
     builder.add(*body, indent=indent)
+
+
+def _independent_runs(statements: Statements) -> list[list[tuple[str, sympy.Expr]]]:
+    """Split ``statements`` into runs in which no statement reads an earlier one's target.
+
+    The expressions of such a run can be evaluated in any order, so their common
+    subexpressions are computed once for the whole run (the exponential Euler slopes
+    and offsets of one variable share their rate functions, for instance).
+    """
+    runs: list[list[tuple[str, sympy.Expr]]] = []
+    targets: set[sympy.Symbol] = set()
+    for target, expression in statements:
+        if not runs or expression.free_symbols & targets or symbol(target) in targets:
+            runs.append([])
+            targets = set()
+        runs[-1].append((target, expression))
+        targets.add(symbol(target))
+    return runs
 
 
 def _last_line_at(lines: list[str], indent: int) -> int:
