@@ -17,7 +17,10 @@ is installed into the environment), opens a notebook with a ``%%neuron`` cell an
   MIME types when the kernel's language info arrives) and after ``language_info`` is set
   again;
 * typing ``%%synapse`` into a new cell switches it to the language, and deleting the magic
-  switches it back to Python.
+  switches it back to Python;
+* after ``%load_ext jnsim``, Tab in a ``%%neuron`` cell completes from the kernel: a unit
+  after the colon, a notebook constant on a right-hand side (one match: inserted), and
+  units after ``-65*m`` (several: the completer list shows ``mV``).
 
 Prints one line per check and ``N passed, M failed``; exits non-zero on failure.
 """
@@ -268,6 +271,71 @@ def check_cells(checks: Checks, page: Page, when: str) -> None:
         )
 
 
+JS_ADD_CELL = """(source) => {
+  const panel = window.jupyterapp.shell.currentWidget;
+  const index = panel.content.widgets.length;
+  panel.content.model.sharedModel.insertCell(index, {cell_type: 'code', source});
+  panel.content.activeCellIndex = index;
+  panel.content.mode = 'command';
+  return index;
+}"""
+
+JS_SOURCE = """(index) =>
+  window.jupyterapp.shell.currentWidget.content.widgets[index].model.sharedModel.getSource()"""
+
+
+def completer_items(page: Page) -> list[str]:
+    """The labels in the completer list once it shows (empty if it does not)."""
+    items = page.locator(".jp-Completer .jp-Completer-item .jp-Completer-match")
+    try:
+        items.first.wait_for(state="visible", timeout=15000)
+    except Exception:
+        return []
+    return items.all_text_contents()
+
+
+def tab_completion(page: Page, index: int, text: str) -> tuple[list[str], str]:
+    """Type ``text`` at the end of cell ``index``, press Tab, accept the first item.
+
+    Returns the completer's labels and the cell source afterwards.
+    """
+    page.locator(".jp-Notebook .jp-Cell").nth(index).locator(".cm-content").click()
+    page.keyboard.press("ControlOrMeta+End")
+    page.keyboard.type(text)
+    page.keyboard.press("Tab")
+    labels = completer_items(page)
+    if labels:
+        page.keyboard.press("Enter")
+        page.wait_for_timeout(300)
+    return labels, page.evaluate(JS_SOURCE, index)
+
+
+def check_completion(checks: Checks, page: Page, screenshots: Path | None) -> None:
+    """Tab in a ``%%neuron`` cell: completions come from the kernel's jnsim matcher."""
+    setup = page.evaluate(JS_ADD_CELL, "%load_ext jnsim\ntau_m = 0.02")
+    page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-cell')")
+    wait_for(page, "(i) => !!window.jupyterapp.shell.currentWidget.content.widgets[i]"
+                   ".model.executionCount", setup, timeout=60)
+    wait_kernel_idle(page)
+    index = page.evaluate(JS_ADD_CELL, "%%neuron N\n")
+    labels, source = tab_completion(page, index, "v : vo")
+    checks.check("completion: Tab after ': vo' offers the unit 'volt'", labels == ["volt"],
+                 labels)
+    checks.check("completion: the unit is inserted", source == "%%neuron N\nv : volt", source)
+    labels, source = tab_completion(page, index, "\ndv/dt = -v/tau_")
+    checks.check("completion: Tab after 'tau_' offers the notebook's 'tau_m'",
+                 labels == ["tau_m"], labels)
+    checks.check("completion: the name is inserted", source.endswith("= -v/tau_m"), source)
+    page.keyboard.type(" + (-65*m")
+    page.keyboard.press("Tab")
+    labels = completer_items(page)
+    checks.check("completion: Tab after '-65*m' lists units, 'mV' and 'mvolt' among them",
+                 "mV" in labels and "mvolt" in labels, labels[:20])
+    if screenshots:
+        page.screenshot(path=str(screenshots / "completion.png"))
+    page.keyboard.press("Escape")
+
+
 def run(screenshots: Path | None) -> Checks:
     checks = Checks()
     with tempfile.TemporaryDirectory(prefix="jnsim-browser-") as tmp:
@@ -394,6 +462,9 @@ def run(screenshots: Path | None) -> Checks:
                     typed["mime"] == "text/x-ipython" and typed["language"] == "python",
                     typed,
                 )
+
+                # 5. Tab completion in a model cell, answered by the kernel.
+                check_completion(checks, page, screenshots)
                 checks.check("no jnsim errors in the browser console", not errors, errors)
                 browser.close()
         finally:

@@ -42,11 +42,16 @@ from .equations import Equations, parse_expression, parse_statements
 from .errors import CodeError, JnsimError, MethodError, SourceSpan, UnitError
 from .models import NeuronModel, SynapseModel
 
-__all__ = ["MagicError", "load_ipython_extension", "neuron_cell", "split_cell",
-           "synapse_cell"]
+__all__ = ["MAGIC_OPTIONS", "MagicError", "load_ipython_extension", "neuron_cell",
+           "option_parser", "split_cell", "synapse_cell"]
 
 NEURON_BLOCKS = ("threshold", "reset", "refractory")
 SYNAPSE_BLOCKS = ("on_pre", "on_post")
+#: The options with a value of each magic (``--show-code`` and ``--quiet`` are switches).
+MAGIC_OPTIONS: dict[str, tuple[str, ...]] = {
+    "%%neuron": ("threshold", "reset", "refractory", "method"),
+    "%%synapse": ("on-pre", "on-post", "delay", "method"),
+}
 _HEADER = re.compile(r"(?P<name>[A-Za-z_][A-Za-z0-9_\-]*)[ \t]*:[ \t]*(#.*)?")
 _TIME = {"[time]": 1}
 
@@ -248,14 +253,32 @@ class _Parser(argparse.ArgumentParser):
                      f"usage: {self.format_usage().strip().removeprefix('usage: ')}")
 
 
-def _parse_options(magic: str, line: str, full: str, options: tuple[str, ...]
-                   ) -> argparse.Namespace:
+def option_parser(magic: str, options: tuple[str, ...], full: str = ""
+                  ) -> argparse.ArgumentParser:
+    """The argparse parser of a magic line.
+
+    Parameters
+    ----------
+    magic
+        ``'%%neuron'`` or ``'%%synapse'`` (the program name in messages).
+    options
+        The options that take a value (see :data:`MAGIC_OPTIONS`); ``NAME``,
+        ``--show-code`` and ``--quiet`` are always accepted.
+    full
+        The whole cell, for error positions.
+    """
     parser = _Parser(magic, full)
     parser.add_argument("name")
     for option in options:
         parser.add_argument(f"--{option}", default=None)
     parser.add_argument("--show-code", action="store_true")
     parser.add_argument("--quiet", action="store_true")
+    return parser
+
+
+def _parse_options(magic: str, line: str, full: str, options: tuple[str, ...]
+                   ) -> argparse.Namespace:
+    parser = option_parser(magic, options, full)
     try:
         tokens = shlex.split(line)
     except ValueError as exc:
@@ -412,8 +435,7 @@ def neuron_cell(line: str, cell: str, namespace: MutableMapping[str, Any]) -> Ne
     """
     full = f"%%neuron {line}".rstrip() + "\n" + cell
     try:
-        arguments = _parse_options("%%neuron", line, full,
-                                   ("threshold", "reset", "refractory", "method"))
+        arguments = _parse_options("%%neuron", line, full, MAGIC_OPTIONS["%%neuron"])
         split = split_cell(cell, NEURON_BLOCKS, f"%%neuron {line}".rstrip())
         model, checked, sources = _neuron_model(arguments, split, full, namespace)
         _check_neuron(checked, sources, full, arguments.show_code)
@@ -525,8 +547,7 @@ def synapse_cell(line: str, cell: str, namespace: MutableMapping[str, Any]
     """
     full = f"%%synapse {line}".rstrip() + "\n" + cell
     try:
-        arguments = _parse_options("%%synapse", line, full,
-                                   ("on-pre", "on-post", "delay", "method"))
+        arguments = _parse_options("%%synapse", line, full, MAGIC_OPTIONS["%%synapse"])
         split = split_cell(cell, SYNAPSE_BLOCKS, f"%%synapse {line}".rstrip())
         equations = _equations(split, full)
         sources: list[_Source] = []
@@ -607,6 +628,9 @@ def _cell_magic(function: Callable[[str, str, MutableMapping[str, Any]], Any],
 
 
 def load_ipython_extension(ipython: Any) -> None:
-    """Register ``%%neuron`` and ``%%synapse`` (run by ``%load_ext jnsim``)."""
+    """Register ``%%neuron`` and ``%%synapse`` and their Tab completion (``%load_ext jnsim``)."""
+    from .completion import register_completer
+
     ipython.register_magic_function(_cell_magic(neuron_cell, ipython), "cell", "neuron")
     ipython.register_magic_function(_cell_magic(synapse_cell, ipython), "cell", "synapse")
+    register_completer(ipython)

@@ -2,7 +2,8 @@
 
 Runs ``extension/browser_check.py``: a ``%%neuron`` cell gets the equation language and
 highlighted tokens after kernel start, after a kernel restart, after the notebook resets
-cell MIME types, and when the magic is typed into a new cell. Skips locally unless
+cell MIME types, and when the magic is typed into a new cell; Tab in a ``%%neuron`` cell
+completes units and names from the kernel. Skips locally unless
 ``JNSIM_REQUIRE_BROWSER=1`` (set by ``.ci/run``), when it must run.
 """
 
