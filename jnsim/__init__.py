@@ -23,7 +23,7 @@ from .functions import DEFAULT_CONSTANTS as _CONSTANTS
 from .groups import NeuronGroup, linked_var
 from .inputs import PoissonGroup, PoissonInput, SpikeGeneratorGroup
 from .live import explore
-from .monitors import PopulationRateMonitor, SpikeMonitor, StateMonitor
+from .monitors import EventMonitor, PopulationRateMonitor, SpikeMonitor, StateMonitor
 from .network import Network, restore, run, show_code, store
 from .random import seed
 from .report import report
@@ -52,6 +52,7 @@ __all__ = [
     "PoissonInput",
     "PopulationRateMonitor",
     "SpikeGeneratorGroup",
+    "EventMonitor",
     "SpikeMonitor",
     "StateMonitor",
     "Synapses",

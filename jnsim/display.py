@@ -170,6 +170,12 @@ def group_markdown(group: Any) -> str | None:
             lines.append(f"* threshold: ${expression_latex(code.threshold)}$")
         if code.reset:
             lines.append("* reset: " + ", ".join(f"${statement_latex(s)}$" for s in code.reset))
+        group_code = getattr(group, "code", None)
+        for event, condition in getattr(group_code, "events", {}).items():
+            lines.append(f"* event `{event}`: ${expression_latex(condition)}$")
+        for on_event in getattr(group_code, "event_operations", ()):
+            lines.append(f"* on event `{on_event.event}`: " + ", ".join(
+                f"${statement_latex(s)}$" for s in on_event.statements))
         for pathway, _, statements in code.pathways:
             lines.append(f"* on_{pathway}: " + ", ".join(
                 f"${statement_latex(s, True)}$" for s in statements))
@@ -202,6 +208,9 @@ def monitor_markdown(monitor: Any) -> str | None:
                 f"element(s), {samples} sample(s) recorded")
     if kind == "SpikeMonitor":
         return f"**SpikeMonitor** of `{source}`: {monitor.num_spikes} spike(s) recorded"
+    if kind == "EventMonitor":
+        return (f"**EventMonitor** of `{source}`: {monitor.num_events} "
+                f"'{monitor.event}' event(s) recorded")
     return f"**{kind}** of `{source}`: {len(monitor.t_)} sample(s) recorded"
 
 

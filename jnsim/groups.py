@@ -18,7 +18,7 @@ from .namespace import ExternalConstant, caller_namespace
 from .units import DIMENSIONLESS, Dimensions
 from .variables import VariableSpec, VariableView, convert_value
 
-__all__ = ["Group", "NeuronGroup", "Subgroup"]
+__all__ = ["Group", "NeuronGroup", "Subgroup", "check_event", "event_arrays"]
 
 _SECOND = Dimensions({"[time]": 1})
 LASTSPIKE_INITIAL = -1e4  # seconds: "long ago", finite so that t - lastspike stays finite
@@ -388,6 +388,7 @@ class NeuronGroup(Group):
         dt: Any = None,
         name: str | None = None,
         description: str | None = None,
+        events: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(name)
         defaults = getattr(model, "neuron_defaults", None)
@@ -414,7 +415,7 @@ class NeuronGroup(Group):
         from .neuron_code import NeuronCode
 
         self.method_requested = method
-        self.code = NeuronCode(self, threshold, reset, refractory, method)
+        self.code = NeuronCode(self, threshold, reset, refractory, method, events)
         self._allocate()
         self._frozen = True
 
@@ -452,6 +453,50 @@ class NeuronGroup(Group):
         # spikes of the current step, written by the threshold
         self.spike_buffer = np.zeros(self.N, dtype=np.int64)
         self.spike_count = np.zeros(1, dtype=np.int64)
+        #: custom events: name -> (indices of the elements with the event this step, count)
+        self.event_buffers = {name: (np.zeros(self.N, dtype=np.int64),
+                                     np.zeros(1, dtype=np.int64))
+                              for name in self.code.events}
+
+    @property
+    def events(self) -> tuple[str, ...]:
+        """Names of the group's events: ``'spike'`` (with a threshold) and custom ones."""
+        spike = ("spike",) if self.code.threshold is not None else ()
+        return spike + tuple(self.code.events)
+
+    def run_on_event(self, event: str, code: str, when: str = "resets") -> Any:
+        """Run statements for every neuron that had ``event`` in this step.
+
+        Parameters
+        ----------
+        event
+            A custom event of the group (``events={'name': 'condition'}``) or
+            ``'spike'`` (then the statements run in addition to the reset).
+        code
+            Statements, as in a reset.
+        when
+            The slot of the step (default ``'resets'``: after the group's reset).
+
+        Returns
+        -------
+        EventOperation
+            The operation, which runs with the group.
+        """
+        from .neuron_code import EventOperation
+
+        operation = EventOperation(self, event, code, when)
+        self.code.event_operations.append(operation)
+        return operation
+
+    def set_event_schedule(self, event: str, when: str = "thresholds") -> None:
+        """Choose the slot of the step in which ``event``'s condition is tested."""
+        from .codegen.blocks import SLOTS
+
+        check_event(self, event, custom_only=True)
+        if when not in SLOTS:
+            raise JnsimError(f"'{when}' is not a time slot of a step",
+                             hint="use one of: " + ", ".join(SLOTS))
+        self.code.event_slots[event] = when
 
     def extra_code_names(self) -> dict[str, NameInfo]:
         return {}
@@ -486,13 +531,16 @@ class NeuronGroup(Group):
     def snapshot(self) -> dict[str, Any]:
         """A copy of the state (for ``store()``)."""
         return {"arrays": {n: a.copy() for n, a in self.arrays.items()},
-                "spikes": (self.spike_buffer.copy(), self.spike_count.copy())}
+                "spikes": (self.spike_buffer.copy(), self.spike_count.copy()),
+                "events": {n: (b.copy(), c.copy()) for n, (b, c) in self.event_buffers.items()}}
 
     def restore(self, state: Mapping[str, Any]) -> None:
         """Return to a state from :meth:`snapshot`."""
         for name, array in state["arrays"].items():
             self.arrays[name][...] = array
         self.spike_buffer[...], self.spike_count[...] = state["spikes"]
+        for name, (buffer, count) in state.get("events", {}).items():
+            self.event_buffers[name][0][...], self.event_buffers[name][1][...] = buffer, count
 
     def run_regularly(self, code: str, dt: Any = None, when: str = "start",
                       name: str | None = None) -> Any:
@@ -582,3 +630,29 @@ def group_slice(group: Any) -> tuple[Any, int, int]:
     if parent is not None:
         return parent, group.start, group.stop
     return group, 0, group.N
+
+
+def check_event(group: Any, event: str, custom_only: bool = False) -> None:
+    """Raise a clear error unless ``group`` has the event ``event``."""
+    known = tuple(getattr(group, "events", ("spike",) if hasattr(group, "spike_buffer")
+                          else ()))
+    if custom_only:
+        known = tuple(e for e in known if e != "spike")
+    if event not in known:
+        listed = ", ".join(repr(e) for e in known) or "none"
+        raise JnsimError(f"{group.name} has no event {event!r} (its events: {listed})",
+                         hint="custom events are declared at creation: "
+                              "NeuronGroup(..., events={'name': 'condition'})")
+
+
+def event_arrays(group: Any, event: str) -> tuple[str, np.ndarray, np.ndarray]:
+    """The driver-key stem, index buffer and count of one event of a group.
+
+    ``'spike'`` is the threshold's event (keys ``<id>__spikes``/``<id>__nspikes``);
+    custom events use ``<id>__ev_<name>``/``<id>__nev_<name>``.
+    """
+    if event == "spike" and hasattr(group, "spike_buffer"):
+        return "spikes", group.spike_buffer, group.spike_count
+    check_event(group, event)
+    buffer, count = group.event_buffers[event]
+    return f"ev_{event}", buffer, count

@@ -23,7 +23,7 @@ from .neuron_code import ElementFunction, _every
 from .sympy_conversion import to_sympy
 from .units import Dimensions, quantity_from_si, registry
 
-__all__ = ["PopulationRateMonitor", "SpikeMonitor", "StateMonitor"]
+__all__ = ["EventMonitor", "PopulationRateMonitor", "SpikeMonitor", "StateMonitor"]
 
 _HERTZ = Dimensions({"[time]": -1})
 
@@ -278,45 +278,87 @@ class _StateMonitorView:
         return values[self._position]
 
 
-class SpikeMonitor(JnsimObject):
-    """Record the spikes of a group.
+class EventMonitor(JnsimObject):
+    """Record the events of a group: its spikes, or a custom event.
+
+    Parameters
+    ----------
+    source
+        A group (or subgroup) with the event.
+    event
+        The event's name: ``'spike'`` or a name given in ``NeuronGroup(events=...)``.
+    variables
+        Names of the group's variables whose values are recorded with each event
+        (a name or a sequence of names); read them as attributes (``mon.v``).
+    record
+        Whether to keep every event's index and time (counts are always kept).
+    name
+        A name for the monitor.
 
     Attributes (after a run)
     ------------------------
     i, t
-        Index and time of every spike.
+        Index and time of every event.
     count
-        Spikes per neuron.
-    num_spikes
-        Total number of spikes.
+        Events per neuron.
+    num_events
+        Total number of events.
     """
 
-    _name_prefix = "spikemonitor"
+    _name_prefix = "eventmonitor"
 
-    def __init__(self, source: Any, record: bool = True, name: str | None = None) -> None:
+    def __init__(self, source: Any, event: str, variables: str | Sequence[str] | None = None,
+                 record: bool = True, name: str | None = None) -> None:
+        from .groups import check_event
+
         super().__init__(name)
         self.source = source
+        self.event = event
         self.group, self.offset, self.stop = group_slice(source)
-        if not hasattr(self.group, "spike_buffer"):
+        if event == "spike" and not hasattr(self.group, "spike_buffer"):
             raise JnsimError(f"{self.group.name} does not spike",
                              hint="monitor a NeuronGroup with a threshold, or an input group")
+        if event != "spike":
+            check_event(self.group, event)
         self.record_spikes = bool(record)
-        self.buffers = _Growing({"i": ((), np.int64), "t": ((), np.float64)})
+        names = [variables] if isinstance(variables, str) else list(variables or ())
+        specs = getattr(self.group, "specs", {})
+        for variable in names:
+            if variable not in specs or variable == "i":
+                known = ", ".join(n for n in specs if n != "i") or "none"
+                raise JnsimError(f"{self.group.name} has no variable '{variable}' to record",
+                                 hint=f"its stored variables: {known}")
+        if names and not self.record_spikes:
+            raise JnsimError("recording variables needs record=True",
+                             hint="the values are stored with each event's index and time")
+        self.variables = tuple(names)
+        shapes = {"i": ((), np.int64), "t": ((), np.float64)}
+        shapes.update({f"var_{n}": ((), specs[n].numpy_type) for n in names})
+        self.buffers = _Growing(shapes)
         self.counts = np.zeros(self.stop - self.offset, dtype=np.int64)
+
+    def __getattr__(self, name: str) -> Any:
+        variables = self.__dict__.get("variables", ())
+        if name in variables:
+            spec = self.group.specs[name]
+            return quantity_from_si(self.buffers.view(f"var_{name}").copy(), spec.dims)
+        if name.endswith("_") and name[:-1] in variables:
+            return self.buffers.view(f"var_{name[:-1]}").copy()
+        raise AttributeError(f"{type(self).__name__} has no attribute {name!r}")
 
     @property
     def i(self) -> np.ndarray:
-        """Neuron index of every spike (relative to the monitored group)."""
+        """Neuron index of every event (relative to the monitored group)."""
         return self.buffers.view("i").copy()
 
     @property
     def t(self) -> Any:
-        """Time of every spike."""
+        """Time of every event."""
         return quantity_from_si(self.buffers.view("t").copy(), Dimensions({"[time]": 1}))
 
     @property
     def t_(self) -> np.ndarray:
-        """Spike times in seconds."""
+        """Event times in seconds."""
         return self.buffers.view("t").copy()
 
     @property
@@ -326,16 +368,16 @@ class SpikeMonitor(JnsimObject):
 
     @property
     def count(self) -> np.ndarray:
-        """Number of spikes of each neuron."""
+        """Number of events of each neuron."""
         return self.counts.copy()
 
     @property
-    def num_spikes(self) -> int:
-        """Total number of spikes recorded."""
+    def num_events(self) -> int:
+        """Total number of events recorded."""
         return int(self.counts.sum())
 
-    def spike_trains(self) -> dict[int, Any]:
-        """A dictionary from neuron index to its spike times (sorted)."""
+    def event_trains(self) -> dict[int, Any]:
+        """A dictionary from neuron index to its event times (sorted)."""
         indices, times = self.i, self.buffers.view("t")
         order = np.argsort(indices, kind="stable")
         split = np.searchsorted(indices[order], np.arange(len(self.counts) + 1))
@@ -347,41 +389,65 @@ class SpikeMonitor(JnsimObject):
     def resolve(self, run_namespace: Any, caller_ns: Any) -> dict[str, Any]:
         return {}
 
+    def _source_keys(self) -> tuple[str, str]:
+        from .groups import event_arrays
+
+        stem = event_arrays(self.group, self.event)[0]
+        source = self.group.code_id
+        return f"{source}__{stem}", f"{source}__n{stem}"
+
     def operations(self, externals: Mapping[str, Any], base_dt: float) -> list[Operation]:
         cid, source = self.code_id, self.group.code_id
+        events, count = self._source_keys()
         builder = FunctionBuilder(f"{cid}_{self.slug}_record")
-        for local, key in (("t", "t"), ("_spikes", f"{source}__spikes"),
-                           ("_nspikes", f"{source}__nspikes"), ("_start", f"{cid}__start"),
+        for local, key in (("t", "t"), ("_spikes", events),
+                           ("_nspikes", count), ("_start", f"{cid}__start"),
                            ("_stop", f"{cid}__stop"), ("_count", f"{cid}__count"),
                            ("_i_buffer", f"{cid}__i"), ("_t_buffer", f"{cid}__t"),
                            ("_counts", f"{cid}__counts")):
             builder.parameter(local, key)
+        for variable in self.variables:
+            builder.parameter(f"_a_{variable}", f"{source}__{variable}")
+            builder.parameter(f"_var_{variable}", f"{cid}__var_{variable}")
         builder.add("_n = _count[0]")
         builder.add("for _k in range(_nspikes[0]):")
         builder.add("_idx = _spikes[_k]", indent=2)
         builder.add("if _start <= _idx < _stop:", indent=2)
         builder.add("_counts[_idx - _start] += 1", indent=3)
         if self.record_spikes:
+            for variable in self.variables:
+                element = "0" if self.group.specs[variable].shared else "_idx"
+                builder.add(f"_var_{variable}[_n] = _a_{variable}[{element}]", indent=3)
             builder.add("_i_buffer[_n] = _idx - _start", "_t_buffer[_n] = t", "_n += 1",
                         indent=3)
         builder.add("_count[0] = _n")
         every = _every(self.group.dt_, base_dt, self.name)
-        # every step may add up to N spikes
+        # every step may add up to N events
         room = f"({cid}__i.shape[0] - {cid}__count[0]) // max({source}__N, 1) * {every}"
-        return [builder.operation("thresholds", 1000 + self.creation_index, cid, every,
+        slot = "thresholds"
+        if self.event != "spike":
+            slot = self.group.code.event_slots[self.event]
+        return [builder.operation(slot, 1000 + self.creation_index, cid, every,
                                   (room,) if self.record_spikes else ())]
 
     def argument_values(self, externals: Mapping[str, Any], base_dt: float) -> dict[str, Any]:
+        from .groups import event_arrays
+
         cid = self.code_id
-        return {f"{cid}__start": np.int64(self.offset), f"{cid}__stop": np.int64(self.stop),
-                f"{cid}__count": self.buffers.count, f"{cid}__i": self.buffers.arrays["i"],
-                f"{cid}__t": self.buffers.arrays["t"], f"{cid}__counts": self.counts,
-                f"{self.group.code_id}__N": np.int64(self.group.N),
-                f"{self.group.code_id}__spikes": self.group.spike_buffer,
-                f"{self.group.code_id}__nspikes": self.group.spike_count}
+        events, count = self._source_keys()
+        _, buffer, number = event_arrays(self.group, self.event)
+        values = {f"{cid}__start": np.int64(self.offset), f"{cid}__stop": np.int64(self.stop),
+                  f"{cid}__count": self.buffers.count, f"{cid}__i": self.buffers.arrays["i"],
+                  f"{cid}__t": self.buffers.arrays["t"], f"{cid}__counts": self.counts,
+                  f"{self.group.code_id}__N": np.int64(self.group.N),
+                  events: buffer, count: number}
+        for variable in self.variables:
+            values[f"{self.group.code_id}__{variable}"] = self.group.arrays[variable]
+            values[f"{cid}__var_{variable}"] = self.buffers.arrays[f"var_{variable}"]
+        return values
 
     def reserve(self, steps: int, base_dt: float) -> bool:
-        """Room for at least one full step of spikes; the kernel asks for more on demand."""
+        """Room for at least one full step of events; the kernel asks for more on demand."""
         free = self.buffers.capacity - int(self.buffers.count[0])
         if free >= self.group.N:
             return False
@@ -395,7 +461,8 @@ class SpikeMonitor(JnsimObject):
         self.counts[:] = state["counts"]
 
     def __repr__(self) -> str:
-        return f"<SpikeMonitor {self.name!r} of {self.group.name!r}>"
+        return f"<{type(self).__name__} {self.name!r} of {self.group.name!r} ({self.event!r})>"
+
 
     def plot(self, **options: Any) -> Any:
         """A Bokeh raster plot (see :func:`jnsim.plotting.raster_plot`)."""
@@ -413,6 +480,48 @@ class SpikeMonitor(JnsimObject):
 
         return monitor_markdown(self)
 
+
+class SpikeMonitor(EventMonitor):
+    """Record the spikes of a group (an :class:`EventMonitor` of the ``'spike'`` event).
+
+    Parameters
+    ----------
+    source
+        A group (or subgroup) that spikes: a NeuronGroup with a threshold, or an input.
+    variables
+        Names of variables whose values are recorded with each spike (``mon.v``).
+    record
+        Whether to keep every spike's index and time (counts are always kept).
+    name
+        A name for the monitor.
+
+    Attributes (after a run)
+    ------------------------
+    i, t
+        Index and time of every spike.
+    count
+        Spikes per neuron.
+    num_spikes
+        Total number of spikes.
+    """
+
+    _name_prefix = "spikemonitor"
+
+    def __init__(self, source: Any, variables: str | Sequence[str] | None = None,
+                 record: bool = True, name: str | None = None) -> None:
+        super().__init__(source, "spike", variables=variables, record=record, name=name)
+
+    @property
+    def num_spikes(self) -> int:
+        """Total number of spikes recorded."""
+        return self.num_events
+
+    def spike_trains(self) -> dict[int, Any]:
+        """A dictionary from neuron index to its spike times (sorted)."""
+        return self.event_trains()
+
+    def __repr__(self) -> str:
+        return f"<SpikeMonitor {self.name!r} of {self.group.name!r}>"
 
 class PopulationRateMonitor(JnsimObject):
     """Record the instantaneous firing rate of a group at every time step."""

@@ -177,7 +177,8 @@ class NeuronCode:
     """The code blocks of a :class:`~jnsim.groups.NeuronGroup`, checked at creation."""
 
     def __init__(self, group: NeuronGroup, threshold: str | None, reset: str | None,
-                 refractory: Any, method: Any) -> None:
+                 refractory: Any, method: Any, events: Mapping[str, str] | None = None
+                 ) -> None:
         self.group = group
         model = group.model
         assert model is not None
@@ -189,6 +190,10 @@ class NeuronCode:
         self.refractory_expression: Expression | None = None
         self.refractory_is_condition = False
         self.regular_operations: list[RegularOperation] = []
+        #: custom events: name -> condition, and the slot each is tested in
+        self.events: dict[str, Expression] = {}
+        self.event_slots: dict[str, str] = {}
+        self.event_operations: list[EventOperation] = []
         namespace = group.namespace
         caller = group._creation_namespace()
         if threshold is not None:
@@ -200,6 +205,26 @@ class NeuronCode:
             check_code(model, self.reset, what="reset", writable=self.writable(),
                        namespace=namespace, caller_ns=caller)
         self._set_refractory(refractory, namespace, caller)
+        self._set_events(events or {}, namespace, caller)
+
+    def _set_events(self, events: Mapping[str, str], namespace: Any, caller: Any) -> None:
+        model = self.group.model
+        assert model is not None
+        if not isinstance(events, Mapping):
+            raise JnsimError("events must be a dictionary from event names to conditions",
+                             hint="e.g. events={'burst': 'Ca > Ca_th'}")
+        for name, condition in events.items():
+            if not isinstance(name, str) or not name.isidentifier() or name.startswith("_"):
+                raise JnsimError(f"{name!r} cannot name an event",
+                                 hint="event names are identifiers not starting with '_'")
+            if name == "spike":
+                raise JnsimError("the event 'spike' is the threshold's",
+                                 hint="give its condition as threshold='...'")
+            expression = parse_expression(str(condition), error=CodeError)
+            check_code(model, expression, what=f"condition of the event '{name}'",
+                       expect=BOOLEAN, namespace=namespace, caller_ns=caller)
+            self.events[name] = expression
+            self.event_slots[name] = "thresholds"
 
     def _set_refractory(self, refractory: Any, namespace: Any, caller: Any) -> None:
         if refractory is False or refractory is None:
@@ -253,6 +278,13 @@ class NeuronCode:
         for operation in self.regular_operations:
             blocks.append((operation.statements, {"what": "run_regularly code",
                                                   "writable": self.writable()}))
+        for name, condition in self.events.items():
+            blocks.append((condition, {"what": f"condition of the event '{name}'",
+                                       "expect": BOOLEAN}))
+        for event_operation in self.event_operations:
+            blocks.append((event_operation.statements, {
+                "what": f"code run on the event '{event_operation.event}'",
+                "writable": self.writable()}))
         for code, options in blocks:
             externals.update(check_code(model, code, **options, **kwargs).externals)
         return externals
@@ -270,8 +302,12 @@ class NeuronCode:
             operations.append(self._threshold_operation(externals, every))
             if self.reset:
                 operations.append(self._reset_operation(externals, every))
+        for index, name in enumerate(self.events):
+            operations.append(self._event_operation(name, externals, every, index))
         for index, regular in enumerate(self.regular_operations):
             operations.append(regular.operation(externals, base_dt, index))
+        for index, on_event in enumerate(self.event_operations):
+            operations.append(on_event.operation(externals, every, index))
         return operations
 
     def argument_values(self, externals: Mapping[str, Any], base_dt: float) -> dict[str, Any]:
@@ -285,6 +321,9 @@ class NeuronCode:
         values.update(group.link_values())
         values[f"{cid}__spikes"] = group.spike_buffer
         values[f"{cid}__nspikes"] = group.spike_count
+        for name, (buffer, count) in group.event_buffers.items():
+            values[f"{cid}__ev_{name}"] = buffer
+            values[f"{cid}__nev_{name}"] = count
         values[f"{cid}___refractory"] = float(self.refractory_time or 0.0)
         values.update(external_values(externals, cid))
         return values
@@ -399,53 +438,109 @@ class NeuronCode:
         return lines, names
 
     def _threshold_operation(self, externals: Mapping[str, Any], every: int) -> Operation:
+        """The spike threshold: collect the neurons whose condition holds (and that are
+        not refractory), mark them refractory."""
+        assert self.threshold is not None
         group = self.group
-        assert group.model is not None and self.threshold is not None
-        function = self._element_function("threshold", externals)
+        b = self._detection(self.threshold, "threshold", externals, "spikes",
+                            refractory=group.has_refractoriness)
+        return b.operation("thresholds", group.creation_index, group.code_id, every)
+
+    def _event_operation(self, name: str, externals: Mapping[str, Any], every: int,
+                         index: int) -> Operation:
+        """A custom event: collect the neurons whose condition holds (refractoriness
+        plays no part unless the condition reads ``not_refractory``)."""
+        group = self.group
+        b = self._detection(self.events[name], f"event_{name}", externals, f"ev_{name}",
+                            refractory=False)
+        return b.operation(self.event_slots[name], group.creation_index + 0.1 + 0.01 * index,
+                           group.code_id, every)
+
+    def _detection(self, condition_code: Expression, label: str,
+                   externals: Mapping[str, Any], stem: str, refractory: bool
+                   ) -> FunctionBuilder:
+        group = self.group
+        assert group.model is not None
+        function = self._element_function(label, externals)
         b = function.builder
         b.parameter("N", f"{group.code_id}__N")
         condition = group.model.inline_subexpressions(
-            to_sympy(self.threshold, _constants(self.threshold)))
+            to_sympy(condition_code, _constants(condition_code)))
         names = {s.name for s in condition.free_symbols}
-        if group.has_refractoriness:
+        if refractory:
             names |= {"not_refractory", "t"}
             b.parameter("_a_lastspike", f"{group.code_id}__lastspike")
             b.parameter("_a_not_refractory", f"{group.code_id}__not_refractory")
         per_step, per_element = function.bind(names)
-        b.parameter("_spikes", f"{group.code_id}__spikes")
-        b.parameter("_nspikes", f"{group.code_id}__nspikes")
+        b.parameter("_spikes", f"{group.code_id}__{stem}")
+        b.parameter("_nspikes", f"{group.code_id}__n{stem}")
         b.add(*per_step)
         b.add("_n = 0")
         b.add("for _idx in range(N):")
         b.add(*per_element, indent=2)
         render_statements(b, [("_cond", condition)], function.scalars, indent=2, loop_indent=1)
-        if group.has_refractoriness:
-            b.add("if _cond and not_refractory:", indent=2)
-        else:
-            b.add("if _cond:", indent=2)
+        b.add("if _cond and not_refractory:" if refractory else "if _cond:", indent=2)
         b.add("_spikes[_n] = _idx", "_n += 1", indent=3)
-        if group.has_refractoriness:
+        if refractory:
             b.add("_a_lastspike[_idx] = t", "_a_not_refractory[_idx] = False", indent=3)
         b.add("_nspikes[0] = _n")
-        return b.operation("thresholds", group.creation_index, group.code_id, every)
+        return b
 
     def _reset_operation(self, externals: Mapping[str, Any], every: int) -> Operation:
         group = self.group
+        b = self._on_event_function("reset", self.reset, "spikes", externals)
+        return b.operation("resets", group.creation_index, group.code_id, every)
+
+    def _on_event_function(self, label: str, code: tuple[Statement, ...], stem: str,
+                           externals: Mapping[str, Any]) -> FunctionBuilder:
+        """Statements run for each element listed in an event buffer (reset and the like)."""
+        group = self.group
         assert group.model is not None
-        function = self._element_function("reset", externals)
+        function = self._element_function(label, externals)
         b = function.builder
-        statements = statements_to_sympy(group.model, self.reset)
+        statements = statements_to_sympy(group.model, code)
         per_step, per_element = function.bind(_free_names(statements) | {
             t for t, _ in statements})
-        b.parameter("_spikes", f"{group.code_id}__spikes")
-        b.parameter("_nspikes", f"{group.code_id}__nspikes")
+        b.parameter("_spikes", f"{group.code_id}__{stem}")
+        b.parameter("_nspikes", f"{group.code_id}__n{stem}")
         b.add(*per_step)
         b.add("for _k in range(_nspikes[0]):")
         b.add("_idx = _spikes[_k]", indent=2)
         b.add(*per_element, indent=2)
         render_statements(b, statements, function.scalars, indent=2, loop_indent=1)
         function.store(dict.fromkeys(t for t, _ in statements), indent=2)
-        return b.operation("resets", group.creation_index, group.code_id, every)
+        return b
+
+
+class EventOperation:
+    """Statements run for each neuron that had an event (``G.run_on_event``)."""
+
+    def __init__(self, group: NeuronGroup, event: str, code: str, when: str) -> None:
+        from .codegen.blocks import SLOTS
+        from .groups import check_event
+
+        check_event(group, event)
+        if when not in SLOTS:
+            raise JnsimError(f"'{when}' is not a time slot of a step",
+                             hint="use one of: " + ", ".join(SLOTS))
+        self.group = group
+        self.event = event
+        self.when = when
+        self.statements = parse_statements(code)
+        assert group.model is not None
+        check_code(group.model, self.statements, what=f"code run on the event '{event}'",
+                   writable=group.code.writable(), namespace=group.namespace,
+                   caller_ns=group._creation_namespace())
+
+    def operation(self, externals: Mapping[str, Any], every: int, index: int) -> Operation:
+        from .groups import event_arrays
+
+        group = self.group
+        stem = event_arrays(group, self.event)[0]
+        b = group.code._on_event_function(f"on_{self.event}_{index}", self.statements, stem,
+                                          externals)
+        return b.operation(self.when, group.creation_index + 0.6 + 0.01 * index,
+                           group.code_id, every)
 
 
 class RegularOperation:

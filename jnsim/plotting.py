@@ -576,9 +576,9 @@ def plot(monitor: Any, **options: Any) -> Any:
     -------
     bokeh.plotting.figure
     """
-    from .monitors import PopulationRateMonitor, SpikeMonitor, StateMonitor
+    from .monitors import EventMonitor, PopulationRateMonitor, StateMonitor
 
-    if isinstance(monitor, SpikeMonitor):
+    if isinstance(monitor, EventMonitor):
         return raster_plot(monitor, **options)
     if isinstance(monitor, StateMonitor):
         return trace_plot(monitor, **options)

@@ -13,7 +13,7 @@ search.  Event-driven variables are advanced exactly over the time since
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -24,6 +24,7 @@ from .codegen.blocks import FunctionBuilder, Operation, external_values, render_
 from .dimensions import NameInfo
 from .equations import EquationKind, Statement, parse_statements
 from .errors import JnsimError
+from .groups import check_event, event_arrays
 from .integration import integrate
 from .namespace import ExternalConstant
 from .neuron_code import _every, ode_system, statements_to_sympy
@@ -47,11 +48,14 @@ class Pathway:
         ``'source'`` (pre-synaptic spikes) or ``'target'`` (post-synaptic spikes).
     statements
         The code run for each synapse the event reaches.
+    event
+        The event of the triggering group: ``'spike'`` or a custom event.
     """
 
     name: str
     triggered_by: str
     statements: tuple[Statement, ...]
+    event: str = "spike"
 
 
 @dataclass
@@ -207,6 +211,26 @@ class SynapseCode:
                            caller_ns=synapses._creation_namespace())
                 self.pathways[name] = Pathway(name, triggered_by, statements)
 
+    def set_events(self, on_event: str | Mapping[str, str]) -> None:
+        """Trigger pathways by an event other than ``'spike'`` (``on_event=``).
+
+        A name applies to every pathway; a dictionary maps pathway names to events
+        (pathways not named keep ``'spike'``).
+        """
+        s = self.synapses
+        chosen = (dict.fromkeys(self.pathways, on_event) if isinstance(on_event, str)
+                  else dict(on_event))
+        for name, event in chosen.items():
+            if name not in self.pathways:
+                known = ", ".join(repr(p) for p in self.pathways) or "none"
+                raise JnsimError(f"on_event names the pathway {name!r}, which {s.name} lacks",
+                                 hint=f"its pathways: {known}")
+            pathway = self.pathways[name]
+            group = s.source_group if pathway.triggered_by == "source" else s.target_group
+            if event != "spike" or not hasattr(group, "spike_buffer"):
+                check_event(group, event)
+            self.pathways[name] = replace(pathway, event=event)
+
     def writable(self) -> dict[str, NameInfo]:
         """What pathway code may assign: synaptic variables, and pre/post variables."""
         s = self.synapses
@@ -328,9 +352,11 @@ class SynapseCode:
         })
         for group in (s.source_group, s.target_group):
             values.update({f"{group.code_id}__{n}": a for n, a in group.arrays.items()})
-            values[f"{group.code_id}__spikes"] = group.spike_buffer
-            values[f"{group.code_id}__nspikes"] = group.spike_count
         for pathway in self.pathways.values():
+            spiking = s.source_group if pathway.triggered_by == "source" else s.target_group
+            stem, buffer, count = event_arrays(spiking, pathway.event)
+            values[f"{spiking.code_id}__{stem}"] = buffer
+            values[f"{spiking.code_id}__n{stem}"] = count
             layout = self._layout(pathway, base_dt)
             ring, counts = self._queue(pathway, layout)
             prefix = f"{sid}__{pathway.name}"
@@ -415,8 +441,9 @@ class SynapseCode:
         prefix = f"{s.code_id}__{pathway.name}"
         first = "_src_start" if pathway.triggered_by == "source" else "_tgt_start"
         b.parameter("_step", "_step")
-        b.parameter("_spikes", f"{spiking.code_id}__spikes")
-        b.parameter("_nspikes", f"{spiking.code_id}__nspikes")
+        stem = event_arrays(spiking, pathway.event)[0]
+        b.parameter("_spikes", f"{spiking.code_id}__{stem}")
+        b.parameter("_nspikes", f"{spiking.code_id}__n{stem}")
         b.parameter("_last", f"{s.code_id}__{'src' if first == '_src_start' else 'tgt'}_stop")
         b.parameter("_ptr", f"{prefix}_ptr")
         b.parameter("_order", f"{prefix}_order")

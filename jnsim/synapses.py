@@ -77,6 +77,7 @@ class Synapses(Group):
         description: str | None = None,
         pre: str | None = None,
         post: str | None = None,
+        on_event: str | Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(name)
         defaults = getattr(model, "synapse_defaults", None)
@@ -115,6 +116,8 @@ class Synapses(Group):
         from .synapse_code import SynapseCode
 
         self.code = SynapseCode(self, on_pre, on_post, method)
+        if on_event is not None:
+            self.code.set_events(on_event)
         self.delay_steps_hint: float | None = None
         self._shared_delay = {name: 0.0 for name in self.code.pathways}
         if delay is not None:

@@ -74,6 +74,10 @@ class _JnsimQuantity(pint.UnitRegistry.Quantity):
         return super().__array__(dtype)
 
 
+# Errors and reprs name the type: users know it as a Quantity.
+_JnsimQuantity.__name__ = _JnsimQuantity.__qualname__ = "Quantity"
+
+
 class _JnsimRegistry(pint.UnitRegistry):
     """pint's registry with :class:`_JnsimQuantity` as its quantity class."""
 

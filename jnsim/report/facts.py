@@ -139,7 +139,7 @@ def _kind(obj: Any) -> str:
         return "source"
     if name == "Synapses":
         return "synapses"
-    if name in ("StateMonitor", "SpikeMonitor", "PopulationRateMonitor"):
+    if name in ("StateMonitor", "SpikeMonitor", "EventMonitor", "PopulationRateMonitor"):
         return "monitor"
     if name == "PoissonInput":
         return "input"
@@ -304,8 +304,15 @@ def _monitor(m: Any, name_of: _Namer) -> MonitorFact:
             variables += f" ({len(record)} of {size} elements)"
         period = quantity_text(m.record_dt, _SECOND) if m.record_dt else every
         return MonitorFact(source, "state", variables, period)
-    if kind == "SpikeMonitor":
-        return MonitorFact(source, "spikes", "spike times", "each spike")
+    if kind in ("SpikeMonitor", "EventMonitor"):
+        event = getattr(m, "event", "spike")
+        what = "spike times" if event == "spike" else f"times of '{event}' events"
+        extra = ", ".join(f"${latex_name(v)}$" for v in getattr(m, "variables", ()))
+        if extra:
+            what += f" with {extra}"
+        if event == "spike":
+            return MonitorFact(source, "spikes", what, "each spike")
+        return MonitorFact(source, "events", what, "each event")
     return MonitorFact(source, "population rate", "population rate", every)
 
 
