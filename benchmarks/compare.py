@@ -11,6 +11,7 @@ Usage::
     python benchmarks/compare.py                      # CUBA, COBAHH, STDP
     python benchmarks/compare.py --models cuba --sweep  # plus the CUBA size sweep
     python benchmarks/compare.py --markdown results.md
+    python benchmarks/compare.py --repeat 3           # medians over 3 interleaved rounds
 
 Loop times are CPU times of the simulating thread on both sides (Brian's
 ``cpp_standalone`` reports ``std::clock()``; jnsim its kernel's thread time), which a
@@ -28,6 +29,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 from pathlib import Path
@@ -88,37 +90,69 @@ def _seconds(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.3f} s"
 
 
-def compare_model(model: str, cython: bool) -> list[str]:
-    """Measure one model with every simulator; return Markdown table rows."""
+def _median(values: list[float]) -> float | None:
+    return statistics.median(values) if values else None
+
+
+def _spread(values: list[float]) -> str:
+    """``median (min-max)`` of per-round values, or the value alone for one round."""
+    if not values:
+        return "n/a"
+    if len(values) == 1:
+        return f"{values[0]:.2f}x"
+    return f"{statistics.median(values):.2f}x ({min(values):.2f}-{max(values):.2f})"
+
+
+def compare_model(model: str, cython: bool, repeat: int = 1) -> list[str]:
+    """Measure one model ``repeat`` times, simulators interleaved; return table rows.
+
+    Each round runs jnsim, then Brian ``cpp_standalone`` (and ``cython``), each in a
+    fresh process with empty caches; ratios are taken within a round, so that a busy
+    spell of the machine affects both sides of a ratio alike. Reported: the median of
+    the per-round ratios, with their range.
+    """
     print(f"== {model}", flush=True)
-    ours = jnsim(model, rerun=model == "cuba")
-    cpp = brian(model, "cpp_standalone")
-    cy = brian(model, "cython") if cython else None
-    for name, result in (("jnsim", ours), ("brian2 cpp_standalone", cpp),
-                         ("brian2 cython", cy)):
-        if result is not None:
-            stats = {k: (round(v, 3) if isinstance(v, float) else v)
-                     for k, v in result["stats"].items()}
-            wall = result.get("loop_wall_s")
-            print(f"  {name:22s} loop {_seconds(result.get('loop_s'))}"
-                  + (f" (wall {_seconds(wall)})" if wall is not None else "") + "  end-to-end "
-                  f"{_seconds(result.get('end_to_end_s'))}  {stats}")
-    if ours is None:
+    rounds = []
+    for round_index in range(repeat):
+        ours = jnsim(model, rerun=model == "cuba")
+        cpp = brian(model, "cpp_standalone")
+        cy = brian(model, "cython") if cython else None
+        for name, result in (("jnsim", ours), ("brian2 cpp_standalone", cpp),
+                             ("brian2 cython", cy)):
+            if result is not None:
+                stats = {k: (round(v, 3) if isinstance(v, float) else v)
+                         for k, v in result["stats"].items()}
+                wall = result.get("loop_wall_s")
+                print(f"  [{round_index + 1}/{repeat}] {name:22s} loop "
+                      f"{_seconds(result.get('loop_s'))}"
+                      + (f" (wall {_seconds(wall)})" if wall is not None else "")
+                      + f"  end-to-end {_seconds(result.get('end_to_end_s'))}  {stats}",
+                      flush=True)
+        if ours is not None:
+            rounds.append((ours, cpp, cy))
+    if not rounds:
         return []
-    loop_ratio = _ratio(ours["loop_s"], cpp and cpp["loop_s"])
-    cold_ratio = _ratio(ours["end_to_end_s"], cpp and cpp["end_to_end_s"])
-    print(f"  loop jnsim/cpp_standalone: {loop_ratio}; cold start jnsim/cpp_standalone: "
-          f"{cold_ratio}")
-    rows = [f"| {model} | {_seconds(ours['loop_s'])} | {_seconds(cpp and cpp['loop_s'])} | "
-            f"**{loop_ratio}** | {_seconds(cy and cy['loop_s'])} | "
-            f"{_seconds(ours['end_to_end_s'])} | {_seconds(cpp and cpp['end_to_end_s'])} | "
-            f"**{cold_ratio}** |"]
-    if "rerun_s" in ours:
-        print(f"  rerun after a parameter change: {_seconds(ours['rerun_s'])} "
-              f"({_ratio(ours['rerun_s'], ours['rerun_loop_s'])} of its loop), compiled: "
-              f"{ours['rerun_compiled']}")
-    if ours.get("bytes_per_synapse"):
-        print(f"  bytes per synapse: {ours['bytes_per_synapse']:.1f}")
+    with_cpp = [(o, c) for o, c, _ in rounds if c is not None]
+    loop_ratios = [o["loop_s"] / c["loop_s"] for o, c in with_cpp]
+    cold_ratios = [o["end_to_end_s"] / c["end_to_end_s"] for o, c in with_cpp]
+    print(f"  loop jnsim/cpp_standalone: {_spread(loop_ratios)}; cold start "
+          f"jnsim/cpp_standalone: {_spread(cold_ratios)}")
+    ours_loop = _median([o["loop_s"] for o, _, _ in rounds])
+    ours_cold = _median([o["end_to_end_s"] for o, _, _ in rounds])
+    cpp_loop = _median([c["loop_s"] for _, c in with_cpp])
+    cpp_cold = _median([c["end_to_end_s"] for _, c in with_cpp])
+    cy_loop = _median([y["loop_s"] for _, _, y in rounds if y is not None])
+    rows = [f"| {model} | {_seconds(ours_loop)} | {_seconds(cpp_loop)} | "
+            f"**{_spread(loop_ratios)}** | {_seconds(cy_loop)} | "
+            f"{_seconds(ours_cold)} | {_seconds(cpp_cold)} | **{_spread(cold_ratios)}** |"]
+    reruns = [o["rerun_s"] / o["rerun_loop_s"] for o, _, _ in rounds if "rerun_s" in o]
+    if reruns:
+        compiled = any(o["rerun_compiled"] for o, _, _ in rounds if "rerun_s" in o)
+        print(f"  rerun after a parameter change: {_spread(reruns)} of its loop, "
+              f"compiled: {compiled}")
+    bytes_per_synapse = rounds[0][0].get("bytes_per_synapse")
+    if bytes_per_synapse:
+        print(f"  bytes per synapse: {bytes_per_synapse:.1f}")
     return rows
 
 
@@ -155,13 +189,15 @@ def main() -> None:
     parser.add_argument("--sweep", action="store_true", help="CUBA at 1k..64k neurons")
     parser.add_argument("--sweep-brian", action="store_true", help="Brian in the sweep too")
     parser.add_argument("--markdown", type=Path, help="write the tables to this file")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="rounds per model (ratios: median and range over rounds)")
     args = parser.parse_args()
     header = ["| model | jnsim loop | Brian cpp_standalone loop | ratio | Brian cython loop | "
               "jnsim cold end-to-end | Brian cpp_standalone cold | ratio |",
               "|---|---|---|---|---|---|---|---|"]
     rows = []
     for model in args.models.split(","):
-        rows += compare_model(model.strip(), args.cython)
+        rows += compare_model(model.strip(), args.cython, args.repeat)
     tables = header + rows
     if args.sweep:
         tables += ["", "| neurons | synapses | jnsim loop | per neuron-step | per synaptic "
