@@ -24,6 +24,7 @@ import itertools
 import keyword
 import math
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -85,7 +86,14 @@ class _JnsimRegistry(pint.UnitRegistry):
 
 
 def _make_registry() -> pint.UnitRegistry:
-    ureg = _JnsimRegistry(auto_reduce_dimensions=True, on_redefinition="warn")
+    # pint's own cache of its parsed definition files (in the user cache directory)
+    # makes the registry about ten times quicker to build; any trouble with it falls
+    # back to parsing.
+    try:
+        ureg = _JnsimRegistry(auto_reduce_dimensions=True, on_redefinition="warn",
+                              cache_folder=":auto:")
+    except Exception:  # a damaged or unwritable cache is not fatal
+        ureg = _JnsimRegistry(auto_reduce_dimensions=True, on_redefinition="warn")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         # Exact decimal factors: pint's litre is decimetre**3, which makes
@@ -256,33 +264,54 @@ def same_dimensions(a: Dimensions, b: Dimensions) -> bool:
     return all(abs(a.get(k, 0) - b.get(k, 0)) < 1e-9 for k in keys)
 
 
-@functools.lru_cache(maxsize=512)
+def _dims_key(dims: Mapping[str, float]) -> tuple[tuple[str, float], ...]:
+    """A hashable, rounding-tolerant key of dimensions (powers to 1e-9)."""
+    return tuple(sorted((k, round(float(v), 9)) for k, v in dims.items()
+                        if abs(v) > 1e-12))
+
+
+@functools.lru_cache(maxsize=1)
+def _decompositions() -> dict[tuple[tuple[str, float], ...], tuple[tuple[int, float], ...]]:
+    """Every product of at most two display units with small powers, simplest first.
+
+    Built once (about 12,000 products, plain dictionaries): maps the dimensions of a
+    product to its simplest form ``((unit index, power), ...)``.
+    """
+    units = [dict(d) for d in _display_dims()]
+    powers = (1, -1, 2, -2, 3, -3, 4, -4)
+    best: dict[tuple[tuple[str, float], ...], tuple[float, tuple[tuple[int, float], ...]]] = {}
+
+    def offer(dims: dict[str, float], score: float,
+              factors: tuple[tuple[int, float], ...]) -> None:
+        key = _dims_key(dims)
+        if key not in best or score < best[key][0]:
+            best[key] = (score, factors)
+
+    for index, unit_dims in enumerate(units):
+        for power in (*powers, 0.5, -0.5):
+            offer({k: v * power for k, v in unit_dims.items()},
+                  abs(power) + _DISPLAY_UNITS[index][3] + (0.3 if power < 0 else 0),
+                  ((index, power),))
+    for (i, a), (j, b) in itertools.combinations(enumerate(units), 2):
+        for p, q in itertools.product(powers, repeat=2):
+            product = {k: a.get(k, 0) * p + b.get(k, 0) * q for k in set(a) | set(b)}
+            score = (abs(p) + abs(q) + _DISPLAY_UNITS[i][3] + _DISPLAY_UNITS[j][3]
+                     + (0.5 if p < 0 and q < 0 else 0))
+            key = _dims_key(product)
+            if key not in best or score < best[key][0]:
+                factors = tuple(sorted(((i, p), (j, q)),
+                                       key=lambda f: (f[1] < 0, -_DISPLAY_UNITS[f[0]][3])))
+                best[key] = (score, factors)
+    return {key: factors for key, (_, factors) in best.items()}
+
+
 def _decompose(dims: Dimensions) -> tuple[tuple[int, float], ...] | None:
     """Write ``dims`` as a product of at most two display units with small powers.
 
     Returns ``((unit index, power), ...)`` for the simplest such product, or
     ``None`` if there is none.
     """
-    units = _display_dims()
-    powers = (1, -1, 2, -2, 3, -3, 4, -4)
-    best: tuple[float, tuple[tuple[int, float], ...]] | None = None
-    for index, unit_dims in enumerate(units):
-        for power in (*powers, 0.5, -0.5):
-            if same_dimensions(power_dimensions(unit_dims, power), dims):
-                score = abs(power) + _DISPLAY_UNITS[index][3] + (0.3 if power < 0 else 0)
-                if best is None or score < best[0]:
-                    best = (score, ((index, power),))
-    for (i, a), (j, b) in itertools.combinations(enumerate(units), 2):
-        for p, q in itertools.product(powers, repeat=2):
-            product = multiply_dimensions(power_dimensions(a, p), power_dimensions(b, q))
-            if same_dimensions(product, dims):
-                score = (abs(p) + abs(q) + _DISPLAY_UNITS[i][3] + _DISPLAY_UNITS[j][3]
-                         + (0.5 if p < 0 and q < 0 else 0))
-                if best is None or score < best[0]:
-                    factors = sorted(((i, p), (j, q)),
-                                     key=lambda f: (f[1] < 0, -_DISPLAY_UNITS[f[0]][3]))
-                    best = (score, tuple(factors))
-    return best[1] if best is not None else None
+    return _decompositions().get(_dims_key(dims))
 
 
 def multiply_dimensions(a: Dimensions, b: Dimensions, sign: int = 1) -> Dimensions:

@@ -129,7 +129,7 @@ class FunctionBuilder:
             self.parameter(f"_ta_{name}", key)
             self.parameter(f"_ta_{name}_dt", f"{key}_dt")
         locals_ = list(self.parameters)
-        header = (f"@numba.njit({NJIT_OPTIONS})\n"
+        header = (f"@numba.njit({NJIT_OPTIONS}, no_cpython_wrapper=True, no_cfunc_wrapper=True)\n"
                   f"def {self.name}({', '.join(locals_)}):\n")
         body = "\n".join(self.lines) if self.lines else "    pass"
         return Operation(self.name, slot, order, header + body + "\n",
@@ -197,8 +197,12 @@ def render_statements(
             body.append(f"{target} = {builder.printer.doprint(value)}")
     if hoisted:
         prefix = "    " * loop_indent
-        hoisted_lines = [f"{prefix}{name} = {builder.printer.doprint(value)}"
-                         for value, name in hoisted.items()]
+        builder.printer.once_per_step = True
+        try:
+            hoisted_lines = [f"{prefix}{name} = {builder.printer.doprint(value)}"
+                             for value, name in hoisted.items()]
+        finally:
+            builder.printer.once_per_step = False
         insert_at = _last_line_at(builder.lines, loop_indent)
         builder.lines[insert_at:insert_at] = hoisted_lines
     builder.add(*body, indent=indent)

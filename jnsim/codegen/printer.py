@@ -124,6 +124,9 @@ class NumbaPrinter(PythonCodePrinter):
         self.helpers_used: set[str] = set()
         self.timed_arrays: dict[str, int] = {}
         self.timed_arrays_used: set[str] = set()
+        #: Whether the code runs once per step rather than per element: then libm's
+        #: exp (quick to compile) serves as well as the vectorizable one.
+        self.once_per_step = False
 
     # -- numbers and names ------------------------------------------------
     def _print_Float(self, expr: sympy.Float) -> str:
@@ -156,6 +159,8 @@ class NumbaPrinter(PythonCodePrinter):
         return f"{name}({', '.join(self._print(a) for a in expr.args)})"
 
     def _print_exp(self, expr: Any) -> str:
+        if self.once_per_step:
+            return f"math.exp({self._print(expr.args[0])})"
         self.helpers_used.add("_float_from_bits")
         return self._helper("_exp", expr)
 
