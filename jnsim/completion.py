@@ -43,8 +43,16 @@ from IPython.core.completer import (
 
 from .context import ALLOWED_FLAGS, INCOMPATIBLE_FLAGS, NEURON, SYNAPSE, ModelContext
 from .equations import EquationKind
+from .equations.parser import EQUATION_FORMS
 from .functions import DEFAULT_CONSTANTS, DEFAULT_FUNCTIONS
-from .magics import MAGIC_OPTIONS, NEURON_BLOCKS, SYNAPSE_BLOCKS, option_parser
+from .magics import (
+    BLOCK_HEADER,
+    MAGIC_OPTIONS,
+    NEURON_BLOCKS,
+    SYNAPSE_BLOCKS,
+    option_parser,
+    top_level_colon,
+)
 from .units import UNITS, registry
 
 __all__ = ["MATCHER_ID", "Completions", "complete_cell", "make_matcher", "register_completer"]
@@ -62,10 +70,6 @@ _METHOD_ALIASES = ("linear", "midpoint")
 _EXPRESSION_KEYWORDS = ("and", "or", "not")
 
 _NAME = r"[A-Za-z_][A-Za-z0-9_]*"
-_DIFFERENTIAL = re.compile(rf"d(?P<name>{_NAME})\s*/\s*dt\s*=(?!=)")
-_SUBEXPRESSION = re.compile(rf"(?P<name>{_NAME})\s*=(?!=)")
-_PARAMETER = re.compile(rf"(?P<name>{_NAME})\s*:")
-_HEADER = re.compile(rf"(?P<name>{_NAME})[ \t]*:[ \t]*(#.*)?")
 _PRE_POST = re.compile(rf"\b{_NAME}_(?:pre|post)\b")
 _FRAGMENT = re.compile(rf"{_NAME}$")
 _AFTER_NUMBER = re.compile(r"(?<![A-Za-z_])[0-9.]+(?:[eE][-+]?[0-9]+)?\s*[*/]\s*$")
@@ -220,26 +224,11 @@ def _indented(line: str) -> bool:
 def _equation_kind(line: str) -> tuple[EquationKind | None, str | None]:
     """The kind of equation a line starts, and the name it defines."""
     code = line.lstrip()
-    for pattern, kind in ((_DIFFERENTIAL, EquationKind.DIFFERENTIAL),
-                          (_SUBEXPRESSION, EquationKind.SUBEXPRESSION),
-                          (_PARAMETER, EquationKind.PARAMETER)):
+    for kind, pattern in EQUATION_FORMS:
         match = pattern.match(code)
         if match:
             return kind, match.group("name")
     return None, None
-
-
-def _top_level_colon(code: str) -> int:
-    """The index of the first ``:`` outside brackets in ``code``, or -1."""
-    depth = 0
-    for index, char in enumerate(code):
-        if char in "([{":
-            depth += 1
-        elif char in ")]}":
-            depth -= 1
-        elif char == ":" and depth <= 0:
-            return index
-    return -1
 
 
 def _scan(body: list[str]) -> _Scan:
@@ -259,7 +248,7 @@ def _scan(body: list[str]) -> _Scan:
             roles.append(_Line("description"))
             continue
         in_description = False
-        header = _HEADER.fullmatch(line)
+        header = BLOCK_HEADER.fullmatch(line)
         if header and header.group("name") in _ALL_BLOCKS:
             block = header.group("name")
             blocks.add(block)
@@ -280,7 +269,7 @@ def _scan(body: list[str]) -> _Scan:
             if name is not None:
                 variables.setdefault(name)
             roles.append(_Line("equation", kind))
-        pending = _top_level_colon(line.split("#", 1)[0]) < 0
+        pending = top_level_colon(line.split("#", 1)[0]) < 0
     return _Scan(tuple(roles), tuple(variables), frozenset(blocks), "\n".join(body))
 
 
@@ -352,7 +341,7 @@ def _complete_body(kind: str, scan: _Scan, info: _Line, before: str,
         return _complete_expression(kind, scan, before, namespace)
     if info.role == "header":
         return _complete_line_start(kind, scan, before, namespace)
-    colon = _top_level_colon(before)
+    colon = top_level_colon(before)
     if colon >= 0:
         equation = _Line(info.role, info.kind or _equation_kind(before)[0])
         return _complete_unit_part(kind, equation, before[colon + 1:])

@@ -42,8 +42,8 @@ from .equations import Equations, parse_expression, parse_statements
 from .errors import CodeError, JnsimError, MethodError, SourceSpan, UnitError
 from .models import NeuronModel, SynapseModel
 
-__all__ = ["MAGIC_OPTIONS", "MagicError", "load_ipython_extension", "neuron_cell",
-           "option_parser", "split_cell", "synapse_cell"]
+__all__ = ["BLOCK_HEADER", "MAGIC_OPTIONS", "MagicError", "load_ipython_extension", "neuron_cell",
+           "option_parser", "split_cell", "synapse_cell", "top_level_colon"]
 
 NEURON_BLOCKS = ("threshold", "reset", "refractory")
 SYNAPSE_BLOCKS = ("on_pre", "on_post")
@@ -52,7 +52,8 @@ MAGIC_OPTIONS: dict[str, tuple[str, ...]] = {
     "%%neuron": ("threshold", "reset", "refractory", "method"),
     "%%synapse": ("on-pre", "on-post", "delay", "method"),
 }
-_HEADER = re.compile(r"(?P<name>[A-Za-z_][A-Za-z0-9_\-]*)[ \t]*:[ \t]*(#.*)?")
+#: A block header line: ``reset:`` (an optional comment after the colon).
+BLOCK_HEADER = re.compile(r"(?P<name>[A-Za-z_][A-Za-z0-9_\-]*)[ \t]*:[ \t]*(#.*)?")
 _TIME = {"[time]": 1}
 
 
@@ -126,15 +127,20 @@ def _opens_equation(line: str, pending: bool) -> bool:
     code = line.split("#", 1)[0]
     if not code.strip():
         return pending
+    return top_level_colon(code) < 0
+
+
+def top_level_colon(code: str) -> int:
+    """The index of the first ``:`` outside brackets in ``code``, or -1."""
     depth = 0
-    for char in code:
+    for index, char in enumerate(code):
         if char in "([{":
             depth += 1
         elif char in ")]}":
             depth -= 1
         elif char == ":" and depth <= 0:
-            return False
-    return True
+            return index
+    return -1
 
 
 def split_cell(cell: str, block_names: tuple[str, ...], magic: str = "%%neuron") -> SplitCell:
@@ -178,7 +184,7 @@ def split_cell(cell: str, block_names: tuple[str, ...], magic: str = "%%neuron")
                 description.append("")
                 continue
             in_description = False
-        header = _HEADER.fullmatch(line)
+        header = BLOCK_HEADER.fullmatch(line)
         if header:
             current = _start_block(header.group("name"), number, blocks, block_names, full,
                                    magic)
@@ -229,7 +235,7 @@ def _indented_outside(line: str, number: int, full: str, block_names: tuple[str,
                       blocks: dict[str, Block]) -> MagicError:
     column = _indent(line) + 1
     length = len(line.strip())
-    if _HEADER.fullmatch(line.strip()):
+    if BLOCK_HEADER.fullmatch(line.strip()):
         return _error("a block header must start at column 0", full, number, column, length,
                       f"remove the indentation before '{line.strip()}'")
     names = " or ".join(f"'{n}:'" for n in block_names)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from IPython.core.completer import provisionalcompleter
 from IPython.core.interactiveshell import InteractiveShell
@@ -32,14 +30,6 @@ R : ohm
 reset:
     v = Vr
 """
-
-
-@pytest.fixture(scope="module")
-def ipython() -> Iterator[InteractiveShell]:
-    shell = InteractiveShell.instance()
-    shell.run_cell("%load_ext jnsim", store_history=False)
-    yield shell
-    InteractiveShell.clear_instance()  # later tests must not find a running shell
 
 
 @pytest.fixture

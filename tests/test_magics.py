@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -27,14 +26,6 @@ reset:
     v = Vr
     w += b
 """
-
-
-@pytest.fixture(scope="module")
-def ipython() -> Iterator[InteractiveShell]:
-    shell = InteractiveShell.instance()
-    shell.run_cell("%load_ext jnsim", store_history=False)
-    yield shell
-    InteractiveShell.clear_instance()  # later tests must not find a running shell
 
 
 @pytest.fixture

@@ -48,6 +48,12 @@ _NAME = r"[A-Za-z_][A-Za-z0-9_]*"
 _DIFFERENTIAL = re.compile(rf"d(?P<name>{_NAME})\s*/\s*dt\s*=(?!=)")
 _SUBEXPRESSION = re.compile(rf"(?P<name>{_NAME})\s*=(?!=)")
 _PARAMETER = re.compile(rf"(?P<name>{_NAME})\s*:")
+#: How each kind of equation starts: ``dv/dt =``, ``I =``, ``C :`` (the name as ``name``).
+EQUATION_FORMS: tuple[tuple[EquationKind, re.Pattern[str]], ...] = (
+    (EquationKind.DIFFERENTIAL, _DIFFERENTIAL),
+    (EquationKind.SUBEXPRESSION, _SUBEXPRESSION),
+    (EquationKind.PARAMETER, _PARAMETER),
+)
 _EQUATION_START = re.compile(rf"\s*(d{_NAME}\s*/\s*dt\s*=(?!=)|{_NAME}\s*=(?!=)|{_NAME}\s*:)")
 # A line ending in an operator continues on the next line.
 _CONTINUES = re.compile(r"([-+*/%<>=,]|\band|\bor|\bnot)\s*$")
@@ -192,9 +198,7 @@ def _span(text: str, offset: int, length: int, line_offset: int) -> SourceSpan:
 
 def _parse_one(text: str, masked: str, start: int, line_offset: int
                ) -> tuple[SingleEquation, int]:
-    forms = ((EquationKind.DIFFERENTIAL, _DIFFERENTIAL),
-             (EquationKind.SUBEXPRESSION, _SUBEXPRESSION),
-             (EquationKind.PARAMETER, _PARAMETER))
+    forms = EQUATION_FORMS
     found = next(((kind, m) for kind, pattern in forms if (m := pattern.match(masked, start))),
                  None)
     if found is None:
