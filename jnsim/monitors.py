@@ -295,10 +295,10 @@ class EventMonitor(JnsimObject):
     name
         A name for the monitor.
 
-    Attributes (after a run)
-    ------------------------
+    Attributes
+    ----------
     i, t
-        Index and time of every event.
+        Index and time of every event (after a run).
     count
         Events per neuron.
     num_events
@@ -495,10 +495,10 @@ class SpikeMonitor(EventMonitor):
     name
         A name for the monitor.
 
-    Attributes (after a run)
-    ------------------------
+    Attributes
+    ----------
     i, t
-        Index and time of every spike.
+        Index and time of every spike (after a run).
     count
         Spikes per neuron.
     num_spikes

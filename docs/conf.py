@@ -1,0 +1,116 @@
+"""Sphinx configuration of the jnsim documentation.
+
+Build with ``python -m sphinx -W --keep-going -b html docs docs/_build/html``. The
+content pages are MyST-NB text notebooks and the tutorials are the notebooks of
+``notebooks/``; all of them are executed during the build, so every example shown
+is the output of the current code.
+"""
+
+from __future__ import annotations
+
+import filecmp
+import shutil
+import sys
+from pathlib import Path
+
+DOCS = Path(__file__).resolve().parent
+ROOT = DOCS.parent
+sys.path.insert(0, str(ROOT))
+
+import jnsim  # noqa: E402  (after the path is set, for builds without an install)
+
+
+def _copy_tutorials() -> None:
+    """Copy ``../notebooks/*.ipynb`` into ``tutorials/`` (Sphinx reads only its source dir).
+
+    The copies are ignored by git; a copy whose notebook was deleted is removed.
+    """
+    target = DOCS / "tutorials"
+    sources = sorted((ROOT / "notebooks").glob("*.ipynb"))
+    names = {source.name for source in sources}
+    for stale in target.glob("*.ipynb"):
+        if stale.name not in names:
+            stale.unlink()
+    for source in sources:
+        copy = target / source.name
+        if not copy.exists() or not filecmp.cmp(source, copy, shallow=False):
+            shutil.copyfile(source, copy)
+
+
+_copy_tutorials()
+
+# -- project ----------------------------------------------------------------------------
+
+project = "jnsim"
+author = "the jnsim developers"
+copyright = "the jnsim developers"
+release = jnsim.__version__
+version = release
+
+# -- general ----------------------------------------------------------------------------
+
+extensions = [
+    "myst_nb",
+    "sphinx.ext.autodoc",
+    "sphinx.ext.mathjax",
+    "sphinx.ext.viewcode",
+    "numpydoc",
+]
+exclude_patterns = ["_build", "**.ipynb_checkpoints"]
+source_suffix = {".md": "myst-nb", ".ipynb": "myst-nb"}
+
+myst_enable_extensions = ["amsmath", "colon_fence", "dollarmath"]
+myst_heading_anchors = 3
+
+# -- executing the pages ----------------------------------------------------------------
+
+nb_execution_mode = "force"
+nb_execution_raise_on_error = True
+nb_execution_timeout = 600
+nb_execution_show_tb = True
+nb_merge_streams = True
+# Model cards and reports are Markdown outputs with tables and $math$.
+nb_render_markdown_format = "myst"
+
+# Bokeh figures come as HTML plus two notebook-only MIME types (bokehjs_load/_exec) that a
+# static page cannot use; the HTML part is rendered, the other two are skipped silently.
+suppress_warnings = ["mystnb.unknown_mime_type"]
+
+# -- API reference ----------------------------------------------------------------------
+
+autodoc_member_order = "bysource"
+autodoc_typehints = "none"
+numpydoc_show_class_members = False
+numpydoc_class_members_toctree = False
+numpydoc_xref_param_type = False
+
+# Methods through which networks drive their objects: public names, but not user API.
+_ENGINE_METHODS = {
+    "argument_values", "array", "check_links", "contained_objects", "current_time",
+    "delay_array", "dt_", "external_values", "extra_code_names", "indices_where",
+    "jnsim_function_info", "link_keys", "link_values", "operations", "prepare", "reserve",
+    "resolve", "restore", "set_variable", "snapshot", "subexpression_names",
+    "subexpression_values", "variable_size",
+}
+_USER_RESTORE = {"Network.restore"}
+# pint's classes, re-exported by jnsim; their documentation is pint's.
+_PINT_CLASSES = {"Quantity", "Unit"}
+
+
+def _skip_engine_methods(app, what, name, obj, skip, options):
+    """Leave the engine protocol and pint's classes out of the API reference."""
+    qualname = getattr(obj, "__qualname__", "")
+    if what == "class" and name in _ENGINE_METHODS and qualname not in _USER_RESTORE:
+        return True
+    if what == "module" and name in _PINT_CLASSES:
+        return True
+    return None
+
+
+def setup(app):
+    app.connect("autodoc-skip-member", _skip_engine_methods)
+
+# -- HTML -------------------------------------------------------------------------------
+
+html_theme = "furo"
+html_title = f"jnsim {release}"
