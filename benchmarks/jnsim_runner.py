@@ -134,6 +134,7 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=None)
     parser.add_argument("--cold", action="store_true", help="use an empty kernel cache")
     parser.add_argument("--rerun", action="store_true", help="also time a parameter rerun")
+    parser.add_argument("--seed", type=int, default=None, help="random seed of the model")
     args = parser.parse_args()
     cache = None
     if args.cold:
@@ -151,6 +152,8 @@ def main() -> None:
         args.duration = args.duration if args.duration is not None else default_duration
         kwargs = {"n_inputs" if args.model == "stdp" else "n": args.size,
                   "duration_s": args.duration}
+        if args.seed is not None:
+            kwargs["seed"] = args.seed
         created = _record_synapses(jnsim)
         stats = model(jnsim, **kwargs)
         end_to_end = time.perf_counter() - _STARTED
