@@ -434,7 +434,8 @@ class _Analysis:
                 hint = (f"'{unitless[0]}' is a plain number here; if it is a time constant, "
                         f"give it a unit, e.g. {unitless[0]} = 10*ms")
             elif same_dimensions(found, equation.unit.dims):
-                hint = f"divide by a time constant, e.g. '({equation.expression}) / tau'"
+                hint = (f"divide by a time constant, e.g. "
+                        f"'{_parenthesized(equation.expression)} / tau'")
             else:
                 hint = (f"check the units of each term, or of '{equation.name}' "
                         f"(declared as '{equation.unit.text}')")
@@ -528,6 +529,30 @@ class _Analysis:
                     f"'{target}' of the {which}-synaptic group has units of {unit_words(dims)}, "
                     f"but the summed variable is declared as {unit_words(equation.unit.dims)}",
                     equation.unit_span(), f"declare it as '{unit_words(dims)}'")
+
+
+def _parenthesized(expression: Expression) -> str:
+    """The expression's text, in parentheses unless ``text / tau`` reads right without."""
+    text = str(expression)
+    tree = expression.tree
+    product = isinstance(tree, ast.BinOp) and isinstance(tree.op, ast.Mult | ast.Div | ast.Pow)
+    negated = isinstance(tree, ast.UnaryOp) and isinstance(tree.op, ast.USub | ast.UAdd)
+    if isinstance(tree, ast.Name | ast.Constant | ast.Call) or _enclosed(text) or product or (
+            negated):
+        return text
+    return f"({text})"
+
+
+def _enclosed(text: str) -> bool:
+    """Whether ``text`` is one parenthesized group: ``(a - b)`` but not ``(a) - (b)``."""
+    if not (text.startswith("(") and text.endswith(")")):
+        return False
+    depth = 0
+    for position, char in enumerate(text):
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if depth == 0 and position < len(text) - 1:
+            return False
+    return True
 
 
 def _units_phrase(dims: Dimensions) -> str:

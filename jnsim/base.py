@@ -44,6 +44,8 @@ class JnsimObject:
     """
 
     _name_prefix = "object"
+    #: How :meth:`dependencies` are used, for messages ("records", "drives").
+    _dependency_verb = "uses"
 
     def __init__(self, name: str | None = None) -> None:
         self.creation_index = next(_creation_counter)
@@ -65,6 +67,10 @@ class JnsimObject:
 
     def contained_objects(self) -> list[Any]:
         """Objects that run together with this one (e.g. a subgroup's parent)."""
+        return []
+
+    def dependencies(self) -> list[Any]:
+        """Objects this one reads but does not run: they must be in its network."""
         return []
 
     def __repr__(self) -> str:

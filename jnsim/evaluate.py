@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from .equations.expressions import Expression
+from .errors import NamespaceError
 from .functions import DEFAULT_CONSTANTS
 
 __all__ = ["evaluate", "random_generator", "seed_generator"]
@@ -106,7 +107,11 @@ class _Evaluator:
     def visit_Name(self, node: ast.Name) -> Any:
         if node.id in self.values:
             return self.values[node.id]
-        return DEFAULT_CONSTANTS[node.id]
+        if node.id in DEFAULT_CONSTANTS:
+            return DEFAULT_CONSTANTS[node.id]
+        raise NamespaceError(f"'{node.id}' has no value here",
+                             hint="define it where the value is read (or in the group's "
+                                  "namespace=)")
 
     def visit_UnaryOp(self, node: ast.UnaryOp) -> Any:
         operand = self.visit(node.operand)
@@ -145,4 +150,8 @@ class _Evaluator:
             return _rng.standard_normal(self.size)
         if name == "poisson":
             return _rng.poisson(np.broadcast_to(args[0], (self.size,)))
+        if name not in self.functions:
+            raise NamespaceError(f"the function '{name}' is not defined here",
+                                 hint="define it (e.g. a TimedArray) where the value is read, "
+                                      "or in the group's namespace=")
         return self.functions[name](*args)

@@ -22,6 +22,8 @@ __all__ = ["Group", "NeuronGroup", "Subgroup", "check_event", "event_arrays"]
 
 _SECOND = Dimensions({"[time]": 1})
 LASTSPIKE_INITIAL = -1e4  # seconds: "long ago", finite so that t - lastspike stays finite
+#: Names whose value depends on the clock, not on the elements.
+TIME_NAMES = ("t", "dt", "t_in_timesteps")
 
 
 class LinkedVariable:
@@ -79,6 +81,8 @@ class Group(JnsimObject):
     """
 
     _frozen = False
+    #: How examples in messages call an object of this kind when no variable names it.
+    _example_name = "G"
 
     def __init__(self, name: str | None = None) -> None:
         super().__init__(name)
@@ -103,7 +107,8 @@ class Group(JnsimObject):
 
     def variable_size(self, name: str) -> int:
         """The length of a variable's array."""
-        return 1 if self.specs[name].shared else self.N
+        spec = self.specs.get(name)
+        return 1 if spec is not None and spec.shared else self.N
 
     # -- attribute access ---------------------------------------------------------
     def __getattr__(self, name: str) -> Any:
@@ -115,7 +120,9 @@ class Group(JnsimObject):
         if name.endswith("_") and name[:-1] in specs:
             return self.array(name[:-1]).copy()
         if name in self.subexpression_names():
-            return self.subexpression_values(name)
+            return self.subexpression_view(name)
+        if name.endswith("_") and name[:-1] in self.subexpression_names():
+            return self.subexpression_si(name[:-1])
         raise AttributeError(
             f"{type(self).__name__} {self.name!r} has no variable '{name}'"
             + (f"; its variables are: {', '.join(sorted(specs))}" if specs else ""))
@@ -126,6 +133,8 @@ class Group(JnsimObject):
             self.set_variable(name, value)
         elif name.endswith("_") and name[:-1] in specs:
             self.set_variable(name[:-1], value, raw=True)
+        elif self._frozen and name.removesuffix("_") in self.subexpression_names():
+            raise self.subexpression_error(name.removesuffix("_"))
         elif self._frozen and not name.startswith("_") and name not in self.__dict__ and (
                 name not in type(self).__dict__):
             raise JnsimError(f"{type(self).__name__} {self.name!r} has no variable '{name}'",
@@ -196,22 +205,43 @@ class Group(JnsimObject):
                                  hint=f"set {self.name}.{name} = linked_var(source, "
                                       f"'{name}') before running")
 
+    def per_element_names(self) -> set[str]:
+        """Names whose value differs between elements (what a shared value cannot use)."""
+        names = {n for n, spec in self.specs.items() if not spec.shared}
+        if self.model is not None:
+            names |= {n for n in self.subexpression_names()
+                      if not self.model.variables[n].shared}
+        return names | {"i"}
+
     def subexpression_names(self) -> tuple[str, ...]:
         """Names of the model's subexpressions."""
         if self.model is None:
             return ()
         return self.model.names_of(EquationKind.SUBEXPRESSION)
 
+    def subexpression_si(self, name: str) -> np.ndarray:
+        """The current value of a subexpression for every element (SI units)."""
+        assert self.model is not None
+        expression = self.model.equations[name].expression
+        assert expression is not None
+        values = self._evaluate(expression, None)
+        return np.broadcast_to(values, (self.N,)).copy()
+
     def subexpression_values(self, name: str) -> Any:
         """The current value of a subexpression, as a quantity."""
         from .units import quantity_from_si
 
         assert self.model is not None
-        expression = self.model.equations[name].expression
-        assert expression is not None
-        values = self._evaluate(expression, None)
-        return quantity_from_si(np.broadcast_to(values, (self.N,)).copy(),
-                                self.model.variables[name].dims)
+        return quantity_from_si(self.subexpression_si(name), self.model.variables[name].dims)
+
+    def subexpression_view(self, name: str, index: Any = slice(None)) -> VariableView:
+        """A read-only view on a subexpression (``G.I_syn``): reads its current value,
+        and explains that it cannot be assigned."""
+        assert self.model is not None
+        variable = self.model.variables[name]
+        spec = VariableSpec(name, variable.dims, variable.dtype, variable.shared,
+                            read_only=True)
+        return VariableView(self, spec, lambda: self.subexpression_si(name), index)
 
     # -- assignment -----------------------------------------------------------------
     def set_variable(self, name: str, value: Any, index: Any = slice(None),
@@ -222,6 +252,8 @@ class Group(JnsimObject):
         evaluated for each element (it may use the model's variables, ``i``,
         ``N``, ``rand()`` and external names).
         """
+        if name in self.subexpression_names():
+            raise self.subexpression_error(name)
         spec = self.specs[name]
         if isinstance(value, LinkedVariable):
             self._link(name, value)
@@ -241,12 +273,14 @@ class Group(JnsimObject):
         if isinstance(value, str):
             expression = parse_expression(value, error=CodeError)
             self._check_value_expression(expression, spec)
+            if spec.shared:
+                check_shared_value(expression, name, self.per_element_names())
             values = self._evaluate(expression, index, index_offset)
             values = np.asarray(values).astype(spec.numpy_type, copy=False)
         elif raw:
             values = np.asarray(value).astype(spec.numpy_type)
         else:
-            values = convert_value(spec, value, self.name)
+            values = convert_value(spec, value, self.name, lambda: self._written(name))
         if spec.shared:
             if np.ndim(values) and np.size(values) != 1:
                 raise JnsimError(f"'{name}' is shared: give one value, not {np.size(values)}")
@@ -259,6 +293,23 @@ class Group(JnsimObject):
             raise JnsimError(f"cannot set {size} values of '{name}' from "
                              f"{np.size(values)} values",
                              hint=f"give one value, or an array of {size}") from None
+
+    def _written(self, name: str) -> str:
+        """How the user refers to variable ``name`` (``G.v``), for hints."""
+        from .namespace import user_variable_name
+
+        return f"{user_variable_name(self, self._example_name)}.{name}"
+
+    def subexpression_error(self, name: str) -> JnsimError:
+        """The error for assigning to the subexpression ``name``."""
+        assert self.model is not None
+        expression = self.model.equations[name].expression
+        unit = self.model.equations[name].unit.text
+        return JnsimError(
+            f"'{name}' of {self.name} is a subexpression ({name} = {expression}): it is "
+            "computed from other variables and cannot be set",
+            hint=f"set the variables it is computed from, or, to give it values of its own, "
+                 f"declare it as a parameter: '{name} : {unit}'")
 
     def _check_value_expression(self, expression: Any, spec: VariableSpec) -> None:
         if self.model is None:
@@ -293,8 +344,8 @@ class Group(JnsimObject):
                         self.links[name].variable].shared) else array[elements]
             elif name == "N":
                 values[name] = self.N
-            elif name in ("t", "dt"):
-                values[name] = self.current_time() if name == "t" else self.dt_
+            elif name in TIME_NAMES:
+                values[name] = self.time_value(name)
             elif name in self.subexpression_names():
                 assert self.model is not None
                 sub = self.model.equations[name].expression
@@ -303,7 +354,30 @@ class Group(JnsimObject):
                 values.update(self.external_values([name], namespace))
         from .evaluate import evaluate as run_evaluate
 
-        return run_evaluate(expression, values, size)
+        return run_evaluate(expression, values, size,
+                            self.external_functions(expression, namespace))
+
+    def time_value(self, name: str) -> Any:
+        """``t``, ``dt`` or ``t_in_timesteps`` at the group's current time (SI units)."""
+        if name == "t":
+            return self.current_time()
+        if name == "dt":
+            return self.dt_
+        return np.int64(self.current_time() / self.dt_ + 0.5)  # as kernels compute it
+
+    def external_functions(self, expression: Any, namespace: Mapping[str, Any] | None
+                           ) -> dict[str, Any]:
+        """Python implementations (SI units) of the TimedArrays ``expression`` calls."""
+        from .functions import DEFAULT_FUNCTIONS
+        from .namespace import resolve_external
+
+        functions = {}
+        for name in expression.function_names - DEFAULT_FUNCTIONS.keys():
+            found = resolve_external(name, namespace, "caller", as_function=True)
+            implementation = getattr(found, "implementation", None)
+            if implementation is not None and hasattr(implementation, "values_at"):
+                functions[name] = implementation.values_at
+        return functions
 
     def external_values(self, names: list[str], namespace: Mapping[str, Any]) -> dict[str, Any]:
         """SI values of external constants by name."""
@@ -591,6 +665,10 @@ class Subgroup(JnsimObject):
                                 slice(self.start, self.stop))
         if name.endswith("_") and name[:-1] in specs:
             return self.parent.array(name[:-1])[self.start:self.stop].copy()
+        if name in self.parent.subexpression_names():
+            return self.parent.subexpression_view(name, slice(self.start, self.stop))
+        if name.endswith("_") and name[:-1] in self.parent.subexpression_names():
+            return self.parent.subexpression_si(name[:-1])[self.start:self.stop]
         return getattr(self.parent, name)
 
     def __setattr__(self, name: str, value: Any) -> None:
@@ -602,6 +680,8 @@ class Subgroup(JnsimObject):
             index = np.arange(self.start, self.stop)
             self.parent.set_variable(name, value, index, index_offset=self.start)
             return
+        if name in self.parent.subexpression_names():
+            raise self.parent.subexpression_error(name)
         raise JnsimError(f"{self.name} has no variable '{name}'")
 
     def contained_objects(self) -> list[Any]:
@@ -656,3 +736,16 @@ def event_arrays(group: Any, event: str) -> tuple[str, np.ndarray, np.ndarray]:
     check_event(group, event)
     buffer, count = group.event_buffers[event]
     return f"ev_{event}", buffer, count
+
+
+def check_shared_value(expression: Any, target: str, per_element: set[str],
+                       span: Any = None) -> None:
+    """Raise unless ``expression`` has one value for all elements (as a shared ``target``
+    needs): it may not read variables that have a value per element."""
+    used = sorted(expression.names & per_element)
+    if used:
+        raise CodeError(
+            f"the shared variable '{target}' cannot be set from '{used[0]}', which has a "
+            "value per element", span if span is not None else expression.span(),
+            "a shared variable has one value for the whole group: compute it from shared "
+            "variables, constants, t and dt only")

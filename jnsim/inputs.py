@@ -695,6 +695,11 @@ class PoissonInput(JnsimObject):
     """
 
     _name_prefix = "poissoninput"
+    _dependency_verb = "drives"
+
+    def dependencies(self) -> list[Any]:
+        """The group it feeds, which must run in the same network."""
+        return [self.group]
 
     def __init__(self, target: Any, target_var: str, N: int, rate: Any, weight: Any,
                  when: str = "synapses", order: int = 0, name: str | None = None) -> None:

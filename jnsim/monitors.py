@@ -97,6 +97,11 @@ class StateMonitor(JnsimObject):
     """
 
     _name_prefix = "statemonitor"
+    _dependency_verb = "records"
+
+    def dependencies(self) -> list[Any]:
+        """The group it records, which must run in the same network."""
+        return [self.group]
 
     def __init__(self, source: Any, variables: str | Sequence[str] | bool,
                  record: bool | int | Sequence[int] | np.ndarray = True, dt: Any = None,
@@ -201,10 +206,10 @@ class StateMonitor(JnsimObject):
         statements = []
         for variable in self.variables:
             builder.parameter(f"_buffer_{variable}", f"{cid}__buffer_{variable}")
-            if variable in group.subexpression_names():
+            if variable in group.subexpression_names() and variable not in group.specs:
                 expression = group.model.equations[variable].expression
                 value = group.model.inline_subexpressions(to_sympy(expression))
-            else:
+            else:  # a stored variable ("constant over dt" subexpressions too: the value used)
                 value = to_sympy(parse_expression(variable))
             statements.append((f"_value_{variable}", value))
         names = set()
@@ -306,6 +311,11 @@ class EventMonitor(JnsimObject):
     """
 
     _name_prefix = "eventmonitor"
+    _dependency_verb = "records"
+
+    def dependencies(self) -> list[Any]:
+        """The group it records, which must run in the same network."""
+        return [self.group]
 
     def __init__(self, source: Any, event: str, variables: str | Sequence[str] | None = None,
                  record: bool = True, name: str | None = None) -> None:
@@ -527,6 +537,11 @@ class PopulationRateMonitor(JnsimObject):
     """Record the instantaneous firing rate of a group at every time step."""
 
     _name_prefix = "ratemonitor"
+    _dependency_verb = "records"
+
+    def dependencies(self) -> list[Any]:
+        """The group it records, which must run in the same network."""
+        return [self.group]
 
     def __init__(self, source: Any, name: str | None = None) -> None:
         super().__init__(name)

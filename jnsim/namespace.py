@@ -32,6 +32,7 @@ __all__ = [
     "caller_namespace",
     "describe_value",
     "resolve_external",
+    "user_variable_name",
 ]
 
 
@@ -142,6 +143,18 @@ def caller_namespace(skip_modules: tuple[str, ...] = ("jnsim",)) -> dict[str, An
         return namespace
     finally:
         del frame
+
+
+def user_variable_name(obj: Any, fallback: str) -> str:
+    """The name of a variable of the user's code that refers to ``obj`` (for hints
+    such as ``G.v = 5*mV``), or ``fallback`` if there is none."""
+    try:
+        namespace = caller_namespace()
+    except Exception:  # pragma: no cover - stack inspection is best effort
+        return fallback
+    names = sorted(n for n, value in namespace.items() if value is obj and n.isidentifier()
+                   and not n.startswith("_"))
+    return names[0] if names else fallback
 
 
 def _is_inside(module: str, packages: tuple[str, ...]) -> bool:

@@ -210,6 +210,8 @@ class Network:
         if not objects:
             raise JnsimError("the network has no objects to run",
                              hint="create groups before calling run(), or pass them to Network()")
+        _check_dependencies(objects)
+        _check_summed_targets(objects)
         base_dt = self._base_dt(objects)
         operations: list[Operation] = []
         values: dict[str, Any] = {}
@@ -388,6 +390,46 @@ class Network:
         return report(filename, network=self, **options)
 
 
+def _check_dependencies(objects: list[Any]) -> None:
+    """Raise if an object reads a group that does not run with it (Brian's rule too)."""
+    for obj in objects:
+        for needed in obj.dependencies():
+            needed = getattr(needed, "parent", needed)
+            if needed not in objects:
+                raise JnsimError(
+                    f"{obj.name} {obj._dependency_verb} {needed.name}, which is not part "
+                    "of the network",
+                    hint=f"add {needed.name} to the Network as well, e.g. Network({needed.name}, "
+                         f"{obj.name}); with run(), keep a variable referring to it (a name "
+                         "reused for a new group drops the old one)")
+
+
+def _check_summed_targets(objects: list[Any]) -> None:
+    """Raise if two summed variables write the same variable of the same neurons.
+
+    Each summed variable sets its target (to the sum over its synapses) every step,
+    so with two of them only the last would count. As in Brian, summed variables
+    may share a target variable only through non-overlapping subgroups.
+    """
+    seen: dict[tuple[int, str], list[tuple[Any, str, int, int]]] = {}
+    for obj in objects:
+        code = getattr(obj, "code", None)
+        for name in getattr(code, "summed", ()):
+            group, variable, start, stop = code.summed_target(name)
+            earlier = seen.setdefault((id(group), variable), [])
+            for other, other_name, other_start, other_stop in earlier:
+                if start < other_stop and other_start < stop:
+                    raise JnsimError(
+                        f"the summed variables '{other_name}' of {other.name} and "
+                        f"'{name}' of {obj.name} both set '{variable}' of {group.name}, "
+                        "so only one of them would count",
+                        hint=f"sum into separate variables (e.g. '{variable}_1' and "
+                             f"'{variable}_2') and add them up in {group.name}'s equations "
+                             f"('{variable} = {variable}_1 + {variable}_2 : <unit>'), or "
+                             "target non-overlapping subgroups")
+            earlier.append((obj, name, start, stop))
+
+
 _CODE_ID = re.compile(r"\bo(\d+)(?=_)")
 
 
@@ -536,7 +578,8 @@ def show_code(obj: Any, namespace: Mapping[str, Any] | None = None) -> str:
     if isinstance(obj, Network):
         source = obj.prepare(namespace, caller)[0].source
     else:
-        network = Network(obj, *getattr(obj, "contained_objects", list)())
+        network = Network(obj, *getattr(obj, "contained_objects", list)(),
+                          *getattr(obj, "dependencies", list)())
         plan = network.prepare(namespace, caller)[0]
         position = network._runnable().index(getattr(obj, "parent", obj))
         owned = [op for op in plan.operations if op.name.startswith(f"n{position}_")]

@@ -75,6 +75,39 @@ def statements_to_sympy(model: AnalysedModel, statements: tuple[Statement, ...]
     return result
 
 
+def check_shared_writes(statements: Iterable[Statement], what: str, shared: set[str],
+                        per_element: set[str] | None = None, hint: str | None = None) -> None:
+    """Check assignments to shared variables, following Brian's rules.
+
+    Code that runs for some elements only (a reset, ``on_pre``) cannot assign a
+    shared variable (``per_element`` is ``None`` then). Code that runs for every
+    element (``run_regularly``) can: such statements run once per step, so they
+    must come first and may read only element-independent values (``per_element``
+    lists the names that are not).
+    """
+    vector_written: str | None = None
+    for statement in statements:
+        target = statement.target
+        if target not in shared:
+            vector_written = vector_written or target
+            continue
+        if per_element is None:
+            raise CodeError(
+                f"the {what} cannot assign to the shared variable '{target}'",
+                statement.target_span,
+                hint or f"the {what} runs for single elements, but '{target}' has one value "
+                         "for the whole group: declare it without the flag (shared)")
+        if vector_written is not None:
+            raise CodeError(
+                f"in {what}, the shared variable '{target}' is assigned after the "
+                f"per-element variable '{vector_written}'", statement.target_span,
+                "put assignments to shared variables first: they run once per step, "
+                "before the statements run for each element")
+        from .groups import check_shared_value
+
+        check_shared_value(statement.expression, target, per_element)
+
+
 def _constants(expression: Expression) -> frozenset[str]:
     return frozenset({"pi", "e", "inf"} & expression.identifiers)
 
@@ -204,6 +237,12 @@ class NeuronCode:
             self.reset = parse_statements(str(reset))
             check_code(model, self.reset, what="reset", writable=self.writable(),
                        namespace=namespace, caller_ns=caller)
+            check_shared_writes(
+                self.reset, "reset", self.shared_names(),
+                hint="the reset runs only for the neurons that spike, but a shared variable "
+                     "has one value for the whole group (as in Brian, it cannot be assigned "
+                     "here): change it in run_regularly code, or declare it without the flag "
+                     "(shared)")
         self._set_refractory(refractory, namespace, caller)
         self._set_events(events or {}, namespace, caller)
 
@@ -249,6 +288,12 @@ class NeuronCode:
             self.refractory_time = 0.0
             return
         self.refractory_time = time_in_seconds(refractory, "refractory")
+
+    def shared_names(self) -> set[str]:
+        """The group's shared variables."""
+        model = self.group.model
+        assert model is not None
+        return {n for n, v in model.variables.items() if v.shared}
 
     def writable(self) -> dict[str, NameInfo]:
         """Variables that code blocks may assign."""
@@ -351,19 +396,27 @@ class NeuronCode:
         b = function.builder
         b.parameter("N", f"{group.code_id}__N")
         statements: list[tuple[str, sympy.Expr]] = []
+        # Shared "constant over dt" subexpressions are computed (and stored) once per step,
+        # before the loop; per-element ones at the start of each element's update.
+        once: list[tuple[str, sympy.Expr]] = []
         for name in model.names_of(EquationKind.SUBEXPRESSION):
             if "constant over dt" in model.variables[name].flags:
-                statements.append((name, model.inline_subexpressions(model.expressions[name])))
+                value = model.inline_subexpressions(model.expressions[name])
+                (once if model.variables[name].shared else statements).append((name, value))
         statements += list(self.state_update.statements)
         guards: dict[str, str] = {}
         refractory_lines: list[str] = []
-        names = _free_names(statements) | {t for t, _ in statements if t in group.arrays}
+        names = _free_names(statements + once) | {t for t, _ in statements + once
+                                                  if t in group.arrays}
         if group.has_refractoriness:
             refractory_lines, names = self._refractory_lines(function, names, externals)
             guards = {n: "not_refractory" for n in model.names_of(EquationKind.DIFFERENTIAL)
                       if "unless refractory" in model.variables[n].flags}
         per_step, per_element = function.bind(names)
         b.add(*per_step)
+        if once:
+            render_statements(b, once, function.scalars, indent=1, loop_indent=-1)
+            b.add(*(f"_a_{t}[0] = {t}" for t, _ in once))
         assigned = [t for t, _ in statements if t in group.arrays]
         checked = [n for n in assigned if n in self.float_state_names()]
         if checked:
@@ -528,9 +581,15 @@ class EventOperation:
         self.when = when
         self.statements = parse_statements(code)
         assert group.model is not None
-        check_code(group.model, self.statements, what=f"code run on the event '{event}'",
+        what = f"code run on the event '{event}'"
+        check_code(group.model, self.statements, what=what,
                    writable=group.code.writable(), namespace=group.namespace,
                    caller_ns=group._creation_namespace())
+        check_shared_writes(
+            self.statements, what, group.code.shared_names(),
+            hint=f"it runs only for the neurons with the event '{event}', but a shared "
+                 "variable has one value for the whole group: change it in run_regularly "
+                 "code, or declare it without the flag (shared)")
 
     def operation(self, externals: Mapping[str, Any], every: int, index: int) -> Operation:
         from .groups import event_arrays
@@ -559,6 +618,8 @@ class RegularOperation:
         check_code(group.model, self.statements, what="run_regularly code",
                    writable=group.code.writable(), namespace=group.namespace,
                    caller_ns=group._creation_namespace())
+        check_shared_writes(self.statements, "run_regularly code", group.code.shared_names(),
+                            group.per_element_names())
         self.dt = time_in_seconds(dt, "dt") if dt is not None else None
         self.when = when
         self.name = name or f"{group.name}_run_regularly"
@@ -574,10 +635,18 @@ class RegularOperation:
         per_step, per_element = function.bind(_free_names(statements) | {
             t for t, _ in statements})
         b.add(*per_step)
-        b.add("for _idx in range(N):")
-        b.add(*per_element, indent=2)
-        render_statements(b, statements, function.scalars, indent=2, loop_indent=1)
-        function.store(dict.fromkeys(t for t, _ in statements), indent=2)
+        # Statements assigning shared variables come first (checked at creation) and
+        # run once, before the loop over the neurons (Brian's "scalar code").
+        shared = [(t, e) for t, e in statements if function.arrays.get(t)]
+        per_neuron = statements[len(shared):]
+        if shared:
+            render_statements(b, shared, function.scalars, indent=1, loop_indent=-1)
+            b.add(*(f"_a_{t}[0] = {t}" for t in dict.fromkeys(t for t, _ in shared)))
+        if per_neuron:
+            b.add("for _idx in range(N):")
+            b.add(*per_element, indent=2)
+            render_statements(b, per_neuron, function.scalars, indent=2, loop_indent=1)
+            function.store(dict.fromkeys(t for t, _ in per_neuron), indent=2)
         every = _every(self.dt or group.dt_, base_dt, self.name)
         return b.operation(self.when, group.creation_index + 0.5, group.code_id, every)
 

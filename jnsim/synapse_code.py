@@ -23,11 +23,11 @@ from .analysis import analyse, check_code
 from .codegen.blocks import FunctionBuilder, Operation, external_values, render_statements
 from .dimensions import NameInfo
 from .equations import EquationKind, Statement, parse_statements
-from .errors import JnsimError
+from .errors import EquationError, JnsimError
 from .groups import check_event, event_arrays
 from .integration import integrate
 from .namespace import ExternalConstant
-from .neuron_code import _every, ode_system, statements_to_sympy
+from .neuron_code import _every, check_shared_writes, ode_system, statements_to_sympy
 from .sympy_conversion import symbol
 
 if TYPE_CHECKING:
@@ -196,6 +196,7 @@ class SynapseCode:
         self.event_updates = {
             name: integrate(ode_system(model, (name,)), "exact") for name in self.event_driven}
         self.summed = tuple(n for n, v in model.variables.items() if "summed" in v.flags)
+        self._check_summed_targets()
         self.pathways: dict[str, Pathway] = {}
         for code, triggered_by, default in ((on_pre, "source", "pre"),
                                             (on_post, "target", "post")):
@@ -209,7 +210,38 @@ class SynapseCode:
                 check_code(model, statements, what=f"on_{default} code",
                            writable=self.writable(), namespace=synapses.namespace,
                            caller_ns=synapses._creation_namespace())
+                check_shared_writes(
+                    statements, f"on_{default} code", self.shared_names(),
+                    hint=f"on_{default} code runs for single synapses, but a shared variable "
+                         "has one value for the whole group (as in Brian, it cannot be "
+                         "assigned here): declare it without the flag (shared)")
                 self.pathways[name] = Pathway(name, triggered_by, statements)
+
+    def summed_target(self, name: str) -> tuple[Any, str, int, int]:
+        """Where the summed variable ``name`` writes: (group, variable, start, stop)."""
+        s = self.synapses
+        if name.endswith("_post"):
+            return s.target_group, name.removesuffix("_post"), s.target_start, s.target_stop
+        return s.source_group, name.removesuffix("_pre"), s.source_start, s.source_stop
+
+    def _check_summed_targets(self) -> None:
+        s = self.synapses
+        for name in self.summed:
+            group, variable, _, _ = self.summed_target(name)
+            spec = group.specs[variable]
+            equation = s.equations[name]
+            if spec.read_only:
+                raise EquationError(f"the summed variable '{name}' cannot write '{variable}' of "
+                                    f"{group.name}: it is maintained by jnsim",
+                                    equation.name_span(),
+                                    f"sum into a parameter of {group.name}, e.g. "
+                                    f"'{variable}_syn : <unit>'")
+            if spec.shared:
+                raise EquationError(f"the summed variable '{name}' cannot write the shared "
+                                    f"variable '{variable}' of {group.name}",
+                                    equation.name_span(),
+                                    "a summed variable has one value per neuron: declare the "
+                                    "target without the flag (shared)")
 
     def set_events(self, on_event: str | Mapping[str, str]) -> None:
         """Trigger pathways by an event other than ``'spike'`` (``on_event=``).
@@ -230,6 +262,18 @@ class SynapseCode:
             if event != "spike" or not hasattr(group, "spike_buffer"):
                 check_event(group, event)
             self.pathways[name] = replace(pathway, event=event)
+
+    def shared_names(self) -> set[str]:
+        """Shared variables pathway code could name: synaptic, pre- and post-synaptic."""
+        s = self.synapses
+        names = {n for n, spec in s.specs.items() if spec.shared}
+        for suffix, group in (("_pre", s.source_group), ("_post", s.target_group)):
+            for name, spec in group.specs.items():
+                if spec.shared:
+                    names.add(f"{name}{suffix}")
+                    if suffix == "_post" and name not in s.specs:
+                        names.add(name)
+        return names
 
     def writable(self) -> dict[str, NameInfo]:
         """What pathway code may assign: synaptic variables, and pre/post variables."""
@@ -323,7 +367,7 @@ class SynapseCode:
         s = self.synapses
         every = _every(s.dt_, base_dt, s.name)
         operations = []
-        if self.state_update.statements:
+        if self.state_update.statements or self._constant_over_dt():
             operations.append(self._state_update_operation(externals, every))
         for name in self.summed:
             operations.append(self._summed_operation(name, externals, every))
@@ -380,23 +424,37 @@ class SynapseCode:
         b = function.builder
         function.indices()
         b.parameter("N", f"{s.code_id}__N")
-        statements = list(self.state_update.statements)
-        per_step, per_element = function.bind(_names(statements))
+        # "constant over dt" subexpressions: computed at the start of the step and stored
+        # (shared ones once, before the loop)
+        once = [(n, e) for n, e in self._constant_over_dt() if s.specs[n].shared]
+        statements = [(n, e) for n, e in self._constant_over_dt() if not s.specs[n].shared]
+        statements += list(self.state_update.statements)
+        per_step, per_element = function.bind(_names(statements + once))
         b.add(*per_step)
+        if once:
+            render_statements(b, once, function.scalars, indent=1, loop_indent=-1)
+            b.add(*(f"_a_{n}[0] = {n}" for n, _ in once))
         b.add("for _idx in range(N):")
         b.add(*_index_lines(per_element, statements), *per_element, indent=2)
         render_statements(b, statements, function.scalars, indent=2, loop_indent=1)
         function.store([t for t, _ in statements], indent=2)
         return b.operation("groups", s.creation_index, s.code_id, every)
 
+    def _constant_over_dt(self) -> list[tuple[str, sympy.Expr]]:
+        """The "constant over dt" subexpressions with their (inlined) expressions."""
+        model = self.synapses.model
+        assert model is not None
+        return [(n, model.inline_subexpressions(model.expressions[n]))
+                for n in model.names_of(EquationKind.SUBEXPRESSION)
+                if "constant over dt" in model.variables[n].flags]
+
     def _summed_operation(self, name: str, externals: Mapping[str, Any], every: int
                           ) -> Operation:
         s = self.synapses
         model = s.model
         assert model is not None
-        target = name.removesuffix("_post").removesuffix("_pre")
+        group, target, _, _ = self.summed_target(name)
         into_post = name.endswith("_post")
-        group = s.target_group if into_post else s.source_group
         function = self._function(f"summed_{target}", externals)
         b = function.builder
         function.indices()

@@ -15,10 +15,10 @@ from .dimensions import BOOLEAN, NameInfo
 from .equations import EquationKind, Equations, parse_expression
 from .errors import CodeError, JnsimError
 from .evaluate import evaluate
-from .groups import LASTSPIKE_INITIAL, Group, group_slice
+from .groups import LASTSPIKE_INITIAL, TIME_NAMES, Group, group_slice
 from .namespace import ExternalConstant, caller_namespace, resolve_external
 from .units import DIMENSIONLESS, Dimensions
-from .variables import VariableSpec
+from .variables import VariableSpec, VariableView
 
 __all__ = ["Synapses"]
 
@@ -61,6 +61,7 @@ class Synapses(Group):
     """
 
     _name_prefix = "synapses"
+    _example_name = "S"
 
     def __init__(
         self,
@@ -125,8 +126,7 @@ class Synapses(Group):
                 for pathway, value in delay.items():
                     self.set_delay(pathway, value)
             else:
-                self.set_delay("pre" if "pre" in self.code.pathways else next(
-                    iter(self.code.pathways), "pre"), delay)
+                self.set_delay(self.delay_pathway(argument=True), delay)
         self._frozen = True
 
     def _creation_namespace(self) -> dict[str, Any] | None:
@@ -140,9 +140,11 @@ class Synapses(Group):
     def _allocate(self, has_event_driven: bool) -> None:
         assert self.model is not None
         for name, variable in self.model.variables.items():
-            if variable.kind is EquationKind.SUBEXPRESSION:
+            stored = "constant over dt" in variable.flags  # computed once per step, kept
+            if variable.kind is EquationKind.SUBEXPRESSION and not stored:
                 continue
-            spec = VariableSpec(name, variable.dims, variable.dtype, variable.shared)
+            spec = VariableSpec(name, variable.dims, variable.dtype, variable.shared,
+                                read_only=variable.kind is EquationKind.SUBEXPRESSION)
             self.specs[name] = spec
             self.arrays[name] = np.zeros(1 if spec.shared else 0, spec.numpy_type)
         if has_event_driven:
@@ -173,35 +175,91 @@ class Synapses(Group):
         """Set the delay of ``pathway`` (a time, an array of times or a string)."""
         if pathway not in self.code.pathways:
             raise JnsimError(f"there is no pathway '{pathway}' to set a delay for",
-                             hint="pathways: " + ", ".join(self.code.pathways))
-        spec = VariableSpec(f"delay_{pathway}", _SECOND)
+                             hint="pathways: " + (", ".join(self.code.pathways) or "none"))
+        name = f"delay_{pathway}"
+        spec = VariableSpec(name, _SECOND)
+        whole = isinstance(index, slice) and index == slice(None)
         if isinstance(value, str) or np.ndim(getattr(value, "magnitude", value)) > 0 or (
-                f"delay_{pathway}" in self.arrays):
-            if f"delay_{pathway}" not in self.arrays:
-                self.specs[f"delay_{pathway}"] = spec
-                self.arrays[f"delay_{pathway}"] = np.full(
-                    self.N, self._shared_delay.get(pathway, 0.0))
-            Group.set_variable(self, f"delay_{pathway}", value, index)
-            values = self.arrays[f"delay_{pathway}"]
+                name in self.arrays) or not whole:
+            previous = self.arrays.get(name)
+            if previous is None:
+                self.specs[name] = spec
+                self.arrays[name] = np.full(self.N, self._shared_delay.get(pathway, 0.0))
+            kept = self.arrays[name].copy()
+            Group.set_variable(self, name, value, index)
+            if np.any(self.arrays[name] < 0):
+                self.arrays[name][...] = kept
+                if previous is None:  # back to one delay for all synapses
+                    del self.arrays[name], self.specs[name]
+                raise JnsimError(f"delays must not be negative (pathway '{pathway}')")
         else:
             from .variables import convert_value
 
-            values = convert_value(spec, value, self.name)
+            shown = "delay" if pathway == "pre" else f"{pathway}.delay"
+            values = convert_value(VariableSpec(shown, _SECOND), value, self.name,
+                                   lambda: self._written(shown))
+            if float(values) < 0:
+                raise JnsimError(f"delays must not be negative (pathway '{pathway}')")
             self._shared_delay[pathway] = float(values)
-        if np.any(np.asarray(values) < 0):
-            raise JnsimError(f"delays must not be negative (pathway '{pathway}')")
+
+    def delay_pathway(self, argument: bool = False) -> str:
+        """The pathway ``S.delay`` refers to: ``'pre'``, or the only pre-synaptic one.
+
+        As in Brian, ``S.delay`` is the delay of the ``'pre'`` pathway; jnsim also
+        accepts it when there is a single pathway triggered by pre-synaptic spikes,
+        whatever its name. Otherwise the pathway must be named (``S.fast.delay``).
+        ``argument`` words errors for the ``delay=`` argument instead.
+        """
+        pathways = self.code.pathways
+        if "pre" in pathways:
+            return "pre"
+        presynaptic = [n for n, p in pathways.items() if p.triggered_by == "source"]
+        if len(presynaptic) == 1:
+            return presynaptic[0]
+        from .namespace import user_variable_name
+
+        me = "S" if argument else user_variable_name(self, self._example_name)
+        used = "a single delay=" if argument else f"{me}.delay"
+        if not presynaptic:
+            raise JnsimError(f"{self.name} has no pathway triggered by pre-synaptic spikes, "
+                             f"so {used} has nothing to delay",
+                             hint=("its pathways: " + ", ".join(pathways) + "; give the delay "
+                                   f"of one with delay={{'{next(iter(pathways))}': ...}} or "
+                                   f"{me}.<pathway>.delay = ...") if pathways else
+                             "give on_pre code to transmit pre-synaptic spikes")
+        example = presynaptic[0]
+        raise JnsimError(
+            f"{self.name} has several pre-synaptic pathways ({', '.join(presynaptic)}) and "
+            f"none called 'pre': {used} does not say which one is meant",
+            hint=f"name the pathway: delay={{'{example}': 2*ms, ...}} when creating the "
+                 f"synapses, or {me}.{example}.delay = 2*ms")
+
+    def delay_view(self, pathway: str) -> VariableView:
+        """The delays of ``pathway`` as a view (readable, and assignable by index)."""
+        return VariableView(self, VariableSpec(f"delay_{pathway}", _SECOND),
+                            lambda: self.delay_array(f"delay_{pathway}"))
+
+    def set_variable(self, name: str, value: Any, index: Any = slice(None),
+                     raw: bool = False, index_offset: int = 0) -> None:
+        pathway = name.removeprefix("delay_")
+        if name.startswith("delay_") and pathway in self.code.pathways:
+            self.set_delay(pathway, value, index)
+            return
+        super().set_variable(name, value, index, raw, index_offset)
 
     def __setattr__(self, name: str, value: Any) -> None:
         if name == "delay" and "code" in self.__dict__:
-            self.set_delay("pre", value)
+            self.set_delay(self.delay_pathway(), value)
             return
         super().__setattr__(name, value)
 
     def __getattr__(self, name: str) -> Any:
-        if name == "delay" and "code" in self.__dict__:
-            from .units import quantity_from_si
-
-            return quantity_from_si(self.delay_array("delay").copy(), _SECOND)
+        code = self.__dict__.get("code")
+        if code is not None and name == "delay":
+            return self.delay_view(self.delay_pathway())
+        if code is not None and name in code.pathways and name not in self.__dict__.get(
+                "specs", {}):
+            return SynapticPathway(self, name)
         return super().__getattr__(name)
 
     # -- connecting -----------------------------------------------------------------
@@ -339,9 +397,6 @@ class Synapses(Group):
         self.code.connectivity_changed()
 
     # -- values -----------------------------------------------------------------------
-    def variable_size(self, name: str) -> int:
-        return 1 if self.specs[name].shared else self.N
-
     def _evaluate(self, expression: Any, index: Any, index_offset: int = 0) -> Any:
         namespace = self.namespace if self.namespace is not None else caller_namespace()
         elements = np.arange(self.N)[index if index is not None else slice(None)]
@@ -367,10 +422,28 @@ class Synapses(Group):
             if value is not None:
                 values[name] = value
                 continue
+            if name in TIME_NAMES:
+                values[name] = self.time_value(name)
+                continue
+            if name in self.subexpression_names():
+                assert self.model is not None
+                values[name] = self._evaluate(self.model.equations[name].expression, index)
+                continue
             found = resolve_external(name, namespace, "caller", as_function=False)
             if isinstance(found, ExternalConstant):
                 values[name] = found.value
-        return evaluate(expression, values, len(elements))
+        return evaluate(expression, values, len(elements),
+                        self.external_functions(expression, namespace))
+
+    def per_element_names(self) -> set[str]:
+        names = super().per_element_names() | {"j", "N_incoming", "N_outgoing"}
+        for suffix, group in (("_pre", self.source_group), ("_post", self.target_group)):
+            for name, spec in group.specs.items():
+                if not spec.shared:
+                    names.add(f"{name}{suffix}")
+                    if suffix == "_post" and name not in self.specs:
+                        names.add(name)
+        return names
 
     def extra_code_names(self) -> dict[str, NameInfo]:
         return {"N_pre": NameInfo(DIMENSIONLESS, "integer"),
@@ -422,3 +495,33 @@ class Synapses(Group):
         from .display import group_markdown
 
         return group_markdown(self)
+
+
+class SynapticPathway:
+    """One pathway of a :class:`Synapses` object (``S.pre``, ``S.fast``): its delay.
+
+    ``S.fast.delay = 2*ms`` sets the delay of the pathway ``fast``; reading
+    ``S.fast.delay`` gives the delay of each synapse.
+    """
+
+    def __init__(self, synapses: Synapses, name: str) -> None:
+        object.__setattr__(self, "_synapses", synapses)
+        object.__setattr__(self, "name", name)
+
+    @property
+    def delay(self) -> VariableView:
+        """The pathway's delay per synapse."""
+        return self._synapses.delay_view(self.name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name == "delay":
+            self._synapses.set_delay(self.name, value)
+            return
+        raise JnsimError(f"the pathway '{self.name}' of {self._synapses.name} has no "
+                         f"attribute '{name}' to set", hint="set its delay: .delay = 2*ms")
+
+    def __repr__(self) -> str:
+        pathway = self._synapses.code.pathways[self.name]
+        trigger = "pre" if pathway.triggered_by == "source" else "post"
+        return (f"<pathway {self.name!r} of {self._synapses.name!r}, triggered by "
+                f"{trigger}-synaptic {pathway.event}s>")

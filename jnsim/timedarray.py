@@ -59,6 +59,15 @@ class TimedArray:
         arguments = (_SECOND,) if self.ndim == 1 else (_SECOND, DIMENSIONLESS)
         return FunctionInfo(arguments, self.dims)
 
+    def values_at(self, t: Any, i: Any = None) -> Any:
+        """The values (SI units, plain numbers) at times ``t`` given in seconds."""
+        seconds = np.asarray(t, dtype=float)
+        index = np.clip(((seconds + 1e-3 * self.dt_) / self.dt_).astype(np.int64), 0,
+                        self.values_si.shape[0] - 1)
+        if i is None:
+            return self.values_si[index]
+        return self.values_si[index, np.asarray(i).astype(np.int64)]
+
     def __call__(self, t: Any, i: Any = None) -> Any:
         """Evaluate in Python (times as quantities or seconds)."""
         from .units import quantity_from_si

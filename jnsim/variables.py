@@ -25,7 +25,7 @@ from .units import (
     unit_words,
 )
 
-__all__ = ["VariableSpec", "VariableView", "convert_value"]
+__all__ = ["VariableSpec", "VariableView", "convert_value", "example_value"]
 
 _NUMPY_TYPES = {"float": np.float64, "integer": np.int64, "boolean": np.bool_}
 
@@ -60,8 +60,26 @@ class VariableSpec:
         return _NUMPY_TYPES[self.dtype]
 
 
-def convert_value(spec: VariableSpec, value: Any, owner: str) -> np.ndarray:
+#: A unit users commonly write, by the words of its dimensions (for examples in hints).
+_EXAMPLE_UNITS = {"volt": "mV", "second": "ms", "siemens": "nS", "amp": "nA", "farad": "pF",
+                  "1/second": "Hz", "ohm": "Mohm", "metre": "um", "volt/second": "mV/ms"}
+
+
+def example_value(dims: Dimensions) -> str:
+    """A value with units ``dims`` as a user would write it: ``5*mV``, ``5*ms``."""
+    words = unit_words(dims)
+    unit = _EXAMPLE_UNITS.get(words, words)
+    if unit.startswith("1/"):
+        return f"5/{unit[2:]}"
+    return f"5*{unit}"  # 5*siemens/metre**2 reads as (5*siemens)/metre**2, as meant
+
+
+def convert_value(spec: VariableSpec, value: Any, owner: str,
+                  written: Callable[[], str] | None = None) -> np.ndarray:
     """``value`` (quantity, array or number) as a plain array in SI units for ``spec``.
+
+    ``written`` gives how the user writes the assignment's target (``G.v``), for hints
+    (called only when there is an error).
 
     Raises
     ------
@@ -74,7 +92,8 @@ def convert_value(spec: VariableSpec, value: Any, owner: str) -> np.ndarray:
     if not same_dimensions(dims, spec.dims):
         expected = unit_words(spec.dims)
         given = unit_words(dims)
-        hint = (f"give it units, e.g. {owner}.{spec.name} = 5*mV" if given == "1"
+        target = written() if written is not None else f"{owner}.{spec.name}"
+        hint = (f"give it units, e.g. {target} = {example_value(spec.dims)}" if given == "1"
                 else f"use a value with units of {expected}")
         if expected == "1":
             hint = "use a plain number"

@@ -51,6 +51,9 @@ def test_consistent_model_is_accepted():
 @pytest.mark.parametrize(("text", "fragments"), [
     ("dv/dt = -v : volt", ["units of volt", "dv/dt must be volt/second",
                            "divide by a time constant"]),
+    ("dv/dt = (-70*mV - v) : volt", ["divide by a time constant, e.g. '(-70*mV - v) / tau'"]),
+    ("dv/dt = -v*2 : volt", ["e.g. '-v*2 / tau'"]),
+    ("dv/dt = (v) - (v) : volt", ["e.g. '((v) - (v)) / tau'"]),
     ("dv/dt = -v/tau : 1", ["units of 1/second"]),  # accepted: see below
     ("dv/dt = (-v + I)/tau : volt\nI : amp", ["cannot add volt and amp"]),
     ("dv/dt = (I - v)/tau : volt\nI : amp", ["cannot subtract volt from amp"]),

@@ -73,6 +73,16 @@ def test_statements_conditions_and_quantities() -> None:
     assert quantity_latex(to_si(0.1 * ms), dimensions_of(ms)) == r"0.1\,\mathrm{ms}"
 
 
+def test_a_quantity_of_one_unit_keeps_its_number() -> None:
+    assert expression_latex(parse_expression("v > 1*mV")) == r"v > 1\,\mathrm{mV}"
+    assert expression_latex(parse_expression("v > -1*mV")) == r"v > - 1\,\mathrm{mV}"
+    assert expression_latex(parse_expression("v/(1.0*ms)")) == r"\frac{v}{1\,\mathrm{ms}}"
+    assert expression_latex(parse_expression("v > mV")) == r"v > \mathrm{mV}"
+    assert expression_latex(parse_expression("C*1")) == "C"  # a variable, not a unit
+    G = NeuronGroup(1, "dv/dt = -v/(10*ms) : volt", threshold="v > 1*mV")
+    assert r"* threshold: $v > 1\,\mathrm{mV}$" in group_markdown(G)
+
+
 def test_neuron_model_card() -> None:
     v_th = -50 * mV  # found by the card in this namespace
     model = NeuronModel("LIF", "dv/dt = (E_L - v)/tau : volt (unless refractory)\n"

@@ -20,6 +20,7 @@ from jnsim import (
     RunError,
     SpikeMonitor,
     StateMonitor,
+    TimedArray,
     UnitError,
     cache_info,
     defaultclock,
@@ -509,3 +510,110 @@ def test_kernel_random_numbers_have_the_right_distributions():
     kurtosis = ((z - z.mean()) ** 4).mean() / z.var() ** 2
     assert abs(kurtosis - 3) < 0.1
     assert np.corrcoef(u[:-1], u[1:])[0, 1] < 0.02
+
+
+# -- reading subexpressions in Python ----------------------------------------------------
+
+def test_reading_subexpressions_that_call_timed_arrays_or_use_the_time_step():
+    ta = TimedArray([1, 2, 3] * mV, dt=1 * ms)
+    per_neuron = TimedArray([[1, 2], [3, 4]], dt=1 * ms)
+    G = NeuronGroup(2, """v = ta(t) : volt
+                          u = per_neuron(t, i) : 1
+                          k = t_in_timesteps : integer
+                          both = 2*k + u : 1""")
+    assert np.allclose(G.v[:] / mV, [1, 1])
+    assert G.k[:].tolist() == [0, 0]
+    assert np.allclose(G.u_, [1, 2])
+    run(1.5 * ms)  # the group's time is now 1.5 ms, step 15
+    assert np.allclose(G.v[:] / mV, [2, 2])
+    assert G.k[:].tolist() == [15, 15]
+    assert np.allclose(G.both_, [33, 34])
+    assert np.allclose(G[1:].u_, [4])
+    M = StateMonitor(G, ["v", "k"], record=0)  # the kernel agrees with the Python value
+    run(0.2 * ms)
+    assert M.k[0].tolist() == [15, 16]
+    assert np.allclose(M.v[0] / mV, [2, 2])
+    assert G.k[:].tolist() == [17, 17]
+
+
+def test_assigning_to_a_subexpression_says_so():
+    G = NeuronGroup(3, "v = 2*w : 1\nw : 1")
+    G.w = "i"
+    for assign in (lambda: setattr(G, "v", 5), lambda: G.v.__setitem__(slice(None), 5),
+                   lambda: setattr(G[1:], "v", 5), lambda: setattr(G, "v_", 5)):
+        raises_jnsim(assign, JnsimError, "'v' of", "is a subexpression (v = 2*w)",
+                     "cannot be set", "declare it as a parameter: 'v : 1'")
+    assert np.allclose(G.v_, [0, 2, 4])  # nothing changed
+    assert np.allclose(G[1:].v[:], [2, 4])
+
+
+def test_unit_hint_names_the_variable_the_user_wrote():
+    neurons = NeuronGroup(2, "v : volt\ntau : second")
+    error = raises_jnsim(lambda: setattr(neurons, "v", 5), UnitError, "no units")
+    assert error.hint == "give it units, e.g. neurons.v = 5*mV"
+    error = raises_jnsim(lambda: setattr(neurons, "tau", 5), UnitError, "no units")
+    assert error.hint == "give it units, e.g. neurons.tau = 5*ms"
+
+
+# -- shared variables written by code ------------------------------------------------------
+
+def test_run_regularly_writes_shared_variables_once_per_run():
+    G = NeuronGroup(3, "I : 1 (shared)\nc : 1 (shared)\nv : 1")
+    G.I = 2
+    G.run_regularly("I += 1 + c\nc = c + 0.5\nv = I + i", dt=1 * ms)
+    run(3 * ms)  # at 0, 1 and 2 ms: I = 3.0, 4.5, 6.5 (c = 0, 0.5, 1.0 before each)
+    assert G.I_[0] == pytest.approx(6.5)
+    assert G.c_[0] == pytest.approx(1.5)
+    assert np.allclose(G.v_, [6.5, 7.5, 8.5])  # per-neuron statements see the new value
+
+
+def test_shared_variables_follow_brians_rules_in_code():
+    G = NeuronGroup(2, "v : 1\nI : 1 (shared)", threshold="v > 1",
+                    events={"big": "v > 2"})
+    raises_jnsim(lambda: NeuronGroup(2, "v : 1\nc : 1 (shared)", threshold="v > 1",
+                                     reset="c += 1"),
+                 CodeError, "the reset cannot assign to the shared variable 'c'",
+                 "run_regularly")
+    raises_jnsim(lambda: G.run_on_event("big", "I = 1"), CodeError,
+                 "cannot assign to the shared variable 'I'")
+    raises_jnsim(lambda: G.run_regularly("v = 1\nI = 2"), CodeError,
+                 "'I' is assigned after the per-element variable 'v'",
+                 "put assignments to shared variables first")
+    raises_jnsim(lambda: G.run_regularly("I = v"), CodeError,
+                 "'I' cannot be set from 'v', which has a value per element")
+    raises_jnsim(lambda: G.run_regularly("I += i"), CodeError, "cannot be set from 'i'")
+    raises_jnsim(lambda: setattr(G, "I", "v*2"), CodeError, "cannot be set from 'v'")
+    G.I = "N + 1"
+    assert G.I_[0] == 3
+
+
+def test_a_monitor_of_a_group_left_out_of_the_network_is_a_clear_error():
+    G = NeuronGroup(1, "dv/dt = -v/(10*ms) : 1")
+    M = StateMonitor(G, "v", record=0)
+    G = NeuronGroup(1, "x : 1")  # the monitored group has no name left
+    with pytest.raises(JnsimError) as caught:
+        run(1 * ms)
+    assert f"{M.name} records" in str(caught.value)
+    assert "which is not part of the network" in str(caught.value)
+    assert "keep a variable referring to it" in str(caught.value)
+    raises_jnsim(lambda: Network(M).run(1 * ms), JnsimError, f"{M.name} records",
+                 "add", "to the Network")
+    spikes = SpikeMonitor(NeuronGroup(1, "v : 1", threshold="v > 1"))
+    raises_jnsim(lambda: Network(G, spikes).run(1 * ms), JnsimError, "not part of the network")
+    Network(M, M.source).run(1 * ms)
+    assert len(M.t) == 10
+
+
+def test_shared_constant_over_dt_subexpressions_are_stored_once_per_step():
+    G = NeuronGroup(3, """s = 1 + t/ms : 1 (shared, constant over dt)
+                          r = rand() : 1 (shared, constant over dt)
+                          dx/dt = r/ms : 1
+                          doubled = 2*s : 1""")
+    M = StateMonitor(G, ["s", "r", "x"], record=True, when="end")
+    run(0.3 * ms)
+    assert G.s_[0] == pytest.approx(1.2)  # the value of the last step, as the kernel used it
+    assert np.allclose(G.doubled_, 2.4)
+    assert np.allclose(M.s_[0], [1.0, 1.1, 1.2])
+    # one random number per step, the same for every neuron, and the one recorded
+    assert np.allclose(M.x_, M.x_[0])
+    assert np.allclose(np.diff(M.x_[0]) / 0.1, M.r_[0, 1:])

@@ -328,3 +328,107 @@ def test_subexpressions_of_other_groups_are_refused_clearly():
     H = NeuronGroup(2, "u : 1\nI = 2*u : 1")
     raises_jnsim(lambda: Synapses(G, H, on_pre="v_pre += I_post"), EquationError,
                  "the post-synaptic group has no variable 'I'", "its variables are")
+
+
+# -- summed variables sharing a target -----------------------------------------------------
+
+def test_two_summed_variables_into_one_target_variable_is_an_error():
+    A = NeuronGroup(1, "v : 1")
+    B = NeuronGroup(4, "x : 1")
+    S1 = Synapses(A, B, "x_post = 1 : 1 (summed)", name="first")
+    S1.connect()
+    S2 = Synapses(A, B, "x_post = 10 : 1 (summed)", name="second")
+    S2.connect()
+    with pytest.raises(JnsimError) as caught:
+        run(0.1 * ms)
+    assert ("the summed variables 'x_post' of first and 'x_post' of second both set 'x'"
+            in str(caught.value))
+    assert "sum into separate variables" in str(caught.value)
+    raises_jnsim(lambda: Network(S1, S2).run(0.1 * ms), JnsimError, "both set 'x'")
+
+
+def test_summed_variables_may_target_non_overlapping_subgroups():
+    A = NeuronGroup(2, "v : 1")
+    B = NeuronGroup(4, "x : 1")
+    S1 = Synapses(A, B[:2], "x_post = 1 : 1 (summed)")
+    S1.connect()
+    S2 = Synapses(A, B[2:], "x_post = 10 : 1 (summed)")
+    S2.connect()
+    run(0.1 * ms)
+    assert B.x_.tolist() == [2, 2, 20, 20]
+    S3 = Synapses(A, B[1:3], "x_post = 100 : 1 (summed)")
+    S3.connect()
+    raises_jnsim(lambda: Network(S1, S2, S3).run(0.1 * ms), JnsimError, "both set 'x'")
+
+
+def test_summed_variables_cannot_target_shared_or_internal_variables():
+    A = NeuronGroup(2, "v : 1")
+    B = NeuronGroup(3, "x : 1 (shared)")
+    raises_jnsim(lambda: Synapses(A, B, "x_post = 1 : 1 (summed)"), EquationError,
+                 "cannot write the shared variable 'x'")
+    raises_jnsim(lambda: Synapses(A, B, "i_post = 1 : 1 (summed)"), EquationError,
+                 "cannot write 'i'", "maintained by jnsim")
+
+
+def test_pathway_code_cannot_assign_shared_variables():
+    G = NeuronGroup(2, "v : 1\nI : 1 (shared)", threshold="v > 1")
+    for code in ("q += 1", "I_post += 1", "I += 1", "I_pre = 0"):
+        raises_jnsim(lambda code=code: Synapses(G, G, "q : 1 (shared)", on_pre=code),
+                     CodeError, "the on_pre code cannot assign to the shared variable",
+                     "runs for single synapses")
+
+
+# -- delays of named pathways ----------------------------------------------------------------
+
+def test_delay_of_custom_pathways():
+    source = _one_spike_source([1.0])
+    target = NeuronGroup(2, "x : 1\ny : 1")
+    S = Synapses(source, target, on_pre={"fast": "x_post += 1", "slow": "y_post += 1"})
+    S.connect(j="k for k in range(2)")
+    raises_jnsim(lambda: setattr(S, "delay", 2 * ms), JnsimError,
+                 "several pre-synaptic pathways (fast, slow)", "S.fast.delay = 2*ms",
+                 "delay={'fast': 2*ms")
+    raises_jnsim(lambda: S.delay, JnsimError, "does not say which one")
+    raises_jnsim(lambda: Synapses(source, target, on_pre={"a": "x += 1", "b": "y += 1"},
+                                  delay=1 * ms), JnsimError, "a single delay=")
+    S.fast.delay = 2 * ms
+    S.slow.delay = "j * 1*ms"
+    S.slow.delay[0] = 3 * ms
+    raises_jnsim(lambda: setattr(S.slow, "delay", -1 * ms), JnsimError, "must not be negative")
+    assert np.allclose(S.fast.delay[:] / ms, [2, 2])
+    assert np.allclose(S.slow.delay[:] / ms, [3, 1])
+    M = StateMonitor(target, ["x", "y"], record=True)
+    run(6 * ms)
+    arrival = {name: [M.t_[np.argmax(getattr(M, f"{name}_")[k] > 0)] * 1e3 for k in range(2)]
+               for name in ("x", "y")}
+    assert arrival["x"] == pytest.approx([3.1, 3.1], abs=1e-9)  # visible one step later
+    assert arrival["y"] == pytest.approx([4.1, 2.1], abs=1e-9)
+
+
+def test_delay_means_the_only_presynaptic_pathway():
+    source = _one_spike_source([1.0])
+    target = NeuronGroup(1, "x : 1")
+    S = Synapses(source, target, on_pre={"excite": "x_post += 1"}, on_post="x_post += 0")
+    S.connect()
+    S.delay = 2 * ms
+    assert np.allclose(S.delay[:] / ms, [2])
+    assert np.allclose(S.excite.delay[:] / ms, [2])
+    error = raises_jnsim(lambda: setattr(S, "delay", 2), UnitError, "no units")
+    assert error.hint == "give it units, e.g. S.excite.delay = 5*ms"
+    only_post = Synapses(source, target, on_post="x_post += 1")
+    raises_jnsim(lambda: setattr(only_post, "delay", 1 * ms), JnsimError,
+                 "no pathway triggered by pre-synaptic spikes", "only_post.<pathway>.delay")
+
+
+def test_constant_over_dt_subexpressions_of_synapses_are_computed_and_stored():
+    G = NeuronGroup(2, "v : 1")
+    S = Synapses(G, G, """r = rand() : 1 (constant over dt)
+                          dw/dt = r/ms : 1 (clock-driven)
+                          c = 1 + t/ms : 1 (shared, constant over dt)""")
+    S.connect()
+    M = StateMonitor(S, ["r", "w", "c"], record=True, when="end")
+    run(0.3 * ms)
+    assert np.allclose(np.diff(M.w_, axis=1) / 0.1, M.r_[:, 1:])  # the value used is kept
+    assert len(set(np.round(M.r_[:, 1], 12))) == 4  # one draw per synapse
+    assert np.allclose(M.c_[0], [1.0, 1.1, 1.2])
+    raises_jnsim(lambda: setattr(S, "r", 1), JnsimError, "is a subexpression")

@@ -17,6 +17,8 @@ reporting documents them:
 
 from __future__ import annotations
 
+import ast
+import copy
 import math
 import re
 from typing import Any
@@ -132,7 +134,34 @@ def latex_name(name: str, synaptic: bool = False) -> str:
     return _text(name)
 
 
+#: Suffix of the symbol standing for ``1*unit`` (a name no model can use).
+_ONE_UNIT = ":1"
+
+
+class _KeepOneTimesUnit(ast.NodeTransformer):
+    """Replace ``1*mV`` by a symbol typeset as ``1\\,\\mathrm{mV}``: SymPy would drop
+    the factor 1 and show ``v > 1*mV`` as ``v > mV``."""
+
+    def visit_BinOp(self, node: ast.BinOp) -> ast.AST:
+        self.generic_visit(node)
+        if isinstance(node.op, ast.Mult):
+            for one, unit in ((node.left, node.right), (node.right, node.left)):
+                negative = isinstance(one, ast.UnaryOp) and isinstance(one.op, ast.USub)
+                number = one.operand if negative else one  # type: ignore[attr-defined]
+                if (isinstance(number, ast.Constant) and not isinstance(number.value, bool)
+                        and number.value == 1 and isinstance(unit, ast.Name)
+                        and len(unit.id) > 1 and unit.id in UNITS):
+                    marker: ast.expr = ast.Name(unit.id + _ONE_UNIT, ast.Load())
+                    if negative:
+                        marker = ast.UnaryOp(ast.USub(), marker)
+                    return ast.copy_location(marker, node)
+        return node
+
+
 def _symbol_latex(name: str, synaptic: bool) -> str:
+    if name.endswith(_ONE_UNIT):  # 1*mV as written (see _KeepOneTimesUnit)
+        unit = _symbol_latex(name.removesuffix(_ONE_UNIT), synaptic)
+        return unit if unit.startswith("1\\,") else f"1\\,{unit}"
     # Multi-letter unit names (ms, mV, nS, amp) are set upright; single letters may be
     # model variables (C, A) and follow the naming rules.
     if len(name) > 1 and name in UNITS:
@@ -165,7 +194,8 @@ def expression_latex(expression: Expression, synaptic: bool = False) -> str:
         quantity = _quantity_of(expression)
         if quantity is not None:
             return quantity
-    return sympy_latex(to_sympy(expression, constants), synaptic)
+    tree = _KeepOneTimesUnit().visit(copy.deepcopy(expression.tree))
+    return sympy_latex(to_sympy(tree, constants), synaptic)
 
 
 def _quantity_of(expression: Expression) -> str | None:
