@@ -24,7 +24,7 @@ from .codegen.blocks import FunctionBuilder, Operation, external_values, render_
 from .dimensions import NameInfo
 from .equations import EquationKind, Statement, parse_statements
 from .errors import EquationError, JnsimError
-from .groups import check_event, event_arrays
+from .groups import event_arrays
 from .integration import integrate
 from .namespace import ExternalConstant
 from .neuron_code import _every, check_shared_writes, ode_system, statements_to_sympy
@@ -259,8 +259,7 @@ class SynapseCode:
                                  hint=f"its pathways: {known}")
             pathway = self.pathways[name]
             group = s.source_group if pathway.triggered_by == "source" else s.target_group
-            if event != "spike" or not hasattr(group, "spike_buffer"):
-                check_event(group, event)
+            event_arrays(group, event)  # raises a clear error for an unknown event
             self.pathways[name] = replace(pathway, event=event)
 
     def shared_names(self) -> set[str]:

@@ -297,11 +297,8 @@ def _decompositions() -> dict[tuple[tuple[str, float], ...], tuple[tuple[int, fl
             product = {k: a.get(k, 0) * p + b.get(k, 0) * q for k in set(a) | set(b)}
             score = (abs(p) + abs(q) + _DISPLAY_UNITS[i][3] + _DISPLAY_UNITS[j][3]
                      + (0.5 if p < 0 and q < 0 else 0))
-            key = _dims_key(product)
-            if key not in best or score < best[key][0]:
-                factors = tuple(sorted(((i, p), (j, q)),
-                                       key=lambda f: (f[1] < 0, -_DISPLAY_UNITS[f[0]][3])))
-                best[key] = (score, factors)
+            offer(product, score, tuple(sorted(
+                ((i, p), (j, q)), key=lambda f: (f[1] < 0, -_DISPLAY_UNITS[f[0]][3]))))
     return {key: factors for key, (_, factors) in best.items()}
 
 
