@@ -90,9 +90,9 @@ class Group(JnsimObject):
         self.arrays: dict[str, np.ndarray] = {}
         self.namespace: dict[str, Any] | None = None
         self.model: AnalysedModel | None = None
-        #: How each variable was last set, for reports: the expression text, or
-        #: ``'values'`` for numbers/arrays (see :meth:`set_variable`).
-        self.initializers: dict[str, str] = {}
+        #: How each variable was last set, for reports: the expression text, the
+        #: scalar value, or a phrase for arrays (see :meth:`set_variable`).
+        self.initializers: dict[str, Any] = {}
         #: Linked variables: name -> the LinkedVariable it reads from.
         self.links: dict[str, LinkedVariable] = {}
 
@@ -691,16 +691,16 @@ class Subgroup(JnsimObject):
         return f"<Subgroup {self.name!r} of {self.N} neurons>"
 
 
-def _describe_value(value: Any) -> str:
-    """A short description of an assigned value for reports."""
+def _describe_value(value: Any) -> Any:
+    """What reports need of an assigned value: a scalar itself, else a phrase.
+
+    The scalar is kept as given and formatted only when a report asks for it
+    (:func:`jnsim.report.values.describe_assignment`): choosing a display unit
+    costs more than the assignment.
+    """
     magnitude = getattr(value, "magnitude", value)
     if np.ndim(magnitude) == 0:
-        try:
-            from .units import format_quantity
-
-            return format_quantity(value)
-        except (TypeError, ValueError):
-            return repr(value)
+        return value
     return "values given per element"
 
 

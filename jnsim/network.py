@@ -21,10 +21,11 @@ import numpy as np
 from .base import JnsimObject, current_scope
 from .clock import defaultclock, time_in_seconds
 from .codegen.blocks import NJIT_OPTIONS, SLOTS, Operation, helper_sources
+from .codegen.inline import inline_body
 from .compiler import Kernel, compile_kernel
 from .errors import JnsimError, RunError
 from .namespace import caller_namespace
-from .random import kernel_state
+from .random import kernel_state, seed_numba_generator
 from .units import Quantity, registry
 
 __all__ = ["Network", "collect", "restore", "run", "store"]
@@ -62,7 +63,9 @@ def build_kernel_source(operations: Iterable[Operation]) -> KernelPlan:
     parts = [_HEADER]
     if helpers:
         parts.append(helper_sources(helpers))
-    parts += [op.source for op in operations]
+    bodies = {op.name: inline_body(op.source, op.arguments, f"_o{k}_")
+              for k, op in enumerate(operations)}
+    parts += [op.source for op in operations if bodies[op.name] is None]
     driver = [
         f"@numba.njit({NJIT_OPTIONS})",
         f"def run_steps(_step, _stop, _dt, _progress, _nan_flag{''.join(', ' + k for k in keys)}):",
@@ -76,12 +79,16 @@ def build_kernel_source(operations: Iterable[Operation]) -> KernelPlan:
                "            t = _step * _dt"]
     for slot in SLOTS:
         for op in (o for o in operations if o.slot == slot):
-            call = f"{op.name}({', '.join(op.arguments)})"
+            indent = " " * 12
             if op.every > 1:
-                driver.append(f"            if _step % {op.every} == 0:")
-                driver.append(f"                {call}")
+                driver.append(f"{indent}if _step % {op.every} == 0:")
+                indent += " " * 4
+            body = bodies[op.name]
+            if body is None:
+                driver.append(f"{indent}{op.name}({', '.join(op.arguments)})")
             else:
-                driver.append(f"            {call}")
+                driver.append(f"{indent}# {op.name}")
+                driver += [indent + line for line in body]
         if slot == "groups":
             driver += ["            if _nan_flag[0] != 0:", "                _nan_flag[3] = _step",
                        "                _progress[0] = _step", "                return _step"]
@@ -325,6 +332,8 @@ class Network:
         del _RUN_HISTORY[:-100]
 
     def _compile(self, plan: KernelPlan) -> Kernel:
+        if "np.random." in plan.source:  # the kernel draws from Numba's own generator
+            seed_numba_generator()
         kernel = self._kernels.get(plan.source)
         if kernel is None:
             kernel = compile_kernel(plan.source, "run_steps")
@@ -333,14 +342,21 @@ class Network:
 
     def _nan_error(self, nan_flag: np.ndarray, plan: KernelPlan, objects: list[Any],
                    base_dt: float) -> RunError:
-        owner_index, element, variable_index, step = (int(v) for v in nan_flag)
+        owner_index, step = int(nan_flag[0]), int(nan_flag[3])
         owner = next((o for o in objects if o.creation_index == owner_index - 1), None)
         name = owner.name if owner is not None else "a group"
-        variable = "a variable"
-        if owner is not None:
-            names = owner.code.float_state_names() if hasattr(owner, "code") else []
-            if 0 <= variable_index < len(names):
-                variable = f"'{names[variable_index]}'"
+        variable, element = "a variable", 0
+        if owner is not None and hasattr(owner, "code"):
+            # the first element holding a non-finite value; at equal elements, the
+            # first variable
+            found = []
+            for position, state in enumerate(owner.code.float_state_names()):
+                bad = np.flatnonzero(~np.isfinite(owner.arrays[state]))
+                if bad.size:
+                    found.append((int(bad[0]), position, state))
+            if found:
+                element, _, state = min(found)
+                variable = f"'{state}'"
         t_ms = (step + 1) * base_dt * 1e3
         return RunError(
             f"{variable} of {name} became NaN or infinite at neuron {element}, t = {t_ms:g} ms",

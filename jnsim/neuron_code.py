@@ -438,23 +438,18 @@ class NeuronCode:
         return [n for n in self.system.variables]
 
     def _locate_nonfinite(self, function: ElementFunction, checked: list[str]) -> None:
-        """After the loop: flag the first element holding a non-finite value, if any.
+        """After the loop: name this group in ``_nan_flag`` if some value was not finite.
 
         The loop only accumulates whether some value was not finite (a reduction that
-        keeps it vectorizable); this rare path finds which element and variable it was.
+        keeps it vectorizable); which element and variable it was is found afterwards,
+        in Python (:meth:`jnsim.network.Network._nan_error`), so that this rare path
+        adds almost nothing to the code Numba compiles.
         """
         b = function.builder
-        names = self.float_state_names()
         b.parameter("_nan_flag", "_nan_flag")
         b.parameter("_owner", f"{self.group.code_id}__owner")
         b.add("if _nonfinite and _nan_flag[0] == 0:")
-        b.add("for _idx in range(N):", indent=2)
-        for name in checked:
-            element = "0" if function.arrays[name] else "_idx"
-            b.add(f"if _nan_flag[0] == 0 and not math.isfinite(_a_{name}[{element}]):",
-                  indent=3)
-            b.add("_nan_flag[0] = _owner", "_nan_flag[1] = _idx",
-                  f"_nan_flag[2] = {names.index(name)}", indent=4)
+        b.add("_nan_flag[0] = _owner", indent=2)
 
     def _refractory_lines(self, function: ElementFunction, names: set[str],
                           externals: Mapping[str, Any]) -> tuple[list[str], set[str]]:
@@ -521,7 +516,7 @@ class NeuronCode:
             to_sympy(condition_code, _constants(condition_code)))
         names = {s.name for s in condition.free_symbols}
         if refractory:
-            names |= {"not_refractory", "t"}
+            names |= {"t"}
             b.parameter("_a_lastspike", f"{group.code_id}__lastspike")
             b.parameter("_a_not_refractory", f"{group.code_id}__not_refractory")
         per_step, per_element = function.bind(names)
@@ -532,7 +527,12 @@ class NeuronCode:
         b.add("for _idx in range(N):")
         b.add(*per_element, indent=2)
         render_statements(b, [("_cond", condition)], function.scalars, indent=2, loop_indent=1)
-        b.add("if _cond and not_refractory:" if refractory else "if _cond:", indent=2)
+        # The refractory flag is read only where the condition holds: a load that
+        # depends on the branch cannot be hoisted above it, so the rarely true
+        # condition is tested first and the branch is well predicted (LLVM at -O3
+        # otherwise tests the flag first, which mispredicts on refractory neurons).
+        b.add("if _cond and _a_not_refractory[_idx]:" if refractory else "if _cond:",
+              indent=2)
         b.add("_spikes[_n] = _idx", "_n += 1", indent=3)
         if refractory:
             b.add("_a_lastspike[_idx] = t", "_a_not_refractory[_idx] = False", indent=3)

@@ -7,7 +7,7 @@ import numpy as np
 
 from .evaluate import seed_generator
 
-__all__ = ["kernel_state", "last_seed", "seed"]
+__all__ = ["kernel_state", "last_seed", "seed", "seed_numba_generator"]
 
 _last_seed: list[int | None] = [None]
 
@@ -47,9 +47,27 @@ def last_seed() -> int | None:
     return _last_seed[0]
 
 
+#: A seed given to :func:`seed` and not yet applied to Numba's generator.
+_pending_numba_seed: list[int | None] = [None]
+
+
 @numba.njit(cache=True)
 def _seed_kernels(value: int) -> None:  # pragma: no cover - runs compiled
     np.random.seed(value)
+
+
+def seed_numba_generator() -> None:
+    """Apply a pending :func:`seed` to Numba's generator, before a kernel that uses it.
+
+    Kernels draw ``rand()``/``randn()`` from jnsim's own generator, but binomial and
+    Poisson numbers from Numba's ``np.random``, whose state is seeded only from
+    compiled code. That costs a compilation, so it happens only when a kernel needs it;
+    nothing draws from that generator in between, so the numbers are the same.
+    """
+    value = _pending_numba_seed[0]
+    if value is not None:
+        _pending_numba_seed[0] = None
+        _seed_kernels(value)
 
 
 def seed(value: int | None = None) -> None:
@@ -69,4 +87,4 @@ def seed(value: int | None = None) -> None:
     _seed_kernel_state(value)
     np.random.seed(value)
     seed_generator(value)
-    _seed_kernels(value)
+    _pending_numba_seed[0] = value

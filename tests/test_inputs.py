@@ -20,6 +20,7 @@ from jnsim import (
     NeuronGroup,
     PopulationRateMonitor,
     SpikeMonitor,
+    StateMonitor,
     UnitError,
     cache_info,
     defaultclock,
@@ -366,3 +367,25 @@ def test_poisson_input_mistakes():
                  "needs a NeuronGroup")
     fast = PoissonInput(G, "v", 10, 20000 * Hz, 1 * mV)
     raises_jnsim(lambda: Network(G, fast).run(1 * ms), JnsimError, "too high", "rate*dt = 2")
+
+
+def test_binomial_input_is_reproducible_under_seed_whatever_ran_in_between():
+    """PoissonInput draws from Numba's generator, seeded lazily before the first
+    kernel that uses it: runs in between that do not use it change nothing."""
+
+    def simulate(value, unrelated_run_first):
+        start_scope()
+        seed(value)
+        if unrelated_run_first:
+            other = NeuronGroup(5, "dv/dt = -v/(5*ms) + 0.3*xi/sqrt(ms) : 1", method="euler")
+            Network(other).run(2 * ms)
+        G = NeuronGroup(20, "dv/dt = -v/(10*ms) : 1")
+        inputs = PoissonInput(G, "v", 50, 200 * Hz, weight=0.01)
+        M = StateMonitor(G, "v", record=True)
+        Network(G, inputs, M).run(5 * ms)
+        return M.v_.copy()
+
+    direct, after_other, other_seed = simulate(7, False), simulate(7, True), simulate(8, False)
+    assert np.array_equal(direct, after_other)
+    assert not np.array_equal(direct, other_seed)
+    assert np.all(direct[:, -1] > 0)

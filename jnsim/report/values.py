@@ -136,12 +136,18 @@ def distribution_latex(expression: sympy.Basic, synaptic: bool = False) -> str |
 
 # -- assigned values ---------------------------------------------------------------------
 
-def describe_assignment(text: str, dims: Dimensions | None, synaptic: bool = False) -> str:
+def describe_assignment(text: Any, dims: Dimensions | None, synaptic: bool = False) -> str:
     """Rich text for a value recorded in a group's ``initializers``.
 
-    ``'-65. * mvolt'`` becomes ``-65 mV``; an expression with ``rand()`` becomes its
-    distribution; other expressions are typeset.
+    A quantity or number (``-65*mV``) and the text ``'-65. * mvolt'`` become
+    ``-65 mV``; an expression with ``rand()`` becomes its distribution; other
+    expressions are typeset.
     """
+    if not isinstance(text, str):
+        try:
+            return quantity_text(float(to_si(text)), dimensions_of(text))
+        except (JnsimError, TypeError, ValueError):
+            return f"`{text!r}`"
     if text.startswith("linked to "):
         return f"linked to `{text[len('linked to '):]}`"
     if text == "values given per element":
