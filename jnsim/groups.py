@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -54,6 +56,12 @@ class LinkedVariable:
         if self.index is not None and self.index.size and (
                 self.index.min() < 0 or self.index.max() >= group.N):
             raise JnsimError(f"linked_var index outside [0, {group.N})")
+
+    @property
+    def direct(self) -> bool:
+        """Whether element k of the linked variable is element k of the source (no index,
+        or a shared source): then the linked group can share the source's array."""
+        return self.index is None
 
     def values_for(self, size: int) -> np.ndarray:
         """The linked values as seen by a group of ``size`` elements."""
@@ -174,8 +182,37 @@ class Group(JnsimObject):
         if link.index is not None and len(link.index) != self.N:
             raise JnsimError(f"the index of a linked variable needs {self.N} entries, "
                              f"not {len(link.index)}")
+        if source_spec.dtype != variable.dtype:
+            raise JnsimError(f"cannot link '{name}' ({variable.dtype}) to {link.describe()} "
+                             f"({source_spec.dtype})",
+                             hint=f"declare '{name}' with the type of {link.describe()}")
+        own = self.specs[name]
+        if link.direct:
+            # The group shares the source's array (and whether it is shared), so that
+            # every reader and writer of the variable (own code, synapses, monitors)
+            # reaches the source without knowing about the link.
+            self.specs[name] = replace(own, shared=source_spec.shared)
+            self.arrays[name] = link.group.arrays[link.variable]
+        else:
+            self.specs[name] = replace(own, shared=False)
+            self.arrays[name] = np.zeros(self.N, own.numpy_type)
         self.links[name] = link
         self.initializers[name] = f"linked to {link.describe()}"
+
+    def check_direct_access(self, name: str, user: str) -> None:
+        """Raise unless code outside this group may use the array of ``name`` as its own.
+
+        A variable linked with an index is element ``index[k]`` of its source: only the
+        group's own code (threshold, reset, ...) follows the index.
+        """
+        link = self.__dict__.get("links", {}).get(name)
+        if link is not None and not link.direct:
+            raise JnsimError(
+                f"{user} '{name}' of {self.name}, which is linked to {link.describe()} "
+                "through an index: only the group's own code (equations, threshold, reset, "
+                "run_regularly) follows that index",
+                hint=f"use {link.describe()} directly (e.g. record it, or connect the "
+                     f"synapses to {link.group.name})")
 
     def link_keys(self) -> dict[str, tuple[str, str | None, bool]]:
         """Driver keys of linked variables (see ``ElementFunction.links``)."""
@@ -720,9 +757,12 @@ def check_event(group: Any, event: str, custom_only: bool = False) -> None:
         known = tuple(e for e in known if e != "spike")
     if event not in known:
         listed = ", ".join(repr(e) for e in known) or "none"
+        close = difflib.get_close_matches(str(event), known, n=1)
+        hint = (f"did you mean {close[0]!r}?" if close else
+                "custom events are declared at creation: "
+                "NeuronGroup(..., events={'name': 'condition'})")
         raise JnsimError(f"{group.name} has no event {event!r} (its events: {listed})",
-                         hint="custom events are declared at creation: "
-                              "NeuronGroup(..., events={'name': 'condition'})")
+                         hint=hint)
 
 
 def event_arrays(group: Any, event: str) -> tuple[str, np.ndarray, np.ndarray]:

@@ -198,7 +198,8 @@ class StateMonitor(JnsimObject):
         cid = self.code_id
         builder = FunctionBuilder(f"{cid}_{self.slug}_record")
         arrays = {n: spec.shared for n, spec in group.specs.items()}
-        function = ElementFunction(builder, arrays, group.code_id, externals)
+        function = ElementFunction(builder, arrays, group.code_id, externals,
+                                   links=_link_keys(group))
         builder.parameter("t", "t")
         builder.parameter("_count", f"{cid}__count")
         builder.parameter("_t_buffer", f"{cid}__t")
@@ -235,6 +236,8 @@ class StateMonitor(JnsimObject):
         for variable in self.variables:
             values[f"{cid}__buffer_{variable}"] = self.buffers.arrays[variable]
         values.update(external_values(externals, self.group.code_id))
+        if hasattr(self.group, "link_values"):
+            values.update(self.group.link_values())
         return values
 
     def reserve(self, steps: int, base_dt: float) -> bool:
@@ -417,6 +420,8 @@ class EventMonitor(JnsimObject):
                            ("_counts", f"{cid}__counts")):
             builder.parameter(local, key)
         for variable in self.variables:
+            if hasattr(self.group, "check_direct_access"):
+                self.group.check_direct_access(variable, f"{self.name} records")
             builder.parameter(f"_a_{variable}", f"{source}__{variable}")
             builder.parameter(f"_var_{variable}", f"{cid}__var_{variable}")
         builder.add("_n = _count[0]")
@@ -647,3 +652,8 @@ class PopulationRateMonitor(JnsimObject):
 
 
 _unused = EquationKind
+
+
+def _link_keys(group: Any) -> dict[str, tuple[str, str | None, bool]]:
+    """The linked variables of a group, for code that reads its variables."""
+    return group.link_keys() if hasattr(group, "link_keys") else {}

@@ -192,9 +192,23 @@ class ElementFunction:
                                  indent=indent)
 
     def store(self, names: Iterable[str], indent: int) -> None:
-        """Write back assigned per-element variables (shared ones after the loop)."""
+        """Write back assigned per-element variables (shared ones after the loop).
+
+        A linked variable is written where it is read: into its source, through the
+        link's index if it has one (Brian's rule too).
+        """
         for name in names:
-            if name not in self.arrays or self.arrays[name] or name in self.links:
+            if name in self.links:
+                key, index_key, shared = self.links[name]
+                local = self.builder.parameter(f"_a_{name}", key)
+                element = "_idx"
+                if shared:
+                    element = "0"
+                elif index_key is not None:
+                    element = f"{self.builder.parameter(f'_link_{name}', index_key)}[_idx]"
+                self.builder.add(f"{local}[{element}] = {name}", indent=indent)
+                continue
+            if name not in self.arrays or self.arrays[name]:
                 continue
             self.builder.add(f"_a_{name}[_idx] = {name}", indent=indent)
 

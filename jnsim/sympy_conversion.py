@@ -106,6 +106,11 @@ class timestep(_Named):
 class _Stateful(_Named):
     """A random-number function; its hidden argument keeps separate calls distinct."""
 
+    def _eval_evalf(self, prec: int) -> None:
+        # A draw has no numerical value; without this SymPy would call mpmath's
+        # function of the same name (mpmath.rand takes no argument).
+        return None
+
     def _latex(self, printer: Any, exp: Any = None) -> str:
         args = ", ".join(printer._print(a) for a in self.args[1:])
         text = rf"\operatorname{{{type(self).__name__}}}\left({args}\right)"

@@ -110,13 +110,18 @@ class SynapseFunction:
 
     def _other_group(self, name: str) -> tuple[Any, str, str] | None:
         s = self.synapses
+        found = None
         for suffix, group, index in (("_pre", s.source_group, "_pre"),
                                      ("_post", s.target_group, "_post")):
             if name.endswith(suffix) and name[: -len(suffix)] in group.specs:
-                return group, name[: -len(suffix)], index
-        if name in s.target_group.specs and name not in s.specs:
-            return s.target_group, name, "_post"
-        return None
+                found = group, name[: -len(suffix)], index
+                break
+        else:
+            if name in s.target_group.specs and name not in s.specs:
+                found = s.target_group, name, "_post"
+        if found is not None:
+            found[0].check_direct_access(found[1], f"the code of {s.name} uses")
+        return found
 
     def _array(self, name: str, key: str, index: str, shared: bool, per_step: list[str],
                per_element: list[str]) -> None:

@@ -1,5 +1,7 @@
 """The shape of jnsim's error messages: line, column, caret, hint."""
 
+import pytest
+
 from jnsim import EquationError, Equations, JnsimError, UnitError
 from jnsim.errors import SourceSpan
 
@@ -45,3 +47,11 @@ def test_error_without_span_has_message_and_hint():
     error = JnsimError("something is off", hint="do this")
     assert str(error) == "something is off\nhint: do this"
     assert error.line is None and error.column is None
+
+
+def test_plain_syntax_error_says_so_once():
+    with pytest.raises(EquationError) as info:
+        Equations("dv/dt = (1 +* v)/ms : 1")
+    message = str(info.value)
+    assert "invalid syntax" in message and "invalid syntax (" not in message
+    assert "line 1, column 13" in message

@@ -130,7 +130,8 @@ def test_bad_event_declarations_and_uses_get_clear_errors():
     unknown = NeuronGroup(2, "v : 1", events={"big": "v > w_unknown"})
     raises_jnsim(lambda: Network(unknown).run(1 * ms), JnsimError, "'w_unknown'")
     G = NeuronGroup(2, "v : 1", events={"big": "v > 1"})
-    raises_jnsim(lambda: EventMonitor(G, "bgi"), JnsimError, "no event 'bgi'", "'big'")
+    raises_jnsim(lambda: EventMonitor(G, "bgi"), JnsimError, "no event 'bgi'", "'big'",
+                 "did you mean 'big'?")
     raises_jnsim(lambda: G.run_on_event("small", "v = 0"), JnsimError, "no event 'small'")
     raises_jnsim(lambda: G.run_on_event("big", "u = 0"), JnsimError, "'u'")
     raises_jnsim(lambda: G.set_event_schedule("big", when="later"), JnsimError, "slot")

@@ -473,6 +473,52 @@ def test_linked_variables_read_the_source_group():
                  "not declared as linked")
 
 
+def test_linked_variables_are_written_through_and_seen_by_synapses_and_monitors():
+    """Brian's semantics (checked against Brian 2.9): code assigning a linked variable
+    writes the source; synapses and monitors see the source's values."""
+    from jnsim import StateMonitor, Synapses, linked_var
+
+    source = NeuronGroup(3, "v : 1", threshold="True")
+    source.v = [1.0, 2.0, 3.0]
+    reader = NeuronGroup(3, "x : 1 (linked)\ny : 1", threshold="True", reset="x = x + 10")
+    reader.x = linked_var(source, "v")
+    copy = Synapses(source, reader, on_pre="y_post = x_post")
+    copy.connect(j="i")
+    recorded = StateMonitor(reader, "x", record=True)
+    Network(source, reader, copy, recorded).run(0.2 * ms)
+    np.testing.assert_array_equal(source.v_, [21.0, 22.0, 23.0])  # two resets
+    np.testing.assert_array_equal(reader.x_, source.v_)
+    np.testing.assert_array_equal(reader.y_, [11.0, 12.0, 13.0])  # read before step 2's reset
+    np.testing.assert_array_equal(recorded.x_, [[1.0, 11.0], [2.0, 12.0], [3.0, 13.0]])
+
+
+def test_linked_variables_with_an_index_or_a_shared_source():
+    from jnsim import StateMonitor, Synapses, linked_var
+
+    source = NeuronGroup(3, "v : 1\nscale : 1 (shared)", threshold="True")
+    source.v = [1.0, 2.0, 3.0]
+    source.scale = 4.0
+    picker = NeuronGroup(4, "z : 1 (linked)\ns : 1 (linked)\nw : 1",
+                         threshold="i == 0", reset="z = -1\nw = s")
+    picker.z = linked_var(source, "v", index=[2, 1, 0, 0])
+    picker.s = linked_var(source, "scale")
+    recorded = StateMonitor(picker, ["z", "s"], record=True)
+    Network(source, picker, recorded).run(0.1 * ms)
+    np.testing.assert_array_equal(recorded.z_[:, 0], [3.0, 2.0, 1.0, 1.0])
+    np.testing.assert_array_equal(recorded.s_[:, 0], [4.0, 4.0, 4.0, 4.0])
+    np.testing.assert_array_equal(source.v_, [1.0, 2.0, -1.0])  # through index[0] = 2
+    np.testing.assert_array_equal(picker.w_, [4.0, 0.0, 0.0, 0.0])
+    # code outside the group cannot follow the index: a clear error, not zeros
+    start_scope()
+    inputs = Synapses(source, picker, on_pre="z_post += 1")
+    inputs.connect()
+    raises_jnsim(lambda: Network(source, picker, inputs).run(0.1 * ms), JnsimError,
+                 "'z' of", "linked to", "through an index", "only the group's own code")
+    boolean = NeuronGroup(3, "flag : boolean (linked)")
+    raises_jnsim(lambda: setattr(boolean, "flag", linked_var(source, "v")), JnsimError,
+                 "cannot link 'flag' (boolean)")
+
+
 def test_a_no_op_run_regularly_between_update_and_threshold_changes_no_spike():
     def spike_times(separate):
         start_scope()
@@ -617,3 +663,12 @@ def test_shared_constant_over_dt_subexpressions_are_stored_once_per_step():
     # one random number per step, the same for every neuron, and the one recorded
     assert np.allclose(M.x_, M.x_[0])
     assert np.allclose(np.diff(M.x_[0]) / 0.1, M.r_[0, 1:])
+
+
+def test_random_draws_multiplied_by_zero_are_fine():
+    """SymPy must not try to evaluate a draw numerically (mpmath has its own rand)."""
+    G = NeuronGroup(3, "dv/dt = (rand()*0 + randn()*0 - v)/ms : 1", threshold="rand()*0 > 1",
+                    reset="v = rand()*0", method="euler")
+    G.v = "rand()*0 + 1"
+    Network(G).run(0.2 * ms)
+    np.testing.assert_allclose(G.v_, 0.9 ** 2)

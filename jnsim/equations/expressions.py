@@ -249,6 +249,8 @@ def _explain_syntax_error(exc: SyntaxError, text: str) -> tuple[str, str]:
                 "put '*' between a number and a unit or name, e.g. '10*ms'")
     if "Perhaps you forgot a comma" in reason:
         return "two values stand next to each other", "put an operator between them, e.g. '*'"
+    if reason.strip().rstrip(".") in ("invalid syntax", ""):
+        return "invalid syntax", "check the operators and parentheses around here"
     return f"invalid syntax ({reason})", "check the operators and parentheses around here"
 
 
