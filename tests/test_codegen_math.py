@@ -8,6 +8,8 @@ them (``helper_sources`` through ``compile_kernel``) and compare them with NumPy
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -32,7 +34,7 @@ def many_exprel(x, out):
 @pytest.fixture(scope="module")
 def kernels():
     source = ("import math\nimport numba\nimport numpy as np\n\n"
-              + helper_sources(["_exp", "_exprel", "_float_from_bits"]) + _LOOPS)
+              + helper_sources(["_exp", "_exprel"]) + _LOOPS)
 
     def call(name):
         kernel = compile_kernel(source, name)
@@ -79,3 +81,17 @@ def test_exprel_is_within_two_ulps_and_has_no_cancellation_near_zero(kernels):
     assert _ulps(many_exprel(x), reference).max() <= 2.0
     special = many_exprel(np.array([0.0, -0.0, np.inf, -np.inf, np.nan, 800.0]))
     np.testing.assert_array_equal(special, [1.0, 1.0, np.inf, 0.0, np.nan, np.inf])
+
+
+def test_loops_calling_exp_and_exprel_are_vectorized():
+    """The reason these helpers exist: LLVM turns such loops into vector code."""
+    source = ("import math\nimport numba\nimport numpy as np\n\n"
+              + helper_sources(["_exp", "_exprel"]) + _LOOPS).replace("cache=True", "cache=False")
+    namespace: dict = {}
+    exec(compile(source, "<vectorization test>", "exec"), namespace)
+    for name in ("many_exp", "many_exprel"):
+        dispatcher = namespace[name]
+        dispatcher(np.ones(8), np.empty(8))
+        ir = "\n".join(dispatcher.inspect_llvm().values())
+        assert re.search(r"<\d+ x double>", ir), name
+        assert "call double @jnsim_exp" not in ir and "@llvm.exp" not in ir, name

@@ -8,6 +8,8 @@ print as NumPy's scalar generators, which Numba supports.
 
 from __future__ import annotations
 
+import hashlib
+from pathlib import Path
 from typing import Any
 
 import sympy
@@ -15,60 +17,17 @@ from sympy.printing.pycode import PythonCodePrinter
 
 __all__ = ["HELPERS", "NumbaPrinter", "code"]
 
+_LLVM_MATH_DIGEST = hashlib.sha256(
+    (Path(__file__).parent / "llvm_math.py").read_bytes()).hexdigest()[:16]
+
 #: Helper functions that generated modules define when their code uses them.
 HELPERS: dict[str, str] = {
-    # Raw bits to float64 (a bit cast, as LLVM IR), for building powers of two.
-    "_float_from_bits": (
-        "from llvmlite import ir as _ir\n"
-        "from numba.core import types as _types\n"
-        "from numba.extending import intrinsic as _intrinsic\n"
-        "\n"
-        "\n"
-        "@_intrinsic\n"
-        "def _float_from_bits(typingctx, bits):\n"
-        "    def codegen(context, builder, signature, args):\n"
-        "        return builder.bitcast(args[0], _ir.DoubleType())\n"
-        "    return _types.float64(_types.int64), codegen\n"
-    ),
-    # exp(x) = 2**k * exp(r), r = x - k*ln(2) in [-ln(2)/2, ln(2)/2] (ln(2) split in two
-    # parts so that r is exact), exp(r) from its Taylor polynomial of degree 13 (relative
-    # truncation error below 1e-17). 2**k is built from its bits in two halves, so that
-    # results in the subnormal range and next to the largest double round once. No call
-    # and no branch: unlike libm's exp, LLVM vectorizes loops that use it.
-    "_exp": (
-        "@numba.njit(cache=True, inline='always', error_model='numpy')\n"
-        "def _exp(x):\n"
-        "    c = min(max(x, -746.0), 710.0)\n"
-        "    k = math.floor(c * 1.4426950408889634 + 0.5)\n"
-        "    r = (c - k * 0.6931471803691238) - k * 1.9082149292705877e-10\n"
-        "    p = (1.0 + r * (1.0 + r * (0.5 + r * (0.16666666666666666 + r *\n"
-        "        (0.041666666666666664 + r * (0.008333333333333333 + r *\n"
-        "        (0.001388888888888889 + r * (0.0001984126984126984 + r *\n"
-        "        (2.48015873015873e-05 + r * (2.7557319223985893e-06 + r *\n"
-        "        (2.755731922398589e-07 + r * (2.505210838544172e-08 + r *\n"
-        "        (2.08767569878681e-09 + r * (1.6059043836821613e-10))))))))))))))\n"
-        "    n = np.int64(k)\n"
-        "    half = n >> 1\n"
-        "    y = p * _float_from_bits((half + 1023) << 52) * _float_from_bits(\n"
-        "        (n - half + 1023) << 52)\n"
-        "    return y if x == x else x\n"
-    ),
-    # exprel(x) = (exp(x) - 1)/x: its Taylor series near 0 (no cancellation), else the
-    # quotient; both are computed and one selected, which keeps loops vectorizable.
+    # exp and exprel: branch-free polynomials that LLVM vectorizes, built as LLVM IR
+    # (see jnsim.codegen.llvm_math); the digest of that file is part of the kernel's
+    # source, so a change to it never reuses a kernel cached before.
+    "_exp": f"from jnsim.codegen.llvm_math import _exp  # llvm_math {_LLVM_MATH_DIGEST}\n",
     "_exprel": (
-        "@numba.njit(cache=True, inline='always', error_model='numpy')\n"
-        "def _exprel(x):\n"
-        "    series = (1.0 + x * (0.5 + x * (0.16666666666666666 + x * (0.041666666666666664\n"
-        "        + x * (0.008333333333333333 + x * (0.001388888888888889 + x *\n"
-        "        (0.0001984126984126984 + x * (2.48015873015873e-05 + x *\n"
-        "        (2.7557319223985893e-06 + x * (2.755731922398589e-07 + x *\n"
-        "        (2.505210838544172e-08 + x * (2.08767569878681e-09 + x *\n"
-        "        (1.6059043836821613e-10 + x * (1.1470745597729725e-11 + x *\n"
-        "        (7.647163731819816e-13 + x * (4.779477332387385e-14 + x *\n"
-        "        (2.8114572543455206e-15)))))))))))))))))\n"
-        "    quotient = (_exp(x) - 1.0) / x\n"
-        "    quotient = math.inf if x > 709.0 else quotient\n"
-        "    return series if abs(x) < 0.5 else quotient\n"
+        f"from jnsim.codegen.llvm_math import _exprel  # llvm_math {_LLVM_MATH_DIGEST}\n"
     ),
     "_timestep": (
         "@numba.njit(cache=True, inline='always', error_model='numpy')\n"
@@ -161,11 +120,9 @@ class NumbaPrinter(PythonCodePrinter):
     def _print_exp(self, expr: Any) -> str:
         if self.once_per_step:
             return f"math.exp({self._print(expr.args[0])})"
-        self.helpers_used.add("_float_from_bits")
         return self._helper("_exp", expr)
 
     def _print_exprel(self, expr: Any) -> str:
-        self.helpers_used.update(("_float_from_bits", "_exp"))
         return self._helper("_exprel", expr)
 
     def _print_timestep(self, expr: Any) -> str:
