@@ -299,22 +299,41 @@ class SynapseCode:
         """Forget the CSR layout (rebuilt at the next run)."""
         self._csr = None
 
+    def _fan_counts(self) -> dict[str, np.ndarray]:
+        """``N_incoming`` per target and ``N_outgoing`` per source (kept until the
+        connectivity changes)."""
+        s = self.synapses
+        if self._csr is None:
+            self._csr = {}
+        counts = self._csr.get("_fan_counts")
+        if counts is None:
+            counts = {
+                f"{s.code_id}__N_incoming": np.bincount(
+                    s.j_array, minlength=s.target_stop - s.target_start).astype(np.int64),
+                f"{s.code_id}__N_outgoing": np.bincount(
+                    s.i_array, minlength=s.source_stop - s.source_start).astype(np.int64)}
+            self._csr["_fan_counts"] = counts
+        return counts
+
     def _layout(self, pathway: Pathway, base_dt: float) -> dict[str, Any]:
         """CSR arrays of a pathway, and its delays in steps."""
         s = self.synapses
         if self._csr is None:
             self._csr = {}
         key = pathway.name
-        delays = s.delay_array("delay" if pathway.name == "pre" else f"delay_{pathway.name}")
-        steps = np.rint(delays / base_dt).astype(np.int64) if len(delays) else np.zeros(
-            0, np.int64)
         heterogeneous = f"delay_{pathway.name}" in s.arrays
         shared_steps = round(s._shared_delay.get(pathway.name, 0.0) / base_dt)
         cached = self._csr.get(key)
-        if cached is not None and cached["heterogeneous"] == heterogeneous and (
-                (not heterogeneous and cached["shared_steps"] == shared_steps) or (heterogeneous
-                and np.array_equal(cached["steps"], steps))):
-            return cached
+        if heterogeneous:
+            steps = np.rint(s.arrays[f"delay_{pathway.name}"] / base_dt).astype(np.int64)
+            if (cached is not None and cached["heterogeneous"]
+                    and np.array_equal(cached["steps"], steps)):
+                return cached
+        else:  # one delay for all synapses
+            if (cached is not None and not cached["heterogeneous"]
+                    and cached["shared_steps"] == shared_steps):
+                return cached
+            steps = np.full(s.N, shared_steps, dtype=np.int64)
         if pathway.triggered_by == "source":
             owner, size = s.i_array, s.source_stop - s.source_start
         else:
@@ -393,10 +412,7 @@ class SynapseCode:
             f"{sid}__N": np.int64(s.N), f"{sid}__dt": float(s.dt_),
             f"{sid}__N_pre": np.int64(s.source_stop - s.source_start),
             f"{sid}__N_post": np.int64(s.target_stop - s.target_start),
-            f"{sid}__N_incoming": np.bincount(s.j_array, minlength=s.target_stop
-                                              - s.target_start).astype(np.int64),
-            f"{sid}__N_outgoing": np.bincount(s.i_array, minlength=s.source_stop
-                                              - s.source_start).astype(np.int64),
+            **self._fan_counts(),
         })
         for group in (s.source_group, s.target_group):
             values.update({f"{group.code_id}__{n}": a for n, a in group.arrays.items()})

@@ -14,6 +14,7 @@ elements, hoisting everything that does not depend on the element (such as
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -178,6 +179,26 @@ def render_statements(
     loop_indent
         Where the hoisted lines go; ``None``-like negative values disable hoisting.
     """
+    rendered = _render(tuple(statements), frozenset(scalars), loop_indent >= 0,
+                       frozenset(builder.printer.timed_arrays.items()))
+    hoisted_lines, body, helpers, timed_arrays = rendered
+    builder.printer.helpers_used |= helpers
+    builder.printer.timed_arrays_used |= timed_arrays
+    if hoisted_lines:
+        prefix = "    " * loop_indent
+        insert_at = _last_line_at(builder.lines, loop_indent)
+        builder.lines[insert_at:insert_at] = [prefix + line for line in hoisted_lines]
+    builder.add(*body, indent=indent)
+
+
+@functools.lru_cache(maxsize=512)
+def _render(statements: tuple[tuple[str, sympy.Expr], ...], scalars: frozenset[str],
+            hoist: bool, timed_arrays: frozenset[tuple[str, int]]
+            ) -> tuple[tuple[str, ...], tuple[str, ...], frozenset[str], frozenset[str]]:
+    """The lines of :func:`render_statements`: (hoisted lines, body lines, helpers used,
+    TimedArrays used). Pure, hence cached: a rerun generates the same code again."""
+    printer = NumbaPrinter()
+    printer.timed_arrays = dict(timed_arrays)
     scalar_symbols = frozenset(symbol(n) for n in scalars)
     written: set[sympy.Symbol] = set()
     hoisted: dict[sympy.Expr, sympy.Symbol] = {}
@@ -187,25 +208,17 @@ def render_statements(
         for target, expression in run:
             # A name assigned earlier in the block is no longer element-independent.
             usable = scalar_symbols - written
-            reduced.append(_hoist(expression, usable, hoisted) if loop_indent >= 0
-                           else expression)
+            reduced.append(_hoist(expression, usable, hoisted) if hoist else expression)
             written.add(symbol(target))
         replacements, simplified = sympy.cse(reduced, symbols=_cse_symbols(run[0][0]))
         for temp, value in replacements:
-            body.append(f"{temp} = {builder.printer.doprint(value)}")
+            body.append(f"{temp} = {printer.doprint(value)}")
         for (target, _), value in zip(run, simplified, strict=True):
-            body.append(f"{target} = {builder.printer.doprint(value)}")
-    if hoisted:
-        prefix = "    " * loop_indent
-        builder.printer.once_per_step = True
-        try:
-            hoisted_lines = [f"{prefix}{name} = {builder.printer.doprint(value)}"
-                             for value, name in hoisted.items()]
-        finally:
-            builder.printer.once_per_step = False
-        insert_at = _last_line_at(builder.lines, loop_indent)
-        builder.lines[insert_at:insert_at] = hoisted_lines
-    builder.add(*body, indent=indent)
+            body.append(f"{target} = {printer.doprint(value)}")
+    printer.once_per_step = True
+    hoisted_lines = tuple(f"{name} = {printer.doprint(value)}" for value, name in hoisted.items())
+    return (hoisted_lines, tuple(body), frozenset(printer.helpers_used),
+            frozenset(printer.timed_arrays_used))
 
 
 def _independent_runs(statements: Statements) -> list[list[tuple[str, sympy.Expr]]]:

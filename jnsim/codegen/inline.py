@@ -16,7 +16,7 @@ functions) is called as before.
 from __future__ import annotations
 
 import ast
-from collections.abc import Sequence
+import functools
 
 __all__ = ["inline_body"]
 
@@ -33,7 +33,9 @@ class _Renamer(ast.NodeTransformer):
         return ast.copy_location(ast.Name(new, node.ctx), node) if new else node
 
 
-def inline_body(source: str, arguments: Sequence[str], prefix: str) -> list[str] | None:
+@functools.lru_cache(maxsize=1024)
+def inline_body(source: str, arguments: tuple[str, ...], prefix: str
+                ) -> tuple[str, ...] | None:
     """The body of a generated function, rewritten to run in the caller's scope.
 
     Parameters
@@ -48,9 +50,10 @@ def inline_body(source: str, arguments: Sequence[str], prefix: str) -> list[str]
 
     Returns
     -------
-    list of str or None
+    tuple of str or None
         Lines of code (no indentation) equivalent to calling the function and
         discarding its result, or ``None`` if the function cannot be inlined.
+        Results are cached: the same operation is inlined at every run.
     """
     tree = ast.parse(source)
     functions = [n for n in tree.body if isinstance(n, ast.FunctionDef)]
@@ -75,4 +78,4 @@ def inline_body(source: str, arguments: Sequence[str], prefix: str) -> list[str]
             names[parameter] = argument
     renamed = _Renamer(names)
     body = [ast.unparse(renamed.visit(statement)) for statement in function.body]
-    return copies + [line for statement in body for line in statement.splitlines()]
+    return tuple(copies + [line for statement in body for line in statement.splitlines()])
