@@ -192,6 +192,7 @@ class SynapseCode:
         assert model is not None
         self.sorted_by_pre = True
         self._csr: dict[str, Any] | None = None
+        self._fan_counts_cache: dict[str, np.ndarray] | None = None
         self._queues: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self.event_driven = tuple(n for n, v in model.variables.items()
                                   if "event-driven" in v.flags)
@@ -296,23 +297,22 @@ class SynapseCode:
 
     # -- connectivity ----------------------------------------------------------------
     def connectivity_changed(self) -> None:
-        """Forget the CSR layout (rebuilt at the next run)."""
+        """Forget the CSR layout and fan counts (rebuilt at the next run)."""
         self._csr = None
+        self._fan_counts_cache = None
 
     def _fan_counts(self) -> dict[str, np.ndarray]:
         """``N_incoming`` per target and ``N_outgoing`` per source (kept until the
         connectivity changes)."""
         s = self.synapses
-        if self._csr is None:
-            self._csr = {}
-        counts = self._csr.get("_fan_counts")
+        counts = self._fan_counts_cache
         if counts is None:
             counts = {
                 f"{s.code_id}__N_incoming": np.bincount(
                     s.j_array, minlength=s.target_stop - s.target_start).astype(np.int64),
                 f"{s.code_id}__N_outgoing": np.bincount(
                     s.i_array, minlength=s.source_stop - s.source_start).astype(np.int64)}
-            self._csr["_fan_counts"] = counts
+            self._fan_counts_cache = counts
         return counts
 
     def _layout(self, pathway: Pathway, base_dt: float) -> dict[str, Any]:
