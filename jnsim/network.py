@@ -67,7 +67,7 @@ def build_kernel_source(operations: Iterable[Operation]) -> KernelPlan:
               for k, op in enumerate(operations)}
     parts += [op.source for op in operations if bodies[op.name] is None]
     driver = [
-        f"@numba.njit({NJIT_OPTIONS})",
+        f"@numba.njit({NJIT_OPTIONS}, no_cfunc_wrapper=True)",
         f"def run_steps(_step, _stop, _dt, _progress, _nan_flag{''.join(', ' + k for k in keys)}):",
         "    while _step < _stop:",
         "        _block = _stop - _step",
