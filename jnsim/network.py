@@ -67,8 +67,6 @@ def build_kernel_source(operations: Iterable[Operation]) -> KernelPlan:
               for k, op in enumerate(operations)}
     parts += [op.source for op in operations if bodies[op.name] is None]
     driver = [
-        f"@numba.njit({NJIT_OPTIONS}, no_cfunc_wrapper=True)",
-        f"def run_steps(_step, _stop, _dt, _progress, _nan_flag{''.join(', ' + k for k in keys)}):",
         "    while _step < _stop:",
         "        _block = _stop - _step",
     ]
@@ -93,7 +91,14 @@ def build_kernel_source(operations: Iterable[Operation]) -> KernelPlan:
             driver += ["            if _nan_flag[0] != 0:", "                _nan_flag[3] = _step",
                        "                _progress[0] = _step", "                return _step"]
     driver += ["            _step += 1", "        _progress[0] = _step", "    return _step"]
-    parts.append("\n".join(driver) + "\n")
+    # Only what the code reads becomes an argument: inlined operations leave some of
+    # their parameters unused, and every array argument costs Numba compilation time.
+    used = set(_KEY.findall("\n".join(driver + parts[1:])))
+    keys = [k for k in keys if k in used or not _KEY.fullmatch(k)]
+    header = [f"@numba.njit({NJIT_OPTIONS}, no_cfunc_wrapper=True)",
+              f"def run_steps(_step, _stop, _dt, _progress, _nan_flag"
+              f"{''.join(', ' + k for k in keys)}):"]
+    parts.append("\n".join(header + driver) + "\n")
     return KernelPlan("\n\n".join(parts), tuple(keys), operations)
 
 
