@@ -116,6 +116,9 @@ class AnalysedModel:
     symbols_used: frozenset[str]
     expressions: Mapping[str, sympy.Expr] = field(repr=False)
     noise: Mapping[str, tuple[str, ...]] = field(repr=False)
+    #: Synapses: subexpressions of the connected groups that the code reads
+    #: (``I_post``), as expressions in the synapses' own names (``g_post*(E - v_post)``).
+    foreign: Mapping[sympy.Symbol, sympy.Expr] = field(default_factory=dict, repr=False)
 
     @property
     def complete(self) -> bool:
@@ -137,6 +140,7 @@ class AnalysedModel:
             for name in self.names_of(EquationKind.SUBEXPRESSION)
             if "constant over dt" not in self.variables[name].flags
         }
+        replacements.update(self.foreign)
         for _ in range(len(replacements) + 1):
             updated = expression.xreplace(replacements)
             if updated == expression:
@@ -332,20 +336,42 @@ class _Analysis:
     def lookup_pre_post(self, name: str, span: Any) -> NameInfo | None:
         if self.context.kind != SYNAPSE:
             return None
-        for suffix, table, which in (("_pre", self.context.pre, "pre"),
-                                     ("_post", self.context.post, "post")):
+        context = self.context
+        for suffix, table, subexpressions, which in (
+                ("_pre", context.pre, context.pre_subexpressions, "pre"),
+                ("_post", context.post, context.post_subexpressions, "post")):
             if name.endswith(suffix):
                 base = name[: -len(suffix)]
                 if base in table:
                     return table[base]
+                if base in subexpressions:
+                    return self.foreign_subexpression(subexpressions[base], name, which, span)
                 if table:
-                    close = difflib.get_close_matches(base, list(table), n=1)
+                    readable = [*table, *subexpressions]
+                    close = difflib.get_close_matches(base, readable, n=1)
                     hint = (f"did you mean '{close[0]}{suffix}'?" if close else
-                            f"its variables are: {', '.join(sorted(table))}")
+                            f"its variables are: {', '.join(sorted(readable))}")
                     raise EquationError(
                         f"the {which}-synaptic group has no variable '{base}'", span, hint)
                 return NameInfo(None)
-        return self.context.post.get(name)
+        if name in context.post:
+            return context.post[name]
+        if name in context.post_subexpressions:
+            return self.foreign_subexpression(context.post_subexpressions[name], name, "post",
+                                              span)
+        return None
+
+    @staticmethod
+    def foreign_subexpression(info: NameInfo | str, name: str, which: str, span: Any
+                              ) -> NameInfo:
+        """The units of a subexpression of a connected group (or why it cannot be read)."""
+        if isinstance(info, str):
+            raise EquationError(
+                f"synaptic code cannot read '{name}', a subexpression of the {which}-synaptic "
+                f"group: {info}", span,
+                "declare it '(constant over dt)' in that group (then it is stored and can be "
+                "read), or write what you need from its variables")
+        return info
 
     def lookup_function(self, name: str, node: ast.Call) -> ExternalFunction | None:
         assert self.current_expression is not None
@@ -519,6 +545,13 @@ class _Analysis:
             table = self.context.post if which == "post" else self.context.pre
             if not table:
                 continue
+            subexpressions = (self.context.post_subexpressions if which == "post"
+                              else self.context.pre_subexpressions)
+            if target in subexpressions:
+                raise EquationError(
+                    f"'{target}' of the {which}-synaptic group is a subexpression: a summed "
+                    "variable writes a parameter", equation.name_span(),
+                    f"declare '{target} : <unit>' in that group instead of its expression")
             if target not in table:
                 raise EquationError(
                     f"the {which}-synaptic group has no variable '{target}' to sum into",

@@ -73,6 +73,10 @@ class ModelContext:
         The special symbols available, with their dimensions and types.
     pre, post
         For synapses, the variables of the pre- and post-synaptic groups.
+    pre_subexpressions, post_subexpressions
+        For synapses, the subexpressions of those groups: code can read them
+        (``I_post``), not assign them. A text instead of units says why one cannot be
+        read.
     unavailable
         Special symbols that exist in the language but not here, with the reason.
     """
@@ -82,6 +86,8 @@ class ModelContext:
     pre: Mapping[str, NameInfo] = field(default_factory=dict)
     post: Mapping[str, NameInfo] = field(default_factory=dict)
     unavailable: Mapping[str, str] = field(default_factory=dict)
+    pre_subexpressions: Mapping[str, NameInfo | str] = field(default_factory=dict)
+    post_subexpressions: Mapping[str, NameInfo | str] = field(default_factory=dict)
 
     @classmethod
     def neuron(cls, refractory: bool = True) -> ModelContext:
@@ -110,6 +116,8 @@ class ModelContext:
         pre: Mapping[str, NameInfo] | None = None,
         post: Mapping[str, NameInfo] | None = None,
         event_driven: bool = True,
+        pre_subexpressions: Mapping[str, NameInfo | str] | None = None,
+        post_subexpressions: Mapping[str, NameInfo | str] | None = None,
     ) -> ModelContext:
         """The context of ``Synapses`` between groups with variables ``pre`` and ``post``."""
         symbols = dict(_COMMON)
@@ -124,7 +132,9 @@ class ModelContext:
             unavailable["lastupdate"] = (
                 "'lastupdate' exists only in synapses with event-driven equations")
         return cls(SYNAPSE, MappingProxyType(symbols), MappingProxyType(dict(pre or {})),
-                   MappingProxyType(dict(post or {})), MappingProxyType(unavailable))
+                   MappingProxyType(dict(post or {})), MappingProxyType(unavailable),
+                   MappingProxyType(dict(pre_subexpressions or {})),
+                   MappingProxyType(dict(post_subexpressions or {})))
 
     def allowed_flags(self, kind: EquationKind) -> tuple[str, ...]:
         """The flags this context accepts on an equation of ``kind``."""

@@ -383,6 +383,14 @@ class SynapseCode:
             checked = check_code(model, pathway.statements, what=f"on_{pathway.name} code",
                                  writable=self.writable(), **kwargs)
             externals.update(checked.externals)
+        # constants that subexpressions of the connected groups read (jnsim.foreign),
+        # resolved where their group resolves them
+        for suffix, group in (("_pre", s.source_group), ("_post", s.target_group)):
+            wanted = s.foreign[suffix].externals
+            if wanted:
+                resolved = group.resolve(run_namespace, caller_ns)
+                externals.update({internal: resolved[name] for internal, name in wanted.items()
+                                  if name in resolved})
         return externals
 
     def operations(self, externals: Mapping[str, Any], base_dt: float) -> list[Operation]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -15,6 +16,7 @@ from .dimensions import BOOLEAN, NameInfo
 from .equations import EquationKind, Equations, parse_expression
 from .errors import CodeError, JnsimError
 from .evaluate import evaluate
+from .foreign import foreign_subexpressions, subexpression_table
 from .groups import LASTSPIKE_INITIAL, TIME_NAMES, Group, group_slice
 from .namespace import ExternalConstant, caller_namespace, resolve_external
 from .units import DIMENSIONLESS, Dimensions
@@ -26,11 +28,8 @@ _SECOND = Dimensions({"[time]": 1})
 
 
 def _table(group: Any) -> dict[str, NameInfo]:
-    """What synapse code can read of a group, by name (without suffix).
-
-    Subexpressions of other groups are not readable from synapse code yet; they are
-    left out so that using one is a clear error when the synapses are created.
-    """
+    """The variables of a group that synapse code can read, by name (without suffix);
+    its subexpressions are in :func:`jnsim.foreign.subexpression_table`."""
     return {name: NameInfo(spec.dims, spec.dtype) for name, spec in group.specs.items()}
 
 
@@ -105,10 +104,20 @@ class Synapses(Group):
         equations = model if isinstance(model, Equations) else Equations(model or "")
         self.equations = equations
         has_event_driven = any("event-driven" in e.flags for e in equations.values())
-        self.context = ModelContext.synapse(_table(self.source_group), _table(self.target_group),
-                                            event_driven=has_event_driven)
-        self.model = analyse(equations, self.context, namespace=self.namespace,
-                             caller_ns=self._creation_namespace())
+        self.context = ModelContext.synapse(
+            _table(self.source_group), _table(self.target_group),
+            event_driven=has_event_driven,
+            pre_subexpressions=subexpression_table(self.source_group),
+            post_subexpressions=subexpression_table(self.target_group))
+        model = analyse(equations, self.context, namespace=self.namespace,
+                        caller_ns=self._creation_namespace())
+        own = set(model.variables)
+        #: Subexpressions of the connected groups, in the synapses' names (see
+        #: :mod:`jnsim.foreign`).
+        self.foreign = {"_pre": foreign_subexpressions(self.source_group, "_pre", own),
+                        "_post": foreign_subexpressions(self.target_group, "_post", own)}
+        self.model = replace(model, foreign={
+            k: v for f in self.foreign.values() for k, v in f.replacements.items()})
         self.i_array = np.zeros(0, dtype=np.int32)
         self.j_array = np.zeros(0, dtype=np.int32)
         #: One entry per ``connect()`` call, for reports (see :meth:`connect`).

@@ -323,11 +323,16 @@ def test_event_driven_variables_are_left_out_of_the_state_update():
     assert S.c_[0] == pytest.approx(math.exp(-5), rel=1e-9)  # clock-driven, decayed
 
 
-def test_subexpressions_of_other_groups_are_refused_clearly():
-    G = NeuronGroup(2, "v : 1")
-    H = NeuronGroup(2, "u : 1\nI = 2*u : 1")
-    raises_jnsim(lambda: Synapses(G, H, on_pre="v_pre += I_post"), EquationError,
-                 "the post-synaptic group has no variable 'I'", "its variables are")
+def test_subexpressions_of_other_groups_are_read_and_misspellings_named():
+    G = NeuronGroup(2, "v : 1", threshold="True")
+    H = NeuronGroup(2, "u : 1\nI = 2*u + i + N : 1")
+    H.u = [1.0, 2.0]
+    S = Synapses(G, H, on_pre="v_pre += I_post")
+    S.connect(j="i")
+    Network(G, H, S).run(0.1 * ms)
+    np.testing.assert_array_equal(G.v_, [2 * 1 + 0 + 2, 2 * 2 + 1 + 2])  # i is j, N is N_post
+    raises_jnsim(lambda: Synapses(G, H, on_pre="v_pre += II_post"), EquationError,
+                 "the post-synaptic group has no variable 'II'", "did you mean 'I_post'?")
 
 
 # -- summed variables sharing a target -----------------------------------------------------
@@ -432,3 +437,36 @@ def test_constant_over_dt_subexpressions_of_synapses_are_computed_and_stored():
     assert len(set(np.round(M.r_[:, 1], 12))) == 4  # one draw per synapse
     assert np.allclose(M.c_[0], [1.0, 1.1, 1.2])
     raises_jnsim(lambda: setattr(S, "r", 1), JnsimError, "is a subexpression")
+
+
+def test_synapse_code_reads_subexpressions_of_the_connected_groups():
+    """As in Brian (checked against Brian 2.9): ``I_pre``, ``I_post`` and plain ``I2`` of
+    the target; constants of a subexpression come from its group's namespace."""
+    from jnsim import TimedArray
+
+    source = NeuronGroup(3, """v : volt
+                               g : siemens
+                               I = g*(E - v) : amp
+                               double = 2*v : volt""", threshold="True",
+                         namespace={"E": -70 * mV})
+    source.v = [-60, -50, -40] * mV
+    source.g = [1, 2, 3] * nS
+    target = NeuronGroup(3, "y : amp\nz : volt\nI2 = 2*y : amp")
+    E = 0 * mV  # another E where the synapses are created: not the one used
+    S = Synapses(source, target, "w : 1", on_pre="y_post = I_pre\nz = double_pre + I2*ohm")
+    S.connect(j="i")
+    Network(source, target, S).run(0.1 * ms)
+    expected_y = np.array([1, 2, 3]) * 1e-9 * (np.array([-70, -70, -70]) - [-60, -50, -40]) * 1e-3
+    np.testing.assert_allclose(target.y_, expected_y, rtol=1e-12)
+    np.testing.assert_allclose(target.z_, 2 * np.array([-60, -50, -40]) * 1e-3
+                               + 2 * expected_y, rtol=1e-12)
+    # a subexpression is read, never written, and a summed variable needs a parameter
+    raises_jnsim(lambda: Synapses(source, target, on_pre="I_pre = 0*amp"), CodeError,
+                 "cannot assign to 'I_pre'")
+    raises_jnsim(lambda: Synapses(source, target, "I2_post = w*amp : amp (summed)\nw : 1"),
+                 EquationError, "'I2' of the post-synaptic group is a subexpression")
+    drive = TimedArray([1.0, 2.0], dt=1 * ms)
+    driven = NeuronGroup(3, "u = drive(t)*mV : volt", namespace={"drive": drive})
+    raises_jnsim(lambda: Synapses(source, driven, "x : volt", on_pre="x = u_post"),
+                 EquationError, "cannot read 'u_post'", "external function 'drive'",
+                 "constant over dt")

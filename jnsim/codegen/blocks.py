@@ -5,7 +5,9 @@ threshold, a reset, a monitor's recording, a synaptic pathway) together with
 what the network's driver loop must pass to it.  Arguments are named by
 *keys* (``o3__v``, ``o3__tau``) that the network maps to arrays and values;
 the functions themselves use the model's own names, so generated code reads
-like the equations.
+like the equations. ``show_code(obj)`` prints them as functions; in a network's
+kernel their bodies are written into the driver loop
+(:mod:`jnsim.codegen.inline`), so that Numba compiles a single function.
 
 :func:`render_statements` turns SymPy statements into the body of a loop over
 elements, hoisting everything that does not depend on the element (such as
