@@ -567,25 +567,45 @@ class PopulationRateMonitor(JnsimObject):
         """Population rate at each step (spikes per neuron per second)."""
         return quantity_from_si(self.buffers.view("rate").copy(), _HERTZ)
 
-    def smooth_rate(self, window: str = "gaussian", width: Any = None) -> Any:
-        """The rate smoothed with a ``'gaussian'`` (width = standard deviation) or
-        ``'flat'`` window of the given ``width``."""
-        if width is None:
-            raise JnsimError("smooth_rate needs a window width", hint="e.g. width=5*ms")
+    def smooth_rate(self, window: Any = "gaussian", width: Any = None) -> Any:
+        """The rate convolved with a normalized window, as Brian smooths it.
+
+        Parameters
+        ----------
+        window
+            ``'gaussian'`` (``width`` is the standard deviation; the window extends
+            over two of them on each side), ``'flat'`` (``width`` is the window's
+            length, made an odd number of samples), or the window itself as a 1-D
+            array of odd length.
+        width
+            A time, for the named windows.
+        """
         rate = self.buffers.view("rate")
         times = self.buffers.view("t")
         dt = times[1] - times[0] if len(times) > 1 else self.group.dt_
-        width_s = time_in_seconds(width, "width")
-        if window == "gaussian":
-            half = round(3 * width_s / dt)
-            x = np.arange(-half, half + 1) * dt
-            kernel = np.exp(-0.5 * (x / width_s) ** 2)
-        elif window == "flat":
-            half = max(0, round(width_s / dt / 2))
-            kernel = np.ones(2 * half + 1)
+        if not isinstance(window, str):
+            if width is not None:
+                raise JnsimError("width= applies to the named windows only",
+                                 hint="give either window='gaussian'/'flat' with a width, "
+                                      "or the window itself as an array")
+            kernel = np.asarray(window, dtype=np.float64)
+            if kernel.ndim != 1 or len(kernel) % 2 != 1:
+                raise JnsimError("a window must be a 1-D array with an odd number of values",
+                                 hint=f"it has shape {kernel.shape}")
         else:
-            raise JnsimError(f"unknown window '{window}'", hint="use 'gaussian' or 'flat'")
-        kernel /= kernel.sum()
+            if width is None:
+                raise JnsimError("smooth_rate needs a window width", hint="e.g. width=5*ms")
+            width_s = time_in_seconds(width, "width")
+            if window == "gaussian":
+                half = round(2 * width_s / dt)
+                x = np.arange(-half, half + 1) * dt
+                kernel = np.exp(-0.5 * (x / width_s) ** 2)
+            elif window == "flat":
+                kernel = np.ones(int(width_s / dt / 2 + 1e-9) * 2 + 1)
+            else:
+                raise JnsimError(f"unknown window '{window}'",
+                                 hint="use 'gaussian' or 'flat', or give the window as an array")
+        kernel = kernel / kernel.sum()
         smoothed = np.convolve(rate, kernel, mode="same")
         return quantity_from_si(smoothed, _HERTZ)
 

@@ -22,7 +22,8 @@ from .context import ModelContext
 from .dimensions import BOOLEAN, NameInfo
 from .equations import EquationKind, Expression, Statement, parse_expression, parse_statements
 from .errors import CodeError, JnsimError
-from .integration import ODESystem, StateUpdate, integrate
+from .held_inputs import check_held, held_functions, integrate_holding
+from .integration import ODESystem, StateUpdate
 from .namespace import ExternalConstant, ExternalFunction
 from .sympy_conversion import symbol, to_sympy
 from .units import Dimensions, dimensions_of, to_si
@@ -230,7 +231,9 @@ class NeuronCode:
         model = group.model
         assert model is not None
         self.system = ode_system(model, model.names_of(EquationKind.DIFFERENTIAL))
-        self.state_update: StateUpdate = integrate(self.system, method)
+        #: TimedArrays constant during a step, integrated as constants (jnsim.held_inputs)
+        self.held = held_functions(model.externals, group.dt_)
+        self.state_update: StateUpdate = integrate_holding(self.system, self.held, method)
         self.threshold: Expression | None = None
         self.reset: tuple[Statement, ...] = ()
         self.refractory_time: float | None = None
@@ -327,6 +330,7 @@ class NeuronCode:
         model = analyse(group.equations, ModelContext.neuron(group.has_refractoriness),
                         **kwargs)
         externals = dict(model.externals)
+        check_held(self.held, externals, group.dt_, group.name)
         blocks: list[tuple[Any, dict[str, Any]]] = []
         if self.threshold is not None:
             blocks.append((self.threshold, {"what": "threshold", "expect": BOOLEAN}))

@@ -25,6 +25,7 @@ from .dimensions import NameInfo
 from .equations import EquationKind, Statement, parse_statements
 from .errors import EquationError, JnsimError
 from .groups import event_arrays
+from .held_inputs import check_held, held_functions, integrate_holding
 from .integration import integrate
 from .namespace import ExternalConstant
 from .neuron_code import _every, check_shared_writes, ode_system, statements_to_sympy
@@ -198,7 +199,10 @@ class SynapseCode:
                                   if "event-driven" in v.flags)
         self.clock_driven = tuple(n for n in model.names_of(EquationKind.DIFFERENTIAL)
                                   if n not in self.event_driven)
-        self.state_update = integrate(ode_system(model, self.clock_driven), method)
+        #: TimedArrays constant during a step, integrated as constants (jnsim.held_inputs)
+        self.held = held_functions(model.externals, synapses.dt_)
+        self.state_update = integrate_holding(ode_system(model, self.clock_driven), self.held,
+                                              method)
         self.event_updates = {
             name: integrate(ode_system(model, (name,)), "exact") for name in self.event_driven}
         self.summed = tuple(n for n, v in model.variables.items() if "summed" in v.flags)
@@ -379,6 +383,7 @@ class SynapseCode:
                                   "caller_ns": caller_ns, "strict": True}
         model = analyse(s.equations, s.context, **kwargs)
         externals = dict(model.externals)
+        check_held(self.held, externals, s.dt_, s.name)
         for pathway in self.pathways.values():
             checked = check_code(model, pathway.statements, what=f"on_{pathway.name} code",
                                  writable=self.writable(), **kwargs)

@@ -375,6 +375,28 @@ def test_population_rate_monitor():
     assert len(smooth) == len(rate.t)
 
 
+def test_smooth_rate_windows_are_brians():
+    """Windows as Brian 2.9 builds them: a Gaussian over +-2 standard deviations, a flat
+    window of an odd number of samples, or a given array of odd length."""
+    G = NeuronGroup(1, "v : 1", threshold="i == 0 and t > 4.95*ms and t < 5.05*ms")
+    rate = PopulationRateMonitor(G)
+    run(10 * ms)
+    raw = rate.rate.to("Hz").magnitude
+    spike = np.flatnonzero(raw)[0]
+    gaussian = rate.smooth_rate("gaussian", width=0.5 * ms).to("Hz").magnitude
+    k = np.arange(-10, 11)  # 2 * 0.5 ms / 0.1 ms = 10 samples each side
+    window = np.exp(-0.5 * (k * 0.1 / 0.5) ** 2)
+    np.testing.assert_allclose(gaussian[spike - 10:spike + 11], raw[spike] * window
+                               / window.sum(), rtol=1e-12)
+    assert gaussian[spike - 11] == 0 and gaussian[spike + 11] == 0
+    flat = rate.smooth_rate("flat", width=1 * ms).to("Hz").magnitude
+    assert np.count_nonzero(flat) == 11
+    custom = rate.smooth_rate(np.array([1.0, 2.0, 1.0])).to("Hz").magnitude
+    np.testing.assert_allclose(custom[spike - 1:spike + 2], raw[spike] * np.array([1, 2, 1]) / 4)
+    raises_jnsim(lambda: rate.smooth_rate(np.ones(4)), JnsimError, "odd number")
+    raises_jnsim(lambda: rate.smooth_rate("gaussian"), JnsimError, "width")
+
+
 def test_run_regularly():
     G = NeuronGroup(2, "x : 1")
     G.run_regularly("x += 1", dt=1 * ms)
@@ -418,6 +440,39 @@ def test_two_dimensional_timed_array_and_units():
                  UnitError,
                  "argument of rates() must have units of second")
     raises_jnsim(lambda: TimedArray(np.zeros((2, 2, 2)), dt=1 * ms), JnsimError, "1-D or 2-D")
+
+
+def test_timed_array_input_is_integrated_exactly_as_brian_does():
+    """A TimedArray whose dt is a multiple of the time step holds during a step, so the
+    equation is linear over each step: 'exact' applies (and is chosen by default, as in
+    Brian) and matches the piecewise closed form to rounding error."""
+    stim = TimedArray(np.array([1.5, 0.0, 1.0, 0.3]), dt=2 * ms)
+    G = NeuronGroup(2, "dv/dt = (stim(t)*(i + 1) - v)/(5*ms) : 1")
+    assert G.method == "exact"
+    M = StateMonitor(G, "v", record=True)
+    net = Network(G, M)
+    net.run(10 * ms)
+    # closed form, step by step: over step k the input is the level of t = k*dt
+    expected = np.zeros((2, 100))
+    for neuron in range(2):
+        v = 0.0
+        for k in range(100):
+            level = [1.5, 0.0, 1.0, 0.3][min(int((k * 1e-4 + 1e-9) / 2e-3), 3)] * (neuron + 1)
+            v = level + (v - level) * np.exp(-1e-4 / 5e-3)
+            expected[neuron, k] = v
+    # the monitor records at the start of each step: column k + 1 is the value after step k
+    np.testing.assert_allclose(M.v_[:, 1:], expected[:, :-1], rtol=1e-12, atol=1e-15)
+    # a finer TimedArray would change within a step: 'exact' is refused, as in Brian
+    fine = TimedArray(np.array([1.0, 2.0]), dt=0.05 * ms)
+    raises_jnsim(lambda: NeuronGroup(1, "dv/dt = (fine(t) - v)/(5*ms) : 1", method="exact",
+                                     namespace={"fine": fine}),
+                 MethodError, "depends on time t")
+    # the time step changed after creation so that the input changes within a step
+    held = NeuronGroup(1, "dv/dt = (stim(t) - v)/(5*ms) : 1", method="exact",
+                       namespace={"stim": stim})
+    defaultclock.dt = 0.3 * ms
+    raises_jnsim(lambda: Network(held).run(1 * ms), JnsimError,
+                 "'stim' constant during a time step", "not a whole multiple")
 
 
 def test_conditions_as_numbers_in_equations():
