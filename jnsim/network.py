@@ -25,7 +25,7 @@ from .codegen.inline import inline_body
 from .compiler import Kernel, compile_kernel
 from .errors import JnsimError, RunError
 from .namespace import caller_namespace
-from .random import kernel_state, seed_numba_generator
+from .random import kernel_state, random_state, seed_numba_generator, set_random_state
 from .units import Quantity, registry
 
 __all__ = ["Network", "collect", "restore", "run", "store"]
@@ -372,13 +372,19 @@ class Network:
     # -- store / restore ----------------------------------------------------------------
     def store(self, name: str = "default") -> None:
         """Remember the state of every object and the time, under ``name``."""
-        snapshot: dict[str, Any] = {"t": self._t, "objects": {}}
+        snapshot: dict[str, Any] = {"t": self._t, "objects": {}, "random": random_state()}
         for obj in self._runnable():
             snapshot["objects"][id(obj)] = _snapshot(obj)
         self._stored[name] = snapshot
 
-    def restore(self, name: str = "default") -> None:
-        """Return to the state stored under ``name``."""
+    def restore(self, name: str = "default", restore_random_state: bool = False) -> None:
+        """Return to the state stored under ``name``.
+
+        With ``restore_random_state=True`` the random number generators return to
+        their state at ``store()`` as well, so that the restored run repeats the
+        stored one exactly; by default (as in Brian) they go on, and a restored run
+        draws new random numbers.
+        """
         if name not in self._stored:
             raise JnsimError(f"no state stored under '{name}'",
                              hint="call store(name) first; stored: "
@@ -386,6 +392,8 @@ class Network:
                                   "call store() first")
         snapshot = self._stored[name]
         self._t = snapshot["t"]
+        if restore_random_state:
+            set_random_state(snapshot["random"])
         for obj in self._runnable():
             state = snapshot["objects"].get(id(obj))
             if state is not None:
@@ -615,10 +623,10 @@ def store(name: str = "default") -> None:
     _magic.store(name)
 
 
-def restore(name: str = "default") -> None:
-    """Restore the state stored with :func:`store`."""
+def restore(name: str = "default", restore_random_state: bool = False) -> None:
+    """Restore the state stored with :func:`store` (see :meth:`Network.restore`)."""
     _magic.objects = collect(caller_namespace())
-    _magic.restore(name)
+    _magic.restore(name, restore_random_state=restore_random_state)
 
 
 def magic_network() -> Network:

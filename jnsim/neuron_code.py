@@ -482,7 +482,10 @@ class NeuronCode:
             names |= {s.name for s in value.free_symbols}
             rendered = function.builder.printer.doprint(value)
             if self.refractory_is_condition:
-                lines.append(f"not_refractory = not ({rendered})")
+                # Brian's rule: the condition only ends refractoriness (which a spike
+                # starts); a neuron that is not refractory stays so. Bitwise, not `or`,
+                # so that the loop has no branch.
+                lines.append(f"not_refractory = _a_not_refractory[_idx] | (not ({rendered}))")
             else:
                 lines.append(f"not_refractory = _timestep(t - lastspike, dt) >= "
                              f"_timestep({rendered}, dt)")

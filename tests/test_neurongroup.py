@@ -574,6 +574,26 @@ def test_linked_variables_with_an_index_or_a_shared_source():
                  "cannot link 'flag' (boolean)")
 
 
+def test_refractory_condition_only_ends_refractoriness_as_in_brian():
+    """Brian: a condition as refractory period decides when a spiking neuron leaves
+    refractoriness; it never makes a neuron refractory that has not spiked."""
+    eqs = "dv/dt = (1.2 - v)/(10*ms) : 1 (unless refractory)"
+    # v passes 0.5 on its way to the threshold: with Brian's rule that changes nothing,
+    # and the neuron fires every tau*ln(1.2/0.2) = 17.9 ms as without refractoriness
+    G = NeuronGroup(1, eqs, threshold="v > 1", reset="v = 0", refractory="v > 0.5",
+                    method="exact")
+    spikes = SpikeMonitor(G)
+    Network(G, spikes).run(100 * ms)
+    np.testing.assert_allclose(np.diff(spikes.t_), 0.0180, atol=1.5e-4)
+    assert spikes.num_spikes == 5
+    # reset above the level: the neuron stays refractory (v frozen) after its first spike
+    H = NeuronGroup(1, eqs, threshold="v > 1", reset="v = 0.8", refractory="v > 0.5",
+                    method="exact")
+    spikes_h = SpikeMonitor(H)
+    Network(H, spikes_h).run(100 * ms)
+    assert spikes_h.num_spikes == 1 and H.v_[0] == 0.8
+
+
 def test_a_no_op_run_regularly_between_update_and_threshold_changes_no_spike():
     def spike_times(separate):
         start_scope()
