@@ -1,12 +1,17 @@
 """jnsim: Jupyter-native spiking neural network modelling.
 
 ``from jnsim import *`` gives Brian 2's vocabulary: :class:`Equations`, the units
-(``ms``, ``mV``, ``nS``, ``volt``, ``siemens``, ...) and the default constants.
+(``ms``, ``mV``, ``nS``, ``volt``, ``siemens``, ...), the default constants, and, as
+``from brian2 import *`` does, NumPy (``np`` and its functions, except those named like
+Python builtins).
 """
+
+import numpy as _numpy
 
 from . import units as _units
 from ._version import __version__
 from .base import start_scope
+from .brian_compat import BrianSettingIgnored, device, get_device, prefs, set_device
 from .clock import defaultclock
 from .compiler import cache_info
 from .equations import Equations
@@ -45,6 +50,7 @@ def load_ipython_extension(ipython: object) -> None:
 
 
 __all__ = [
+    "BrianSettingIgnored",
     "CodeError",
     "Network",
     "NeuronGroup",
@@ -81,5 +87,31 @@ __all__ = [
     "inf",
     "linked_var",
     "pi",
+    "device",
+    "get_device",
+    "prefs",
+    "set_device",
     *sorted(_units.UNITS),
 ]
+
+
+def _numpy_names() -> list[str]:
+    """NumPy's public names, as ``from brian2 import *`` gives them to Brian scripts
+    (which call ``linspace``, ``mean``, ``np.random`` ... without importing NumPy).
+
+    Names of Python builtins (``max``, ``sum``, ``round``, ``bool``, ...) are left out:
+    NumPy's versions differ (``max(3, 5)`` would read 5 as an axis).
+    """
+    import builtins
+
+    import numpy
+
+    taken = set(globals())
+    return [name for name in numpy.__all__
+            if not name.startswith("_") and name not in taken and not hasattr(builtins, name)]
+
+
+np = _numpy
+_NUMPY_NAMES = _numpy_names()
+globals().update({_name: getattr(_numpy, _name) for _name in _NUMPY_NAMES})
+__all__ += ["np", *_NUMPY_NAMES]

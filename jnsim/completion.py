@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
 
+import numpy
 from IPython.core.completer import (
     CompletionContext,
     SimpleCompletion,
@@ -516,10 +517,15 @@ def _namespace_items(namespace: Mapping[str, Any], fragment: str, exact: bool,
     for name in _prefixed(list(namespace), fragment, exact):
         if name.startswith("_") or name in skipped:
             continue
+        if namespace.get(name) is getattr(numpy, name, _ABSENT):
+            continue  # NumPy's own (``from jnsim import *`` brings them), not the user's
         label = _value_label(namespace.get(name))
         if label is not None:
             items.append((name, label))
     return sorted(items)
+
+
+_ABSENT = object()
 
 
 def _value_label(value: Any) -> str | None:

@@ -1,0 +1,107 @@
+"""Brian's code-generation settings, accepted so that Brian scripts run unchanged.
+
+Brian scripts choose how Brian runs them: ``prefs.codegen.target = 'numpy'``,
+``set_device('cpp_standalone')``, ``device.build()``. jnsim has one way to run a model
+(a compiled Numba kernel, executed at ``run()``), so these settings change nothing. They
+are accepted, and the first use of each tells the user so once, with a warning, rather
+than failing with a ``NameError`` or being silently ignored.
+"""
+
+from __future__ import annotations
+
+import sys
+import warnings
+from typing import Any
+
+__all__ = ["BrianSettingIgnored", "device", "get_device", "prefs", "set_device"]
+
+
+class BrianSettingIgnored(UserWarning):
+    """A Brian setting that has no effect in jnsim."""
+
+
+_told: set[str] = set()
+
+
+def _tell(setting: str, why: str) -> None:
+    if setting in _told:
+        return
+    _told.add(setting)
+    # point the warning at the user's line, outside this module
+    level, frame = 1, sys._getframe(0)
+    while frame is not None and frame.f_code.co_filename == __file__:
+        level, frame = level + 1, frame.f_back
+    warnings.warn(f"{setting} has no effect in jnsim: {why}", BrianSettingIgnored,
+                  stacklevel=level)
+
+
+_WHY = "jnsim always compiles the model into one Numba kernel, run at run()"
+
+
+class _Preferences:
+    """``prefs``: any ``prefs.a.b = value`` or ``prefs['a.b'] = value`` is accepted."""
+
+    def __init__(self, path: str = "prefs") -> None:
+        object.__setattr__(self, "_path", path)
+        object.__setattr__(self, "_values", {})
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        values = object.__getattribute__(self, "_values")
+        if name not in values:
+            values[name] = _Preferences(f"{self._path}.{name}")
+        return values[name]
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        _tell(f"{self._path}.{name}", _WHY)
+        self._values[name] = value
+
+    def __getitem__(self, key: str) -> Any:
+        node: Any = self
+        for part in key.split("."):
+            node = getattr(node, part)
+        return node
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        *parents, last = key.split(".")
+        node: Any = self
+        for part in parents:
+            node = getattr(node, part)
+        setattr(node, last, value)
+
+    def __repr__(self) -> str:
+        return f"<{self._path}: Brian settings, accepted and without effect in jnsim>"
+
+
+class _Device:
+    """``device``: ``build()``, ``reinit()`` and ``activate()`` do nothing (every
+    ``run()`` has already run)."""
+
+    name = "jnsim"
+
+    def build(self, *args: Any, **kwargs: Any) -> None:
+        _tell("device.build()", "run() has already run the model")
+
+    def reinit(self) -> None:
+        """Nothing to reset: objects belong to the session until ``start_scope()``."""
+
+    def activate(self, *args: Any, **kwargs: Any) -> None:
+        """Nothing to activate."""
+
+    def __repr__(self) -> str:
+        return "<jnsim device: compiled Numba kernels>"
+
+
+prefs = _Preferences()
+device = _Device()
+
+
+def set_device(name: Any, *args: Any, **kwargs: Any) -> None:
+    """Accept Brian's ``set_device(...)``; jnsim runs every model the same way."""
+    _tell(f"set_device({name!r})", _WHY)
+
+
+def get_device() -> _Device:
+    """The device (there is one)."""
+    return device

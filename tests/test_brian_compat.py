@@ -1,0 +1,71 @@
+"""A Brian 2 script runs under jnsim by changing its import: what it takes besides models.
+
+The script below is written the way Brian's documentation and examples write scripts:
+NumPy functions without importing NumPy, code-generation settings, a standalone device.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+import warnings
+
+import pytest
+
+import jnsim
+from jnsim import BrianSettingIgnored
+
+BRIAN_STYLE_SCRIPT = textwrap.dedent("""
+    from jnsim import *
+
+    prefs.codegen.target = 'cython'
+    prefs['codegen.cpp.extra_compile_args'] = ['-O3']
+    set_device('cpp_standalone', build_on_run=False)
+
+    taus = linspace(5, 15, 5) * ms
+    G = NeuronGroup(5, 'dv/dt = (1.5 - v)/tau : 1\\ntau : second', threshold='v > 1',
+                    reset='v = 0', method='exact')
+    G.tau = taus
+    spikes = SpikeMonitor(G)
+    run(100*ms)
+    device.build(directory=None)
+    expected = floor(100 / (taus / ms * log(3) + 0.1))  # a period, detected a step late
+    print(np.abs(spikes.count[:] - expected).max() <= 1, mean(spikes.count[:]) > 0,
+          max(3, 5))
+""")
+
+
+def test_a_brian_style_script_runs_and_is_told_what_is_ignored(tmp_path):
+    script = tmp_path / "brian_style.py"
+    script.write_text(BRIAN_STYLE_SCRIPT)
+    result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                            timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["True", "True", "5"]
+    for setting in ("prefs.codegen.target", "prefs.codegen.cpp.extra_compile_args",
+                    "set_device('cpp_standalone')", "device.build()"):
+        assert f"{setting} has no effect in jnsim" in result.stderr
+        assert result.stderr.count(f"{setting} has no effect") == 1
+    # each warning points at the script's own line
+    assert f"{script}:4: BrianSettingIgnored" in result.stderr
+
+
+def test_star_import_gives_numpy_but_keeps_python_builtins():
+    namespace: dict = {}
+    exec("from jnsim import *", namespace)
+    assert namespace["np"] is jnsim.np
+    assert namespace["linspace"] is jnsim.np.linspace and "exp" in namespace
+    for builtin in ("max", "min", "sum", "round", "abs", "all", "any", "bool", "pow"):
+        assert builtin not in namespace
+    assert namespace["e"] == pytest.approx(2.718281828459045) and namespace["mV"] == jnsim.mV
+
+
+def test_settings_are_stored_and_warned_once():
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        jnsim.prefs.devices.cpp_standalone.openmp_threads = 4
+        jnsim.prefs.devices.cpp_standalone.openmp_threads = 2
+    assert jnsim.prefs["devices.cpp_standalone.openmp_threads"] == 2
+    assert [type(w.message) for w in caught] == [BrianSettingIgnored]
+    assert jnsim.get_device() is jnsim.device
