@@ -86,7 +86,8 @@ numpydoc_xref_param_type = False
 
 # Methods through which networks drive their objects: public names, but not user API.
 _ENGINE_METHODS = {
-    "argument_values", "array", "check_links", "contained_objects", "current_time",
+    "argument_values", "array", "between_steps", "check_direct_access", "check_links",
+    "contained_objects", "current_time", "start_run",
     "delay_array", "dt_", "external_values", "extra_code_names", "indices_where",
     "jnsim_function_info", "link_keys", "link_values", "operations", "prepare", "reserve",
     "resolve", "restore", "set_variable", "snapshot", "subexpression_names",
@@ -98,12 +99,14 @@ _PINT_CLASSES = {"Quantity", "Unit"}
 
 
 def _skip_engine_methods(app, what, name, obj, skip, options):
-    """Leave the engine protocol and pint's classes out of the API reference."""
+    """Leave the engine protocol, pint's classes and NumPy out of the API reference."""
     qualname = getattr(obj, "__qualname__", "")
     if what == "class" and name in _ENGINE_METHODS and qualname not in _USER_RESTORE:
         return True
     if what == "module" and name in _PINT_CLASSES:
         return True
+    if what == "module" and (name == "np" or name in jnsim._NUMPY_NAMES):
+        return True  # NumPy, offered by ``from jnsim import *`` as Brian offers it
     return None
 
 

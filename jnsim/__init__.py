@@ -30,6 +30,7 @@ from .inputs import PoissonGroup, PoissonInput, SpikeGeneratorGroup
 from .live import explore
 from .monitors import EventMonitor, PopulationRateMonitor, SpikeMonitor, StateMonitor
 from .network import Network, restore, run, show_code, store
+from .operations import NetworkOperation, network_operation
 from .random import seed
 from .report import report
 from .synapses import Synapses
@@ -53,6 +54,7 @@ __all__ = [
     "BrianSettingIgnored",
     "CodeError",
     "Network",
+    "NetworkOperation",
     "NeuronGroup",
     "PoissonGroup",
     "PoissonInput",
@@ -86,6 +88,7 @@ __all__ = [
     "e",
     "inf",
     "linked_var",
+    "network_operation",
     "pi",
     "device",
     "get_device",

@@ -293,8 +293,13 @@ class Network:
         rename = canonical_names(objects)
         for obj in objects:
             obj._t = self._t
+        python_calls = [obj for obj in objects if hasattr(obj, "between_steps")]
+        for obj in python_calls:
+            obj.start_run(start_step)
         try:
             while step < stop_step:
+                for obj in python_calls:  # network operations due before this step
+                    obj.between_steps(step, stop_step, base_dt)
                 target = min(stop_step, step + chunk)
                 for obj in objects:
                     if hasattr(obj, "reserve") and obj.reserve(target - step, base_dt):
@@ -321,6 +326,8 @@ class Network:
                 if made > 0 and target - (step - made) == chunk:
                     chunk = _next_chunk(chunk, made, elapsed)
                 reporter.update((step - start_step) * base_dt)
+            for obj in python_calls:  # when='end' operations after the last step
+                obj.between_steps(step, stop_step, base_dt)
         except KeyboardInterrupt:
             self._t = int(progress[0]) * base_dt
             raise
