@@ -389,14 +389,34 @@ class EventMonitor(JnsimObject):
         """Total number of events recorded."""
         return int(self.counts.sum())
 
-    def event_trains(self) -> dict[int, Any]:
-        """A dictionary from neuron index to its event times (sorted)."""
-        indices, times = self.i, self.buffers.view("t")
+    def _per_neuron(self, values: np.ndarray) -> dict[int, np.ndarray]:
+        """``values`` (one per event) split by neuron, in event order."""
+        indices = self.buffers.view("i")
         order = np.argsort(indices, kind="stable")
         split = np.searchsorted(indices[order], np.arange(len(self.counts) + 1))
+        return {n: values[order[split[n]:split[n + 1]]] for n in range(len(self.counts))}
+
+    def event_trains(self) -> dict[int, Any]:
+        """A dictionary from neuron index to its event times (sorted)."""
         seconds = registry.second
-        return {n: (times[order[split[n]:split[n + 1]]] * seconds).to("ms")
-                for n in range(len(self.counts))}
+        return {n: (times * seconds).to("ms")
+                for n, times in self._per_neuron(self.buffers.view("t")).items()}
+
+    def values(self, variable: str) -> dict[int, Any]:
+        """A dictionary from neuron index to the values of ``variable`` at its events."""
+        if variable not in self.variables:
+            raise JnsimError(f"{self.name} does not record '{variable}'",
+                             hint="record it: variables=[...] when creating the monitor; "
+                                  f"recorded: {', '.join(self.variables) or 'none'}")
+        dims = self.group.specs[variable].dims
+        return {n: quantity_from_si(values.copy(), dims) for n, values
+                in self._per_neuron(self.buffers.view(f"var_{variable}")).items()}
+
+    def all_values(self) -> dict[str, dict[int, Any]]:
+        """``{'t': event times by neuron, <variable>: values by neuron, ...}``."""
+        result = {"t": self.event_trains()}
+        result.update({name: self.values(name) for name in self.variables})
+        return result
 
     # -- running ---------------------------------------------------------------------------
     def resolve(self, run_namespace: Any, caller_ns: Any) -> dict[str, Any]:

@@ -171,6 +171,42 @@ class Synapses(Group):
             return self.delay_array(name)
         return self.arrays[name]
 
+    def synapse_indices(self, item: tuple[Any, ...]) -> np.ndarray:
+        """The synapses selected by ``S.w[i, j]`` or ``S.w[i, j, k]`` (as in Brian).
+
+        Each of ``i`` (pre-synaptic), ``j`` (post-synaptic) and ``k`` (the number of a
+        synapse among those connecting the same pair, in creation order) is an index,
+        a slice or a list of indices.
+        """
+        if not 2 <= len(item) <= 3:
+            raise JnsimError(f"synapses are indexed by [i, j] or [i, j, k], not by {len(item)} "
+                             "indices", hint="e.g. S.w[0, :] for the synapses from neuron 0")
+        sizes = (self.source_stop - self.source_start, self.target_stop - self.target_start)
+        selected = np.ones(self.N, dtype=bool)
+        for values, selector, size in zip((self.i_array, self.j_array), item, sizes,
+                                          strict=False):
+            selected &= _matches(values, selector, size)
+        if len(item) == 3:
+            selected &= _matches(self._multisynaptic_index(), item[2], None)
+        return np.flatnonzero(selected)
+
+    def _multisynaptic_index(self) -> np.ndarray:
+        """For each synapse, how many synapses of the same pair were created before it."""
+        pairs = self.i_array.astype(np.int64) * (self.target_stop - self.target_start + 1) \
+            + self.j_array
+        order = np.argsort(pairs, kind="stable")
+        sorted_pairs = pairs[order]
+        starts = np.r_[0, np.flatnonzero(np.diff(sorted_pairs)) + 1]
+        rank = np.arange(len(pairs)) - np.repeat(starts, np.diff(np.r_[starts, len(pairs)]))
+        result = np.empty(len(pairs), dtype=np.int64)
+        result[order] = rank
+        return result
+
+    def _fan_in_out(self, name: str) -> np.ndarray:
+        owner = self.j_array if name == "N_incoming" else self.i_array
+        return np.bincount(owner).astype(np.int64)[owner] if len(owner) else np.zeros(
+            0, np.int64)
+
     # -- delays ----------------------------------------------------------------------
     def delay_array(self, name: str = "delay") -> np.ndarray:
         """Per-synapse delays (seconds) of a pathway (``delay`` is the ``pre`` pathway)."""
@@ -266,6 +302,12 @@ class Synapses(Group):
         code = self.__dict__.get("code")
         if code is not None and name == "delay":
             return self.delay_view(self.delay_pathway())
+        if code is not None and name in ("N_incoming", "N_outgoing"):
+            # per synapse: the synapses onto its target / from its source (read-only)
+            spec = VariableSpec(name, DIMENSIONLESS, "integer", read_only=True)
+            return VariableView(self, spec, lambda: self._fan_in_out(name))
+        if code is not None and name in ("N_incoming_", "N_outgoing_"):
+            return self._fan_in_out(name[:-1])
         if code is not None and name in code.pathways and name not in self.__dict__.get(
                 "specs", {}):
             return SynapticPathway(self, name)
@@ -534,3 +576,20 @@ class SynapticPathway:
         trigger = "pre" if pathway.triggered_by == "source" else "post"
         return (f"<pathway {self.name!r} of {self._synapses.name!r}, triggered by "
                 f"{trigger}-synaptic {pathway.event}s>")
+
+
+def _matches(values: np.ndarray, selector: Any, size: int | None) -> np.ndarray:
+    """Which of ``values`` an index, slice or list of indices selects."""
+    if isinstance(selector, slice):
+        if selector == slice(None):
+            return np.ones(len(values), dtype=bool)
+        if size is None:
+            size = int(values.max()) + 1 if len(values) else 0
+        return np.isin(values, np.arange(size)[selector])
+    if isinstance(selector, int | np.integer):
+        return values == selector
+    chosen = np.asarray(selector)
+    if chosen.dtype == bool or not np.issubdtype(chosen.dtype, np.integer):
+        raise JnsimError(f"cannot select synapses with {selector!r}",
+                         hint="use neuron indices: an int, a slice or a list of ints")
+    return np.isin(values, chosen)

@@ -144,6 +144,8 @@ class VariableView:
     def __getitem__(self, item: Any) -> Any:
         if isinstance(item, str):
             item = self._owner.indices_where(item)
+        elif isinstance(item, tuple) and hasattr(self._owner, "synapse_indices"):
+            item = self._owner.synapse_indices(item)  # S.w[i, j] as in Brian
         array = self._array_getter()
         if self._spec.shared:
             return quantity_from_si(array[0], self._spec.dims)
@@ -203,5 +205,7 @@ class VariableView:
     def _combined_index(self, item: Any) -> Any:
         if isinstance(item, str):
             item = self._owner.indices_where(item)
+        elif isinstance(item, tuple) and hasattr(self._owner, "synapse_indices"):
+            item = self._owner.synapse_indices(item)
         base = np.arange(self._owner.variable_size(self._spec.name))[self._index]
         return base[item]

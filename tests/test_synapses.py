@@ -470,3 +470,37 @@ def test_synapse_code_reads_subexpressions_of_the_connected_groups():
     raises_jnsim(lambda: Synapses(source, driven, "x : volt", on_pre="x = u_post"),
                  EquationError, "cannot read 'u_post'", "external function 'drive'",
                  "constant over dt")
+
+
+def test_brian_style_synapse_indexing_fan_counts_and_values_at_spikes():
+    """S.w[i, j], S.w[i, j, k], S.N_incoming, SpikeMonitor.values / all_values, as Brian
+    2.9 gives them for the same script."""
+    G = NeuronGroup(4, "dv/dt = (1.1 + 0.1*i - v)/(10*ms) : 1", threshold="v > 1",
+                    reset="v = 0", method="exact")
+    S = Synapses(G, G, "w : 1", on_pre="v_post += w")
+    S.connect(condition="i != j")
+    S.w = "0.01 * (i + j)"
+    np.testing.assert_allclose(S.w[0, :], [0.01, 0.02, 0.03])
+    np.testing.assert_allclose(S.w[1:3, 3], [0.04, 0.05])
+    np.testing.assert_allclose(S.w[[0, 2], [1]], [0.01, 0.03])
+    S.w[0, :] = 0.5
+    assert S.w[0, 1] == 0.5 and S.w[1, 0] == 0.01
+    assert sorted(set(S.N_incoming[:].tolist())) == [3] and S.N_outgoing_.tolist() == [3] * 12
+    multi = Synapses(G, G, "w : 1")
+    multi.connect(i=[0, 0, 0, 1], j=[2, 2, 3, 2])
+    multi.w = [1, 2, 3, 4]
+    np.testing.assert_array_equal(multi.w[0, 2, 1], [2])
+    np.testing.assert_array_equal(multi.w[0, 2, :], [1, 2])
+    np.testing.assert_array_equal(multi.N_incoming_, [3, 3, 1, 3])
+    raises_jnsim(lambda: multi.w[0, 1, 2, 3], JnsimError, "[i, j] or [i, j, k]")
+    raises_jnsim(lambda: multi.w[0.5, 1], JnsimError, "cannot select synapses")
+    spikes = SpikeMonitor(G, variables="v")
+    Network(G, S, spikes).run(50 * ms)
+    values = spikes.values("v")
+    assert sorted(values) == [0, 1, 2, 3]
+    assert all(len(values[n]) == spikes.count[n] for n in range(4))
+    everything = spikes.all_values()
+    assert set(everything) == {"t", "v"}
+    np.testing.assert_allclose(everything["t"][3].to("ms").magnitude,
+                               spikes.spike_trains()[3].to("ms").magnitude)
+    raises_jnsim(lambda: spikes.values("w"), JnsimError, "does not record 'w'")
