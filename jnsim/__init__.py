@@ -29,7 +29,7 @@ from .groups import NeuronGroup, linked_var
 from .inputs import PoissonGroup, PoissonInput, SpikeGeneratorGroup
 from .live import explore
 from .monitors import EventMonitor, PopulationRateMonitor, SpikeMonitor, StateMonitor
-from .network import Network, restore, run, show_code, store
+from .network import Network, collect, restore, run, show_code, store
 from .operations import NetworkOperation, network_operation
 from .random import seed
 from .report import report
@@ -66,6 +66,7 @@ __all__ = [
     "Synapses",
     "TimedArray",
     "cache_info",
+    "collect",
     "defaultclock",
     "explore",
     "report",

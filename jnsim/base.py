@@ -20,6 +20,9 @@ def start_scope() -> None:
     magic = magic_network()
     magic.objects = []
     magic._t = 0.0
+    from .clock import defaultclock
+
+    defaultclock._t = 0.0
 
 
 def current_scope() -> int:

@@ -23,10 +23,23 @@ def time_in_seconds(value: Any, what: str) -> float:
 
 
 class DefaultClock:
-    """The default time step: ``defaultclock.dt = 0.05*ms``."""
+    """The default time step (``defaultclock.dt = 0.05*ms``) and the time reached by the
+    latest run (``defaultclock.t``)."""
 
     def __init__(self) -> None:
         self._dt = 1e-4
+        #: Where the most recent run (or restore) of any network left time (seconds).
+        self._t = 0.0
+
+    @property
+    def t(self) -> Quantity:
+        """The time reached by the most recent run, as Brian's ``defaultclock.t``."""
+        return (self._t * registry.second).to("ms")
+
+    @property
+    def t_(self) -> float:
+        """:attr:`t` in seconds."""
+        return self._t
 
     @property
     def dt(self) -> Quantity:

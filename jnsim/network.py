@@ -334,6 +334,7 @@ class Network:
         finally:
             for obj in objects:
                 obj._t = self._t
+            defaultclock._t = self._t
         reporter.finish((step - start_step) * base_dt)
         self.last_run_stats = RunStats(
             steps=step - start_step, kernel_seconds=kernel_seconds,
@@ -399,6 +400,7 @@ class Network:
                                   "call store() first")
         snapshot = self._stored[name]
         self._t = snapshot["t"]
+        defaultclock._t = self._t
         if restore_random_state:
             set_random_state(snapshot["random"])
         for obj in self._runnable():

@@ -69,3 +69,30 @@ def test_settings_are_stored_and_warned_once():
     assert jnsim.prefs["devices.cpp_standalone.openmp_threads"] == 2
     assert [type(w.message) for w in caught] == [BrianSettingIgnored]
     assert jnsim.get_device() is jnsim.device
+
+
+def test_collect_and_defaultclock_t_as_in_brians_tutorial():
+    from jnsim import (
+        Network,
+        NeuronGroup,
+        SpikeMonitor,
+        collect,
+        defaultclock,
+        ms,
+        start_scope,
+    )
+
+    start_scope()
+    G = NeuronGroup(1, "dv/dt = 1/(10*ms) : 1", threshold="v > 1", reset="v = 0",
+                    method="exact")
+    spikes = SpikeMonitor(G)
+    net = Network(collect())
+    assert set(net.objects) == {G, spikes}
+    net.store()
+    net.run(25 * ms)
+    assert float(defaultclock.t / ms) == pytest.approx(25)
+    net.restore()
+    assert float(defaultclock.t / ms) == 0 and spikes.num_spikes == 0
+    net.run(5 * ms)
+    start_scope()
+    assert defaultclock.t_ == 0
