@@ -116,6 +116,8 @@ class StateMonitor(JnsimObject):
         if isinstance(variables, str):
             variables = [variables]
         self.variables = tuple(variables)
+        #: Brian's name for :attr:`variables`
+        self.record_variables = list(self.variables)
         known = set(self.group.specs) | set(self.group.subexpression_names())
         for variable in self.variables:
             if variable not in known:

@@ -18,26 +18,26 @@ def test_concatenating_equations():
                                        freq : Hz""")
     eqs2 = membrane_eqs + Equations("""I : volt""")
     assert str(eqs1) == (
-        "I = sin(2*pi*freq*t)  : V\n"
-        "dv/dt = -(v + I)/ tau  : V\n"
+        "I = sin(2*pi*freq*t) : V\n"
+        "dv/dt = -(v + I)/ tau : V\n"
         "freq : Hz"
     )
-    assert str(eqs2) == "dv/dt = -(v + I)/ tau  : V\nI : V"
+    assert str(eqs2) == "dv/dt = -(v + I)/ tau : V\nI : V"
 
 
 def test_substituting_variable_names():
     general_equation = "dg/dt = -g / tau : siemens"
     eqs_exc = Equations(general_equation, g="g_e", tau="tau_e")
     eqs_inh = Equations(general_equation, g="g_i", tau="tau_i")
-    assert str(eqs_exc) == "dg_e/dt = -g_e / tau_e  : S"
-    assert str(eqs_inh) == "dg_i/dt = -g_i / tau_i  : S"
+    assert str(eqs_exc) == "dg_e/dt = -g_e / tau_e : S"
+    assert str(eqs_inh) == "dg_i/dt = -g_i / tau_i : S"
 
 
 def test_inserting_values():
     eqs = Equations("dv/dt = mu/tau + sigma/tau**.5*xi : volt",
                     mu=-65 * mV, sigma=3 * mV, tau=10 * ms)
     assert str(eqs) == (
-        "dv/dt = (-65. * mvolt)/(10. * msecond) + (3. * mvolt)/(10. * msecond)**.5*xi  : V")
+        "dv/dt = (-65. * mvolt)/(10. * msecond) + (3. * mvolt)/(10. * msecond)**.5*xi : V")
 
 
 def test_plus_equals_combines():
@@ -102,7 +102,7 @@ def test_value_substitution_equals_writing_the_value():
 def test_substitution_on_combined_equations():
     eqs = Equations("dg/dt = -g/tau : siemens") + Equations("w : siemens")
     renamed = eqs.substitute(g="ge", tau="taue")
-    assert str(renamed) == "dge/dt = -ge/taue  : S\nw : S"
+    assert str(renamed) == "dge/dt = -ge/taue : S\nw : S"
     assert Equations(eqs, w="we").parameter_names == ("we",)
 
 

@@ -100,7 +100,7 @@ class SingleEquation:
     def __str__(self) -> str:
         text = self.lhs
         if self.expression is not None:
-            text += f" = {self.expression.code.lstrip()}"
+            text += f" = {self.expression.code.strip()}"
         text += f" : {self.unit.symbol}"
         if self.flags:
             text += f" ({', '.join(self.flags)})"
