@@ -671,6 +671,11 @@ class NeuronGroup(Group):
         return group_markdown(self)
 
 
+#: What networks call on the objects they run: a subgroup has none of it (its parent runs).
+_ENGINE = frozenset({"operations", "resolve", "argument_values", "reserve", "snapshot",
+                     "restore", "between_steps", "start_run"})
+
+
 class Subgroup(JnsimObject):
     """A contiguous slice of a :class:`NeuronGroup`: ``G[100:200]``."""
 
@@ -692,7 +697,7 @@ class Subgroup(JnsimObject):
         return self.N
 
     def __getattr__(self, name: str) -> Any:
-        if name.startswith("_") or name in ("parent", "start", "stop"):
+        if name.startswith("_") or name in ("parent", "start", "stop") or name in _ENGINE:
             raise AttributeError(name)
         specs = self.parent.specs
         if name in specs:

@@ -190,7 +190,9 @@ class Network:
                 return
             for inner in obj.contained_objects():
                 visit(inner)
-            if hasattr(obj, "operations"):
+            # the class must define the operations: a subgroup only forwards attribute
+            # access to its parent, which runs once, as itself
+            if hasattr(type(obj), "operations"):
                 result.append(obj)
 
         for obj in self.objects:

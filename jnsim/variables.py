@@ -19,7 +19,6 @@ from .units import (
     Dimensions,
     dimensions_of,
     quantity_from_si,
-    registry,
     same_dimensions,
     to_si,
     unit_words,
@@ -138,7 +137,7 @@ class VariableView:
         """The values as a quantity."""
         values = self.values_si
         if self._spec.dtype != "float":
-            return registry.Quantity(values, "")
+            return values  # indices and flags are plain integers and booleans (as in Brian)
         return quantity_from_si(values, self._spec.dims)
 
     def __getitem__(self, item: Any) -> Any:
@@ -151,7 +150,7 @@ class VariableView:
             return quantity_from_si(array[0], self._spec.dims)
         values = array[self._index][item]
         if self._spec.dtype != "float":
-            return registry.Quantity(values.copy(), "")
+            return values.copy()
         return quantity_from_si(values.copy(), self._spec.dims)
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:

@@ -747,3 +747,22 @@ def test_random_draws_multiplied_by_zero_are_fine():
     G.v = "rand()*0 + 1"
     Network(G).run(0.2 * ms)
     np.testing.assert_allclose(G.v_, 0.9 ** 2)
+
+
+def test_a_subgroup_bound_to_a_name_does_not_run_its_group_again():
+    """run() collects `sub = G[3:7]` too; the group must still be updated once per step
+    (same spike counts as Brian 2.9 for this script)."""
+    G = NeuronGroup(10, "dv/dt = (1.1 + 0.05*i - v)/(10*ms) : 1", threshold="v > 1",
+                    reset="v = 0", method="exact")
+    sub = G[3:7]
+    in_sub = SpikeMonitor(sub)
+    everywhere = SpikeMonitor(G)
+    run(60 * ms)
+    assert everywhere.count[:].tolist() == [2, 2, 3, 3, 4, 4, 4, 5, 5, 5]
+    assert in_sub.count[:].tolist() == [3, 4, 4, 4]
+    # a network given only the subgroup runs its group, once per step
+    start_scope()
+    H = NeuronGroup(2, "dv/dt = 1/(10*ms) : 1", method="exact")
+    net = Network(H[1:])
+    net.run(10 * ms)
+    np.testing.assert_allclose(H.v_, [1.0, 1.0], rtol=1e-9)

@@ -504,3 +504,14 @@ def test_brian_style_synapse_indexing_fan_counts_and_values_at_spikes():
     np.testing.assert_allclose(everything["t"][3].to("ms").magnitude,
                                spikes.spike_trains()[3].to("ms").magnitude)
     raises_jnsim(lambda: spikes.values("w"), JnsimError, "does not record 'w'")
+
+
+def test_indices_read_as_plain_integers_as_in_brian():
+    G = NeuronGroup(3, "v : 1")
+    S = Synapses(G, G, "w : 1")
+    S.connect(i=[0, 2], j=[1, 1])
+    j = S.j[:]
+    assert isinstance(j, np.ndarray) and j.dtype.kind == "i" and j.tolist() == [1, 1]
+    G.v[S.i[:]] = [5.0, 6.0]  # usable as indices directly
+    assert G.v_.tolist() == [5.0, 0.0, 6.0]
+    assert [int(k) for k in S.i] == [0, 2]
