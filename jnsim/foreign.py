@@ -7,8 +7,9 @@ names (``g_post*(_post_E - v_post)``) so that the synapse code can inline it lik
 of its own:
 
 - variables of the group get the suffix (``v`` → ``v_post``);
-- the group's index ``i`` is the synapse's ``i`` (pre) or ``j`` (post), its ``N`` is
-  ``N_pre``/``N_post``; ``t`` and ``dt`` stay;
+- the group's index ``i`` is the synapse's ``i`` (pre) or ``j`` (post), counted from
+  the group's start when the synapses connect a subgroup; ``N`` is the group's size;
+  ``t`` and ``dt`` stay;
 - external constants, which the group resolves in its own namespace, become internal
   names (``_post_E``) whose values come from the group at each run.
 
@@ -85,7 +86,7 @@ class ForeignSubexpressions:
     externals: Mapping[str, str]
 
 
-def foreign_subexpressions(group: Any, suffix: str, own_names: set[str]
+def foreign_subexpressions(group: Any, suffix: str, own_names: set[str], offset: int = 0
                            ) -> ForeignSubexpressions:
     """The readable subexpressions of ``group`` for synapses that see it as ``suffix``.
 
@@ -98,13 +99,18 @@ def foreign_subexpressions(group: Any, suffix: str, own_names: set[str]
     own_names
         The synapses' own variable names: a post-synaptic subexpression is also
         readable without suffix unless the synapses have a variable of that name.
+    offset
+        Where the synapses' source (or target) starts in ``group``: synapses from a
+        subgroup count ``i`` from its start, the group's subexpression from the
+        group's (as in Brian).
     """
     model = getattr(group, "model", None)
     replacements: dict[sympy.Symbol, sympy.Expr] = {}
     externals: dict[str, str] = {}
     if model is None:
         return ForeignSubexpressions(replacements, externals)
-    index, size = ("i", "N_pre") if suffix == "_pre" else ("j", "N_post")
+    index = symbol("i" if suffix == "_pre" else "j") + offset  # the group's own index
+    size = sympy.Integer(group.N)  # the whole group's size, even seen through a subgroup
     for name in _readable(group):
         if _unsupported(group, name) is not None:
             continue
@@ -112,9 +118,9 @@ def foreign_subexpressions(group: Any, suffix: str, own_names: set[str]
         renaming = {}
         for atom in value.free_symbols:
             if atom.name == "i":
-                renaming[atom] = symbol(index)
+                renaming[atom] = index
             elif atom.name == "N":
-                renaming[atom] = symbol(size)
+                renaming[atom] = size
             elif atom.name in _SAME_IN_SYNAPSES:
                 continue
             elif atom.name in group.specs:

@@ -114,8 +114,9 @@ class Synapses(Group):
         own = set(model.variables)
         #: Subexpressions of the connected groups, in the synapses' names (see
         #: :mod:`jnsim.foreign`).
-        self.foreign = {"_pre": foreign_subexpressions(self.source_group, "_pre", own),
-                        "_post": foreign_subexpressions(self.target_group, "_post", own)}
+        self.foreign = {
+            "_pre": foreign_subexpressions(self.source_group, "_pre", own, self.source_start),
+            "_post": foreign_subexpressions(self.target_group, "_post", own, self.target_start)}
         self.model = replace(model, foreign={
             k: v for f in self.foreign.values() for k, v in f.replacements.items()})
         self.i_array = np.zeros(0, dtype=np.int32)

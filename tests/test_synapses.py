@@ -333,6 +333,14 @@ def test_subexpressions_of_other_groups_are_read_and_misspellings_named():
     np.testing.assert_array_equal(G.v_, [2 * 1 + 0 + 2, 2 * 2 + 1 + 2])  # i is j, N is N_post
     raises_jnsim(lambda: Synapses(G, H, on_pre="v_pre += II_post"), EquationError,
                  "the post-synaptic group has no variable 'II'", "did you mean 'I_post'?")
+    # through subgroups, i and N keep the meaning they have in the group (Brian 2.9 gives
+    # the same 502, 503)
+    source = NeuronGroup(5, "x : 1\nJ = i*1.0 + N*100 : 1", threshold="True")
+    target = NeuronGroup(5, "y : 1")
+    through = Synapses(source[2:4], target[1:3], on_pre="y_post = J_pre")
+    through.connect(j="i")
+    Network(source, target, through).run(0.1 * ms)
+    assert target.y_.tolist() == [0.0, 502.0, 503.0, 0.0, 0.0]
 
 
 # -- summed variables sharing a target -----------------------------------------------------
