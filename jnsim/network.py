@@ -9,11 +9,13 @@ as arguments, so rerunning with new values never recompiles.
 
 from __future__ import annotations
 
+import pickle
 import re
 import sys
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -380,32 +382,63 @@ class Network:
                  "after that step")
 
     # -- store / restore ----------------------------------------------------------------
-    def store(self, name: str = "default") -> None:
-        """Remember the state of every object and the time, under ``name``."""
+    def store(self, name: str = "default", filename: str | None = None) -> None:
+        """Remember the state of every object and the time, under ``name``.
+
+        With ``filename`` the state is written to that file (added to the states
+        already there), keyed by the objects' names, so that a later session that
+        builds the same network can :meth:`restore` it.
+        """
         snapshot: dict[str, Any] = {"t": self._t, "objects": {}, "random": random_state()}
-        for obj in self._runnable():
+        objects = self._runnable()
+        for obj in objects:
             snapshot["objects"][id(obj)] = _snapshot(obj)
         self._stored[name] = snapshot
+        if filename is not None:
+            names = _unique_names(objects, "store to a file")
+            on_disk = _read_states(filename) if Path(filename).exists() else {}
+            on_disk[name] = {**snapshot, "objects": {
+                names[id(obj)]: snapshot["objects"][id(obj)] for obj in objects}}
+            with open(filename, "wb") as file:
+                pickle.dump({"jnsim_states": 1, "states": on_disk}, file)
 
-    def restore(self, name: str = "default", restore_random_state: bool = False) -> None:
-        """Return to the state stored under ``name``.
+    def restore(self, name: str = "default", filename: str | None = None,
+                restore_random_state: bool = False) -> None:
+        """Return to the state stored under ``name`` (in ``filename`` if given).
 
         With ``restore_random_state=True`` the random number generators return to
         their state at ``store()`` as well, so that the restored run repeats the
         stored one exactly; by default (as in Brian) they go on, and a restored run
         draws new random numbers.
         """
-        if name not in self._stored:
+        objects = self._runnable()
+        if filename is not None:
+            states = _read_states(filename)
+            if name not in states:
+                raise JnsimError(f"{filename} holds no state named '{name}'",
+                                 hint="states in it: " + (", ".join(states) or "none"))
+            names = _unique_names(objects, "restore from a file")
+            saved = states[name]["objects"]
+            missing = sorted(n for n in names.values() if n not in saved)
+            if missing:
+                raise JnsimError(
+                    f"{filename} has no state for {', '.join(missing)}",
+                    hint="restore into a network built like the stored one, with the "
+                         f"same object names; stored: {', '.join(sorted(saved))}")
+            snapshot = {**states[name], "objects": {
+                id(obj): saved[names[id(obj)]] for obj in objects}}
+        elif name not in self._stored:
             raise JnsimError(f"no state stored under '{name}'",
                              hint="call store(name) first; stored: "
                                   + ", ".join(self._stored) if self._stored else
                                   "call store() first")
-        snapshot = self._stored[name]
+        else:
+            snapshot = self._stored[name]
         self._t = snapshot["t"]
         defaultclock._t = self._t
         if restore_random_state:
             set_random_state(snapshot["random"])
-        for obj in self._runnable():
+        for obj in objects:
             state = snapshot["objects"].get(id(obj))
             if state is not None:
                 _restore(obj, state)
@@ -496,6 +529,31 @@ def _canonical(operations: list[Operation], values: dict[str, Any], objects: lis
                        room=tuple(rename(r) for r in op.room))
                for op in operations]
     return renamed, {rename(key): value for key, value in values.items()}
+
+
+def _unique_names(objects: list[Any], action: str) -> dict[int, str]:
+    """The objects' names by id; an error if two share a name (a file keys by name)."""
+    names: dict[int, str] = {}
+    seen: dict[str, Any] = {}
+    for obj in objects:
+        if obj.name in seen:
+            raise JnsimError(f"cannot {action}: two objects are named '{obj.name}'",
+                             hint="give them different names (name=...)")
+        seen[obj.name] = obj
+        names[id(obj)] = obj.name
+    return names
+
+
+def _read_states(filename: str) -> dict[str, Any]:
+    """The states in a file written by :meth:`Network.store`."""
+    try:
+        with open(filename, "rb") as file:
+            content = pickle.load(file)
+    except (OSError, pickle.UnpicklingError, EOFError) as exc:
+        raise JnsimError(f"cannot read stored states from {filename}: {exc}") from None
+    if not isinstance(content, dict) or content.get("jnsim_states") != 1:
+        raise JnsimError(f"{filename} was not written by store()")
+    return content["states"]
 
 
 def _snapshot(obj: Any) -> dict[str, Any]:
@@ -628,16 +686,17 @@ def show_code(obj: Any, namespace: Mapping[str, Any] | None = None) -> str:
     return source
 
 
-def store(name: str = "default") -> None:
-    """Store the state of the objects ``run()`` simulates."""
+def store(name: str = "default", filename: str | None = None) -> None:
+    """Store the state of the objects ``run()`` simulates (see :meth:`Network.store`)."""
     _magic.objects = collect(caller_namespace())
-    _magic.store(name)
+    _magic.store(name, filename=filename)
 
 
-def restore(name: str = "default", restore_random_state: bool = False) -> None:
+def restore(name: str = "default", filename: str | None = None,
+            restore_random_state: bool = False) -> None:
     """Restore the state stored with :func:`store` (see :meth:`Network.restore`)."""
     _magic.objects = collect(caller_namespace())
-    _magic.restore(name, restore_random_state=restore_random_state)
+    _magic.restore(name, filename=filename, restore_random_state=restore_random_state)
 
 
 def magic_network() -> Network:

@@ -91,3 +91,53 @@ def test_mistakes_are_named():
 
     with pytest.raises(ValueError, match="from the user's function"):
         Network(G, broken).run(1 * ms)
+
+
+STORED_MODEL = '''
+import sys
+import numpy as np
+from jnsim import *
+
+state_file, phase = sys.argv[1], sys.argv[2]
+seed(3)
+G = NeuronGroup(20, "dv/dt = (1.1 - v)/(10*ms) + 0.3*xi/sqrt(10*ms) : 1", threshold="v > 1",
+                reset="v = 0", method="euler", name="cells")
+S = Synapses(G, G, "w : 1", on_pre="v_post += w", delay=1*ms, name="links")
+S.connect(p=0.3)
+S.w = "0.01*rand()"
+spikes = SpikeMonitor(G, name="spikes")
+net = Network(G, S, spikes)
+if phase == "first":
+    net.run(20*ms)
+    net.store("middle", filename=state_file)
+else:
+    net.restore("middle", filename=state_file, restore_random_state=True)
+net.run(10*ms)
+np.save(state_file + "." + phase + ".npy", np.concatenate([G.v_, spikes.t_, S.w_]))
+'''
+
+
+def test_store_to_a_file_and_restore_in_a_new_process(tmp_path):
+    """Brian's store(name, filename): a new process that builds the same network (same
+    names) continues exactly where the stored one was, random numbers included."""
+    import subprocess
+    import sys
+
+    script = tmp_path / "model.py"
+    script.write_text(STORED_MODEL)
+    state = tmp_path / "state.pkl"
+    for phase in ("first", "second"):
+        result = subprocess.run([sys.executable, str(script), str(state), phase],
+                                capture_output=True, text=True, timeout=300)
+        assert result.returncode == 0, result.stderr
+    first = np.load(f"{state}.first.npy")
+    second = np.load(f"{state}.second.npy")
+    np.testing.assert_array_equal(first, second)
+    G = NeuronGroup(2, "v : 1", name="other")
+    raises_jnsim(lambda: Network(G).restore("middle", filename=str(state)), JnsimError,
+                 "has no state for other", "cells")
+    raises_jnsim(lambda: Network(G).restore("end", filename=str(state)), JnsimError,
+                 "no state named 'end'", "middle")
+    twin = NeuronGroup(2, "v : 1", name="other")
+    raises_jnsim(lambda: Network(G, twin).store(filename=str(tmp_path / "x.pkl")), JnsimError,
+                 "two objects are named 'other'")
