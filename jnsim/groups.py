@@ -174,6 +174,9 @@ class Group(JnsimObject):
 
             raise UnitError(f"cannot link '{name}' ({unit_words(variable.dims)}) to "
                             f"{link.describe()} ({unit_words(source_spec.dims)})")
+        if link.index is None and not source_spec.shared and link.group.N == 1 != self.N:
+            # one source element for all (Brian allows this without an index)
+            link = LinkedVariable(link.group, link.variable, np.zeros(self.N, np.int64))
         if link.index is None and not source_spec.shared and link.group.N != self.N:
             raise JnsimError(
                 f"cannot link '{name}' of {self.name} ({self.N} elements) to "

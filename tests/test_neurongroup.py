@@ -766,3 +766,19 @@ def test_a_subgroup_bound_to_a_name_does_not_run_its_group_again():
     net = Network(H[1:])
     net.run(10 * ms)
     np.testing.assert_allclose(H.v_, [1.0, 1.0], rtol=1e-9)
+
+
+def test_a_linked_variable_of_a_one_element_group_needs_no_index():
+    """Brian's non-reliability example links 25 neurons to a 1-neuron input group."""
+    from jnsim import linked_var
+
+    source = NeuronGroup(1, "x : 1")
+    source.x = 0.7
+    reader = NeuronGroup(4, "x_input : 1 (linked)\ny : 1")
+    reader.x_input = linked_var(source, "x")
+    reader.run_regularly("y = x_input", dt=1 * ms)
+    run(1 * ms)
+    assert reader.y_.tolist() == [0.7] * 4
+    two = NeuronGroup(2, "x : 1")
+    raises_jnsim(lambda: setattr(reader, "x_input", linked_var(two, "x")), JnsimError,
+                 "without an index")
