@@ -108,10 +108,8 @@ def _numpy_names() -> list[str]:
     """
     import builtins
 
-    import numpy
-
     taken = set(globals())
-    return [name for name in numpy.__all__
+    return [name for name in _numpy.__all__
             if not name.startswith("_") and name not in taken and not hasattr(builtins, name)]
 
 

@@ -59,8 +59,9 @@ class LinkedVariable:
 
     @property
     def direct(self) -> bool:
-        """Whether element k of the linked variable is element k of the source (no index,
-        or a shared source): then the linked group can share the source's array."""
+        """Whether the link has no index (element k reads element k of the source, or
+        the one value of a shared source): then the linked group can share the
+        source's array."""
         return self.index is None
 
     def values_for(self, size: int) -> np.ndarray:
@@ -674,11 +675,6 @@ class NeuronGroup(Group):
         return group_markdown(self)
 
 
-#: What networks call on the objects they run: a subgroup has none of it (its parent runs).
-_ENGINE = frozenset({"operations", "resolve", "argument_values", "reserve", "snapshot",
-                     "restore", "between_steps", "start_run"})
-
-
 class Subgroup(JnsimObject):
     """A contiguous slice of a :class:`NeuronGroup`: ``G[100:200]``."""
 
@@ -700,7 +696,7 @@ class Subgroup(JnsimObject):
         return self.N
 
     def __getattr__(self, name: str) -> Any:
-        if name.startswith("_") or name in ("parent", "start", "stop") or name in _ENGINE:
+        if name.startswith("_") or name in ("parent", "start", "stop"):
             raise AttributeError(name)
         specs = self.parent.specs
         if name in specs:

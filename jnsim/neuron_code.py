@@ -448,14 +448,14 @@ class NeuronCode:
             b.add(f"_nonfinite |= not math.isfinite({' + '.join(checked)})", indent=2)
         function.store(assigned, indent=2)
         if checked:
-            self._locate_nonfinite(function, checked)
+            self._locate_nonfinite(function)
         return b.operation("groups", group.creation_index, group.code_id, every)
 
     def float_state_names(self) -> list[str]:
         """Floating point variables the state update assigns (for NaN reports)."""
         return [n for n in self.system.variables]
 
-    def _locate_nonfinite(self, function: ElementFunction, checked: list[str]) -> None:
+    def _locate_nonfinite(self, function: ElementFunction) -> None:
         """After the loop: name this group in ``_nan_flag`` if some value was not finite.
 
         The loop only accumulates whether some value was not finite (a reduction that

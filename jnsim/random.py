@@ -6,6 +6,7 @@ from typing import Any
 
 import numba
 import numpy as np
+from numba import _helperlib  # Numba's own (thread-local) Mersenne Twister
 
 from .evaluate import random_generator, seed_generator
 
@@ -93,34 +94,25 @@ def seed(value: int | None = None) -> None:
     _pending_numba_seed[0] = value
 
 
-def _numba_state_pointer() -> Any:
-    from numba import _helperlib  # Numba's own (thread-local) Mersenne Twister
-
-    return _helperlib.rnd_get_np_state_ptr()
-
-
 def random_state() -> dict[str, Any]:
     """The state of every generator jnsim draws from (for ``store()``)."""
-    from numba import _helperlib
-
     return {
         "kernels": _KERNEL_STATE.copy(),
         "expressions": random_generator().bit_generator.state,
         "numpy": np.random.get_state(),
-        "numba": (_pending_numba_seed[0], _helperlib.rnd_get_state(_numba_state_pointer())),
+        "numba": (_pending_numba_seed[0],
+                  _helperlib.rnd_get_state(_helperlib.rnd_get_np_state_ptr())),
         "seed": _last_seed[0],
     }
 
 
 def set_random_state(state: dict[str, Any]) -> None:
     """Return every generator to a state from :func:`random_state`."""
-    from numba import _helperlib
-
     _KERNEL_STATE[:] = state["kernels"]
     random_generator().bit_generator.state = state["expressions"]
     np.random.set_state(state["numpy"])
     pending, numba_state = state["numba"]
     _pending_numba_seed[0] = pending
     if pending is None:
-        _helperlib.rnd_set_state(_numba_state_pointer(), numba_state)
+        _helperlib.rnd_set_state(_helperlib.rnd_get_np_state_ptr(), numba_state)
     _last_seed[0] = state["seed"]

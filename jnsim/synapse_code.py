@@ -305,19 +305,17 @@ class SynapseCode:
         self._csr = None
         self._fan_counts_cache = None
 
-    def _fan_counts(self) -> dict[str, np.ndarray]:
-        """``N_incoming`` per target and ``N_outgoing`` per source (kept until the
-        connectivity changes)."""
+    def fan_counts(self) -> dict[str, np.ndarray]:
+        """``{'N_incoming': per target, 'N_outgoing': per source}``, kept until the
+        connectivity changes."""
         s = self.synapses
-        counts = self._fan_counts_cache
-        if counts is None:
-            counts = {
-                f"{s.code_id}__N_incoming": np.bincount(
+        if self._fan_counts_cache is None:
+            self._fan_counts_cache = {
+                "N_incoming": np.bincount(
                     s.j_array, minlength=s.target_stop - s.target_start).astype(np.int64),
-                f"{s.code_id}__N_outgoing": np.bincount(
+                "N_outgoing": np.bincount(
                     s.i_array, minlength=s.source_stop - s.source_start).astype(np.int64)}
-            self._fan_counts_cache = counts
-        return counts
+        return self._fan_counts_cache
 
     def _layout(self, pathway: Pathway, base_dt: float) -> dict[str, Any]:
         """CSR arrays of a pathway, and its delays in steps."""
@@ -425,7 +423,7 @@ class SynapseCode:
             f"{sid}__N": np.int64(s.N), f"{sid}__dt": float(s.dt_),
             f"{sid}__N_pre": np.int64(s.source_stop - s.source_start),
             f"{sid}__N_post": np.int64(s.target_stop - s.target_start),
-            **self._fan_counts(),
+            **{f"{sid}__{name}": counts for name, counts in self.fan_counts().items()},
         })
         for group in (s.source_group, s.target_group):
             values.update({f"{group.code_id}__{n}": a for n, a in group.arrays.items()})

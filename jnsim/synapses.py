@@ -204,9 +204,9 @@ class Synapses(Group):
         return result
 
     def _fan_in_out(self, name: str) -> np.ndarray:
+        """``N_incoming``/``N_outgoing`` per synapse, from the per-neuron counts."""
         owner = self.j_array if name == "N_incoming" else self.i_array
-        return np.bincount(owner).astype(np.int64)[owner] if len(owner) else np.zeros(
-            0, np.int64)
+        return self.code.fan_counts()[name][owner]
 
     # -- delays ----------------------------------------------------------------------
     def delay_array(self, name: str = "delay") -> np.ndarray:
