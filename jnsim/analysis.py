@@ -722,6 +722,9 @@ def _check_statement(analysis: _Analysis, statement: Statement, what: str,
             hint = f"'{target}' is flagged (constant): it cannot change during a run"
         elif target in analysis.context.symbols or target in SPECIAL_NAMES:
             hint = f"'{target}' is a special symbol, maintained by jnsim"
+        elif owner := _foreign_subexpression_owner(analysis.context, target):
+            hint = (f"'{target}' is a subexpression of the {owner}-synaptic group, "
+                    "computed from its variables")
         else:
             close = difflib.get_close_matches(target, list(writable), n=1)
             hint = (f"did you mean '{close[0]}'?" if close else
@@ -751,6 +754,16 @@ def _check_statement(analysis: _Analysis, statement: Statement, what: str,
     if target_info.dtype == BOOLEAN and statement.operator == "=" and result.dtype != BOOLEAN:
         raise CodeError(f"'{target}' is boolean, but the value assigned is a number",
                         statement.expression.span(), "assign a condition, e.g. 'v > v_th'")
+
+
+def _foreign_subexpression_owner(context: ModelContext, name: str) -> str | None:
+    """``'pre'``/``'post'`` if ``name`` is a subexpression of a connected group."""
+    if name.endswith("_pre") and name[:-4] in context.pre_subexpressions:
+        return "pre"
+    if (name.endswith("_post") and name[:-5] in context.post_subexpressions) or (
+            name in context.post_subexpressions):
+        return "post"
+    return None
 
 
 def _assignment_hint(found: Dimensions, expected: Dimensions) -> str:

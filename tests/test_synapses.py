@@ -470,7 +470,7 @@ def test_synapse_code_reads_subexpressions_of_the_connected_groups():
                                + 2 * expected_y, rtol=1e-12)
     # a subexpression is read, never written, and a summed variable needs a parameter
     raises_jnsim(lambda: Synapses(source, target, on_pre="I_pre = 0*amp"), CodeError,
-                 "cannot assign to 'I_pre'")
+                 "cannot assign to 'I_pre'", "a subexpression of the pre-synaptic group")
     raises_jnsim(lambda: Synapses(source, target, "I2_post = w*amp : amp (summed)\nw : 1"),
                  EquationError, "'I2' of the post-synaptic group is a subexpression")
     drive = TimedArray([1.0, 2.0], dt=1 * ms)
