@@ -115,5 +115,19 @@ def _numpy_names() -> list[str]:
 
 np = _numpy
 _NUMPY_NAMES = _numpy_names()
-globals().update({_name: getattr(_numpy, _name) for _name in _NUMPY_NAMES})
+# NumPy loads some submodules (f2py, testing, ma, ...) on first access; they are taken
+# from NumPy on first access here too (``__getattr__``), so that importing jnsim does
+# not load them.
+_LAZY_NUMPY_NAMES = frozenset(name for name in _NUMPY_NAMES if name not in vars(_numpy))
+globals().update({_name: getattr(_numpy, _name) for _name in _NUMPY_NAMES
+                  if _name not in _LAZY_NUMPY_NAMES})
 __all__ += ["np", *_NUMPY_NAMES]
+
+
+def __getattr__(name: str) -> object:
+    """NumPy's lazily loaded submodules, loaded when first used (``jnsim.ma``)."""
+    if name in _LAZY_NUMPY_NAMES:
+        value = getattr(_numpy, name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'jnsim' has no attribute '{name}'")

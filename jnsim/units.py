@@ -119,6 +119,11 @@ DIMENSIONLESS: Dimensions = UnitsContainer()
 
 _PREFIXES = ("y", "z", "a", "f", "p", "n", "u", "m", "c", "d", "da", "h", "k",
              "M", "G", "T", "P", "E", "Z", "Y")
+# pint's names of the prefixes, which spell the canonical names of prefixed units.
+_PREFIX_NAMES = {"y": "yocto", "z": "zepto", "a": "atto", "f": "femto", "p": "pico",
+                 "n": "nano", "u": "micro", "m": "milli", "c": "centi", "d": "deci",
+                 "da": "deca", "h": "hecto", "k": "kilo", "M": "mega", "G": "giga",
+                 "T": "tera", "P": "peta", "E": "exa", "Z": "zetta", "Y": "yotta"}
 _PREFIX_FACTORS = {"y": -24, "z": -21, "a": -18, "f": -15, "p": -12, "n": -9, "u": -6,
                    "m": -3, "c": -2, "d": -1, "da": 1, "h": 2, "k": 3, "M": 6, "G": 9,
                    "T": 12, "P": 15, "E": 18, "Z": 21, "Y": 24}
@@ -148,24 +153,25 @@ _LENGTH_NAMES = ("metre", "meter", "m")
 def _build_unit_table() -> dict[str, Any]:
     table: dict[str, Any] = {}
 
-    def add(name: str, pint_name: str, power: int = 1) -> None:
+    def add(name: str, canonical: str, power: int = 1) -> None:
         if keyword.iskeyword(name) or name in table:
             return
-        # The unit from its canonical name: a third of the time of parsing the name
-        # as a unit expression (which matters at import, for about a thousand units).
-        table[name] = registry.Unit(UnitsContainer({registry.get_name(pint_name): power}))
+        # The unit from pint's canonical name, spelt here rather than looked up: about a
+        # thousand units are made at import, and pint's name parsing would take most of
+        # the time (tests check every name against pint's look-up).
+        table[name] = registry.Unit(UnitsContainer({canonical: power}))
 
     for name, pint_name in _FULL_NAMES.items():
         add(name, pint_name)
         for prefix in _PREFIXES:
-            add(prefix + name, prefix + pint_name if len(prefix) == 1 else "deca" + pint_name)
+            add(prefix + name, _PREFIX_NAMES[prefix] + pint_name)
     for symbol, pint_name in _SYMBOLS.items():
         if symbol in _UNPREFIXED_SYMBOLS:
             add(symbol, pint_name)
         for prefix in _SYMBOL_PREFIXES:
             if prefix == "c" and symbol != "m":
                 continue
-            add(prefix + symbol, prefix + pint_name)
+            add(prefix + symbol, _PREFIX_NAMES[prefix] + pint_name)
     add("kilogram", "kilogram")
     # Squared and cubed lengths: metre2, cm2, um3, ...
     for name in list(table):

@@ -59,6 +59,20 @@ def test_star_import_gives_numpy_but_keeps_python_builtins():
     for builtin in ("max", "min", "sum", "round", "abs", "all", "any", "bool", "pow"):
         assert builtin not in namespace
     assert namespace["e"] == pytest.approx(2.718281828459045) and namespace["mV"] == jnsim.mV
+    # NumPy's lazily loaded submodules come with it
+    assert namespace["ma"] is jnsim.np.ma and namespace["testing"] is jnsim.np.testing
+
+
+def test_importing_jnsim_leaves_numpys_lazy_submodules_unloaded():
+    script = ("import sys, jnsim\n"
+              "print(sorted(m for m in ('numpy.f2py', 'numpy.testing', 'numpy.ma') "
+              "if m in sys.modules))\n"
+              "print(jnsim.ma.__name__, 'numpy.ma' in sys.modules)\n")
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                            check=True)
+    assert result.stdout.split("\n")[:2] == ["[]", "numpy.ma True"]
+    with pytest.raises(AttributeError, match="no attribute 'not_a_name'"):
+        jnsim.not_a_name  # noqa: B018
 
 
 def test_settings_are_stored_and_warned_once():
