@@ -14,7 +14,7 @@ import re
 import sys
 import time
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +24,7 @@ from .base import JnsimObject, current_scope
 from .clock import defaultclock, time_in_seconds
 from .codegen.blocks import NJIT_OPTIONS, SLOTS, Operation, helper_sources
 from .codegen.inline import inline_body
+from .codegen.pointers import argument_values, pointer_arguments, pointer_candidate, pointer_import
 from .compiler import Kernel, compile_kernel
 from .errors import JnsimError, RunError
 from .namespace import caller_namespace
@@ -45,18 +46,34 @@ class KernelPlan:
     source
         The complete module source.
     keys
-        Driver argument keys, in order.
+        Keys of the network's values that the driver takes, in order.
     operations
         The operations it runs.
+    arguments
+        The driver's arguments after the leading five: ``(key, form)``, where form
+        says how the argument is made from the value (``jnsim.codegen.pointers``).
+    pointers
+        ``{key: (dtype, ndim)}`` of the arrays passed as the address of their data.
     """
 
     source: str
     keys: tuple[str, ...]
     operations: tuple[Operation, ...]
+    arguments: tuple[tuple[str, str], ...] = ()
+    pointers: Mapping[str, tuple[str, int]] = field(default_factory=dict)
+
+    def argument_values(self, values: Mapping[str, Any]) -> list[Any]:
+        """The driver's arguments after the leading five, from the network's values."""
+        return argument_values(self.arguments, values, self.pointers)
 
 
-def build_kernel_source(operations: Iterable[Operation]) -> KernelPlan:
-    """Assemble the module with every operation and the driver loop."""
+def build_kernel_source(operations: Iterable[Operation],
+                        candidates: Mapping[str, tuple[str, int]] | None = None) -> KernelPlan:
+    """Assemble the module with every operation and the driver loop.
+
+    ``candidates`` (``{key: (dtype, ndim)}``, see ``jnsim.codegen.pointers``) are the
+    array arguments that may be passed as pointers where the driver's code allows it.
+    """
     operations = tuple(sorted(operations, key=lambda o: (SLOTS.index(o.slot), o.order, o.name)))
     keys = sorted({k for op in operations for k in op.arguments
                    if k not in ("t", "_nan_flag", "_step")}
@@ -100,8 +117,12 @@ def build_kernel_source(operations: Iterable[Operation]) -> KernelPlan:
     header = [f"@numba.njit({NJIT_OPTIONS}, no_cfunc_wrapper=True)",
               f"def run_steps(_step, _stop, _dt, _progress, _nan_flag"
               f"{''.join(', ' + k for k in keys)}):"]
-    parts.append("\n".join(header + driver) + "\n")
-    return KernelPlan("\n\n".join(parts), tuple(keys), operations)
+    driver_source, arguments, pointers = pointer_arguments(
+        "\n".join(header + driver) + "\n", keys, candidates or {})
+    if pointers:
+        parts[0] += pointer_import(sorted({dtype for dtype, _ in pointers.values()}))
+    parts.append(driver_source)
+    return KernelPlan("\n\n".join(parts), tuple(keys), operations, arguments, pointers)
 
 
 @dataclass(frozen=True)
@@ -237,7 +258,9 @@ class Network:
             values.update(obj.argument_values(externals, base_dt))
         operations, values = _canonical(operations, values, objects)
         values["_rng"] = kernel_state()
-        plan = build_kernel_source(operations)
+        candidates = {key: kind for key, value in values.items()
+                      if (kind := pointer_candidate(value)) is not None}
+        plan = build_kernel_source(operations, candidates)
         missing = [k for k in plan.keys if k not in values]
         if missing:  # pragma: no cover - a bug in code generation, not a user mistake
             raise RuntimeError(f"no values for kernel arguments {missing}")
@@ -309,7 +332,7 @@ class Network:
                     if hasattr(obj, "reserve") and obj.reserve(target - step, base_dt):
                         fresh = obj.argument_values({}, base_dt)
                         values.update({rename(k): v for k, v in fresh.items()})
-                arguments = [values[key] for key in plan.keys]
+                arguments = plan.argument_values(values)
                 started, cpu_started = time.perf_counter(), time.thread_time()
                 reached = kernel(step, target, base_dt, progress, nan_flag, *arguments)
                 elapsed = time.perf_counter() - started
