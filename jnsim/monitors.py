@@ -460,7 +460,9 @@ class EventMonitor(JnsimObject):
         builder.add("_count[0] = _n")
         every = _every(self.group.dt_, base_dt, self.name)
         # every step may add up to N events
-        room = f"({cid}__i.shape[0] - {cid}__count[0]) // max({source}__N, 1) * {every}"
+        # (no builtin max: Numba would compile it as a function of its own)
+        size = f"{source}__N"
+        room = f"({cid}__i.shape[0] - {cid}__count[0]) // ({size} if {size} > 1 else 1) * {every}"
         slot = "thresholds"
         if self.event != "spike":
             slot = self.group.code.event_slots[self.event]

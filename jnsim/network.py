@@ -90,8 +90,10 @@ def build_kernel_source(operations: Iterable[Operation],
         "        _block = _stop - _step",
     ]
     # Blocks of steps that fit every buffer: no test inside the loop over a block.
+    # (No builtin min: Numba compiles it as a function of its own, once per process.)
     for room in (r for op in operations for r in op.room):
-        driver.append(f"        _block = min(_block, {room})")
+        driver += [f"        _room = {room}", "        if _room < _block:",
+                   "            _block = _room"]
     driver += ["        if _block < 1:", "            break", "        for _ in range(_block):",
                "            t = _step * _dt"]
     for slot in SLOTS:

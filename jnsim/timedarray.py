@@ -89,12 +89,16 @@ LOOKUP_HELPERS = {
         "@numba.njit(cache=True, inline='always', error_model='numpy')\n"
         "def _timed_1d(values, dt, t):\n"
         "    k = np.int64((t + 1e-3 * dt) / dt)\n"
-        "    return values[min(max(k, 0), values.shape[0] - 1)]\n"
+        "    k = 0 if k < 0 else k\n"
+        "    last = values.shape[0] - 1\n"
+        "    return values[last if last < k else k]\n"
     ),
     "_timed_2d": (
         "@numba.njit(cache=True, inline='always', error_model='numpy')\n"
         "def _timed_2d(values, dt, t, i):\n"
         "    k = np.int64((t + 1e-3 * dt) / dt)\n"
-        "    return values[min(max(k, 0), values.shape[0] - 1), np.int64(i)]\n"
+        "    k = 0 if k < 0 else k\n"
+        "    last = values.shape[0] - 1\n"
+        "    return values[last if last < k else k, np.int64(i)]\n"
     ),
 }

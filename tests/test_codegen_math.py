@@ -95,3 +95,46 @@ def test_loops_calling_exp_and_exprel_are_vectorized():
         ir = "\n".join(dispatcher.inspect_llvm().values())
         assert re.search(r"<\d+ x double>", ir), name
         assert "call double @jnsim_exp" not in ir and "@llvm.exp" not in ir, name
+
+
+_MIN_MAX = """
+
+@numba.njit(cache=True, error_model='numpy', fastmath={'nsz', 'arcp', 'contract', 'afn'})
+def pick(a, b, low, high, out):
+    for k in range(a.size):
+        out[k, 0] = MIN_AB
+        out[k, 1] = MAX_AB
+        out[k, 2] = _clip(a[k], low, high)
+        out[k, 3] = THREE_MIN
+"""
+
+
+def test_min_max_and_clip_helpers_behave_like_pythons_builtins():
+    """Kernels spell min/max/clip without Numba's builtins; the results must not change:
+    the first of equal values, NaN only when it comes first, ints promoted to floats."""
+    import sympy
+
+    from jnsim.codegen.printer import NumbaPrinter
+
+    a_, b_, h_ = sympy.symbols("a_k b_k high")
+    printer = NumbaPrinter()
+    texts = {"MIN_AB": printer.doprint(sympy.Min(a_, b_, evaluate=False)),
+             "MAX_AB": printer.doprint(sympy.Max(a_, b_, evaluate=False)),
+             "THREE_MIN": printer.doprint(sympy.Min(a_, b_, h_, evaluate=False))}
+    assert texts["THREE_MIN"].count("_min2(") == 2 and "min(" not in texts["MIN_AB"]
+    loops = _MIN_MAX
+    for name, text in texts.items():
+        loops = loops.replace(name, text.replace("a_k", "a[k]").replace("b_k", "b[k]"))
+    source = ("import math\nimport numba\nimport numpy as np\n\n"
+              + helper_sources(["_clip", "_min2", "_max2"]) + loops)
+    kernel = compile_kernel(source, "pick")
+    nan = float("nan")
+    a = np.array([1.0, 2.0, nan, 1.0, -0.0, 0.0, 5.0, -3.0])
+    b = np.array([2.0, 1.0, 1.0, nan, 0.0, -0.0, 5.0, 7.5])
+    low, high = 0, 4  # integers, as a model's literal bounds would be
+    out = np.empty((a.size, 4))
+    kernel(a, b, low, high, out)
+    expected = np.array([[min(x, y), max(x, y), min(max(x, low), high), min(x, y, high)]
+                         for x, y in zip(a, b, strict=True)], dtype=float)
+    np.testing.assert_array_equal(out, expected)
+    np.testing.assert_array_equal(np.signbit(out), np.signbit(expected))

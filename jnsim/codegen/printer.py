@@ -57,10 +57,24 @@ HELPERS: dict[str, str] = {
         "    u = 1.0 - _rand(s)\n"
         "    return math.sqrt(-2.0 * math.log(u)) * math.cos(6.283185307179586 * _rand(s))\n"
     ),
+    # min and max as Python's (the first of equal values; a NaN only when it comes
+    # first), written out: Numba compiles its builtin min and max as functions of their
+    # own, once per signature, which a cold start would pay for.
     "_clip": (
         "@numba.njit(cache=True, inline='always', error_model='numpy')\n"
         "def _clip(x, low, high):\n"
-        "    return min(max(x, low), high)\n"
+        "    x = low if low > x else x\n"
+        "    return high if high < x else x\n"
+    ),
+    "_min2": (
+        "@numba.njit(cache=True, inline='always', error_model='numpy')\n"
+        "def _min2(a, b):\n"
+        "    return b if b < a else a\n"
+    ),
+    "_max2": (
+        "@numba.njit(cache=True, inline='always', error_model='numpy')\n"
+        "def _max2(a, b):\n"
+        "    return b if b > a else a\n"
     ),
     "_sign": (
         "@numba.njit(cache=True, inline='always', error_model='numpy')\n"
@@ -155,11 +169,18 @@ class NumbaPrinter(PythonCodePrinter):
     def _print_Abs(self, expr: Any) -> str:
         return f"abs({self._print(expr.args[0])})"
 
+    def _fold(self, helper: str, args: Any) -> str:
+        self.helpers_used.add(helper)
+        text = self._print(args[0])
+        for arg in args[1:]:
+            text = f"{helper}({text}, {self._print(arg)})"
+        return text
+
     def _print_Min(self, expr: Any) -> str:
-        return f"min({', '.join(self._print(a) for a in expr.args)})"
+        return self._fold("_min2", expr.args)
 
     def _print_Max(self, expr: Any) -> str:
-        return f"max({', '.join(self._print(a) for a in expr.args)})"
+        return self._fold("_max2", expr.args)
 
     def _print_rand(self, expr: Any) -> str:
         self.helpers_used.add("_rand")
