@@ -278,28 +278,47 @@ def _dims_key(dims: Mapping[str, float]) -> tuple[tuple[str, float], ...]:
                         if abs(v) > 1e-12))
 
 
+_DimsKey = tuple[tuple[str, float], ...]
+_Factors = tuple[tuple[int, float], ...]
+_POWERS = (1, -1, 2, -2, 3, -3, 4, -4)
+#: The lowest score of a product of two display units: a single unit scoring below it
+#: is the simplest form of its dimensions.
+_LOWEST_PAIR_SCORE = 2 + sum(sorted(u[3] for u in _DISPLAY_UNITS)[:2])
+
+
+def _offer(best: dict[_DimsKey, tuple[float, _Factors]], dims: Mapping[str, float],
+           score: float, factors: _Factors) -> None:
+    key = _dims_key(dims)
+    if key not in best or score < best[key][0]:
+        best[key] = (score, factors)
+
+
 @functools.lru_cache(maxsize=1)
-def _decompositions() -> dict[tuple[tuple[str, float], ...], tuple[tuple[int, float], ...]]:
+def _single_units() -> dict[_DimsKey, tuple[float, _Factors]]:
+    """Powers of one display unit: ``{dimensions: (score, ((unit index, power),))}``."""
+    best: dict[_DimsKey, tuple[float, _Factors]] = {}
+    for index, unit_dims in enumerate(_display_dims()):
+        for power in (*_POWERS, 0.5, -0.5):
+            _offer(best, {k: v * power for k, v in unit_dims.items()},
+                   abs(power) + _DISPLAY_UNITS[index][3] + (0.3 if power < 0 else 0),
+                   ((index, power),))
+    return best
+
+
+@functools.lru_cache(maxsize=1)
+def _decompositions() -> dict[_DimsKey, _Factors]:
     """Every product of at most two display units with small powers, simplest first.
 
-    Built once (about 12,000 products, plain dictionaries): maps the dimensions of a
-    product to its simplest form ``((unit index, power), ...)``.
+    Built once (about 12,000 products, plain dictionaries, a tenth of a second): maps
+    the dimensions of a product to its simplest form ``((unit index, power), ...)``.
     """
     units = [dict(d) for d in _display_dims()]
-    powers = (1, -1, 2, -2, 3, -3, 4, -4)
-    best: dict[tuple[tuple[str, float], ...], tuple[float, tuple[tuple[int, float], ...]]] = {}
+    powers = _POWERS
+    best = dict(_single_units())
 
-    def offer(dims: dict[str, float], score: float,
-              factors: tuple[tuple[int, float], ...]) -> None:
-        key = _dims_key(dims)
-        if key not in best or score < best[key][0]:
-            best[key] = (score, factors)
+    def offer(dims: dict[str, float], score: float, factors: _Factors) -> None:
+        _offer(best, dims, score, factors)
 
-    for index, unit_dims in enumerate(units):
-        for power in (*powers, 0.5, -0.5):
-            offer({k: v * power for k, v in unit_dims.items()},
-                  abs(power) + _DISPLAY_UNITS[index][3] + (0.3 if power < 0 else 0),
-                  ((index, power),))
     for (i, a), (j, b) in itertools.combinations(enumerate(units), 2):
         for p, q in itertools.product(powers, repeat=2):
             product = {k: a.get(k, 0) * p + b.get(k, 0) * q for k in set(a) | set(b)}
@@ -316,7 +335,11 @@ def _decompose(dims: Dimensions) -> tuple[tuple[int, float], ...] | None:
     Returns ``((unit index, power), ...)`` for the simplest such product, or
     ``None`` if there is none.
     """
-    return _decompositions().get(_dims_key(dims))
+    key = _dims_key(dims)
+    single = _single_units().get(key)
+    if single is not None and single[0] < _LOWEST_PAIR_SCORE:
+        return single[1]  # no product of two units can be simpler: the table is not needed
+    return _decompositions().get(key)
 
 
 def multiply_dimensions(a: Dimensions, b: Dimensions, sign: int = 1) -> Dimensions:

@@ -1,5 +1,8 @@
 """Units: the registry, Brian-style names, unit specifications in equations, display."""
 
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
@@ -176,3 +179,28 @@ def test_quantity_from_si_round_trips():
 
     value = quantity_from_si(-0.065, dimensions_of(mV))
     assert value.to("mV").magnitude == pytest.approx(-65)
+
+
+def test_simplest_unit_without_the_full_table_agrees_with_the_table():
+    """A single display unit scoring below any product of two is taken without building
+    the table of products (a tenth of a second on first display); both must agree."""
+    from jnsim import units
+
+    table = units._decompositions()
+    assert len(table) > 5000
+    shortcut = 0
+    for key, factors in table.items():
+        single = units._single_units().get(key)
+        shortcut += single is not None and single[0] < units._LOWEST_PAIR_SCORE
+        assert units._decompose(units.UnitsContainer(dict(key))) == factors, key
+    assert shortcut > 50
+
+
+def test_reading_times_and_voltages_needs_no_table_of_products():
+    script = ("import jnsim\nfrom jnsim import units, ms, mV, nS, pA\n"
+              "print([str(units.quantity_from_si(1e-3, units.dimensions_of(u)).units)"
+              " for u in (ms, mV, nS, pA)])\n"
+              "print(units._decompositions.cache_info().currsize)\n")
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                            check=True)
+    assert result.stdout.split("\n")[:2] == ["['s', 'V', 'S', 'A']", "0"]
