@@ -287,6 +287,27 @@ def test_store_restore_keeps_spikes_in_flight():
     assert target.x_[0] == 1
 
 
+def test_restore_returns_to_the_stored_connections_and_keeps_an_unchanged_layout():
+    source = _one_spike_source([1.0])
+    target = NeuronGroup(3, "x : 1")
+    S = Synapses(source, target, on_pre="x_post += 1")
+    S.connect(i=0, j=0)
+    net = Network(source, target, S)
+    net.store()
+    net.run(2 * ms)
+    layout = S.code._csr
+    assert layout is not None and target.x_.tolist() == [1, 0, 0]
+    net.restore()
+    assert S.code._csr is layout  # same connections: nothing to rebuild
+    S.connect(i=0, j=2)
+    net.run(2 * ms)
+    assert target.x_.tolist() == [1, 0, 1]
+    net.restore()  # back to one synapse
+    assert S.N == 1 and S.code._csr is None
+    net.run(2 * ms)
+    assert target.x_.tolist() == [1, 0, 0]
+
+
 def test_small_cuba_network_fires_at_a_plausible_rate():
     taum, taue, taui = 20 * ms, 5 * ms, 10 * ms
     Vt, Vr, El = -50 * mV, -60 * mV, -49 * mV

@@ -21,6 +21,7 @@ by their LLVM value type).
 from __future__ import annotations
 
 import ast
+import functools
 import hashlib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -160,12 +161,24 @@ def pointer_arguments(source: str, parameters: Sequence[str],
         ``'shape<k>'`` (see :func:`argument_values`); ``{key: (dtype, ndim)}`` of the
         arrays passed by address.
     """
+    wanted = set(parameters)
+    relevant = tuple(sorted((k, v) for k, v in candidates.items() if k in wanted))
+    rewritten, arguments, kinds = _rewrite(source, tuple(parameters), relevant)
+    return rewritten, arguments, dict(kinds)
+
+
+@functools.lru_cache(maxsize=64)
+def _rewrite(source: str, parameters: tuple[str, ...],
+             candidates: tuple[tuple[str, tuple[str, int]], ...]
+             ) -> tuple[str, tuple[tuple[str, str], ...], tuple[tuple[str, tuple[str, int]], ...]]:
+    """:func:`pointer_arguments`, cached: a network generates the same driver at each run."""
+    kinds = dict(candidates)
     tree = ast.parse(source)
     function = next(n for n in tree.body if isinstance(n, ast.FunctionDef))
-    uses, refused = _uses(function, {k: v for k, v in candidates.items() if k in parameters})
+    uses, refused = _uses(function, kinds)
     converted = [k for k in parameters if k in uses and k not in refused]
     if not converted:
-        return source, tuple((k, "value") for k in parameters), {}
+        return source, tuple((k, "value") for k in parameters), ()
     starts = _offsets(source)
 
     def at(line: int, column: int) -> int:
@@ -217,9 +230,9 @@ def pointer_arguments(source: str, parameters: Sequence[str],
     if old_header not in lines[def_line]:  # pragma: no cover - a bug in the caller
         raise ValueError("the parameters are not the end of the function's parameter list")
     lines[def_line] = lines[def_line].replace(old_header, ", ".join(names))
-    entry = [f"    {key} = _pointer_{candidates[key][0]}({key}__address)" for key in converted]
+    entry = [f"    {key} = _pointer_{kinds[key][0]}({key}__address)" for key in converted]
     lines[def_line + 1:def_line + 1] = entry
-    return "\n".join(lines), tuple(arguments), {key: candidates[key] for key in converted}
+    return "\n".join(lines), tuple(arguments), tuple((key, kinds[key]) for key in converted)
 
 
 def argument_values(arguments: Sequence[tuple[str, str]], values: Mapping[str, Any],
