@@ -19,9 +19,14 @@ busy machine disturbs less than wall time; jnsim's wall time is printed as well.
 
 Printed per model: spike statistics side by side; loop time of jnsim, Brian
 ``cpp_standalone`` (and ``cython`` with ``--cython``) and their ratio; cold start end
-to end (fresh process, empty caches) and its ratio; for CUBA the rerun after a
+to end (fresh process, empty kernel caches) and its ratio; for CUBA the rerun after a
 parameter change relative to the loop; bytes per synapse. The sweep prints time per
 neuron-step and per synaptic event, and peak memory per neuron and per synapse.
+
+Before measuring, jnsim's modules are byte-compiled, as ``pip install`` does for an
+installed package and as Brian's are: a cold start then measures a fresh process with
+empty kernel caches, not Python compiling jnsim's source (which an editable install
+does once, or at every start where ``PYTHONDONTWRITEBYTECODE`` is set).
 """
 
 from __future__ import annotations
@@ -37,6 +42,17 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 BRIAN_PYTHON = os.environ.get("BRIAN_PYTHON", "/tmp/brian-venv/bin/python")
+
+
+def _byte_compile_jnsim() -> None:
+    """Write the ``.pyc`` files of jnsim's modules (``py_compile`` writes them even where
+    ``PYTHONDONTWRITEBYTECODE`` is set, which only stops the import system)."""
+    import compileall
+    import importlib.util
+
+    spec = importlib.util.find_spec("jnsim")
+    if spec is not None and spec.origin is not None:
+        compileall.compile_dir(Path(spec.origin).parent, quiet=1)
 
 
 def _run(command: list[str], timeout: float = 1800) -> dict[str, Any] | None:
@@ -192,6 +208,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=1,
                         help="rounds per model (ratios: median and range over rounds)")
     args = parser.parse_args()
+    _byte_compile_jnsim()
     header = ["| model | jnsim loop | Brian cpp_standalone loop | ratio | Brian cython loop | "
               "jnsim cold end-to-end | Brian cpp_standalone cold | ratio |",
               "|---|---|---|---|---|---|---|---|"]
