@@ -94,8 +94,10 @@ def build_kernel_source(operations: Iterable[Operation],
     for room in (r for op in operations for r in op.room):
         driver += [f"        _room = {room}", "        if _room < _block:",
                    "            _block = _room"]
-    driver += ["        if _block < 1:", "            break", "        for _ in range(_block):",
-               "            t = _step * _dt"]
+    # (a counting while loop: Numba compiles it faster than a range loop, see
+    # jnsim.codegen.inline)
+    driver += ["        if _block < 1:", "            break", "        _end = _step + _block",
+               "        while _step < _end:", "            t = _step * _dt"]
     for slot in SLOTS:
         for op in (o for o in operations if o.slot == slot):
             indent = " " * 12

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import numpy as np
+import pytest
 
 from jnsim import Network, NeuronGroup, SpikeMonitor, Synapses, ms
 from jnsim.codegen.inline import inline_body
@@ -33,7 +34,7 @@ def test_inlined_body_renames_locals_and_substitutes_parameters() -> None:
                                     "n1__w", "t"), "_o3_")
     assert lines is not None
     text = "\n".join(lines)
-    assert "for _o3__idx in range(n0__N):" in text
+    assert "_o3_0_end = n0__N\nwhile _o3_0_i < _o3_0_end:\n    _o3__idx = _o3_0_i" in text
     assert "_o3_v = n0__v[_o3__idx]" in text
     assert "_o3_v = _o3_v + n1__w * t" in text
     assert "n0__nspikes[0] = _o3__n" in text
@@ -67,6 +68,56 @@ def test_parameter_rebound_inside_works_on_a_copy() -> None:
     namespace = {"a": 1, "b": [0]}
     _call_inlined(lines, namespace)
     assert namespace["a"] == 1 and namespace["b"] == [2]
+
+
+LOOPS = """\
+def loops(n, m, out):
+    total = 0
+    for i in range(n):
+        if i == 2:
+            continue
+        for j in range(i, m):
+            if j > 6:
+                break
+            total += 10 * i + j
+    last = -1
+    for k in range(m - 3, m):
+        last = k
+    out[0] = total
+    out[1] = i
+    out[2] = j
+    out[3] = last + k
+    for q in range(0, n, 2):
+        total += q
+    else:
+        total += 1000
+    out[4] = total
+    z = -5
+    for z in range(n, 0):
+        pass
+    out[5] = z
+"""
+
+
+def test_range_loops_become_counting_loops_with_the_same_results() -> None:
+    lines = inline_body(LOOPS, ("a", "b", "c"), "_p_")
+    assert lines is not None
+    text = "\n".join(lines)
+    assert text.count("while ") == 4 and text.count("for ") == 1  # the stepped one stays
+    assert "continue" in text and "break" in text
+    namespace: dict = {}
+    exec(LOOPS, namespace)
+    for n, m in ((1, 3), (5, 9), (4, 4), (7, 5), (3, 2)):
+        reference = [0] * 6
+        namespace["loops"](n, m, reference)
+        ours = {"a": n, "b": m, "c": [0] * 6}
+        _call_inlined(lines, ours)
+        assert ours["c"] == reference, (n, m)
+    # no iteration: the loop variable stays unbound, as after a range loop
+    with pytest.raises(UnboundLocalError):
+        namespace["loops"](0, 0, [0] * 6)
+    with pytest.raises(NameError, match="'_p_i'"):
+        _call_inlined(lines, {"a": 0, "b": 0, "c": [0] * 6})
 
 
 def test_functions_that_cannot_be_inlined_are_refused() -> None:

@@ -17,11 +17,55 @@ from __future__ import annotations
 
 import ast
 import functools
+from typing import Any
 
 __all__ = ["inline_body"]
 
 _UNSUPPORTED = (ast.Return, ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef,
                 ast.Global, ast.Nonlocal, ast.Yield, ast.YieldFrom, ast.Await)
+
+
+class _RangeLoops(ast.NodeTransformer):
+    """``for v in range(a, b): body`` as a counting ``while`` loop.
+
+    Numba lowers a ``range`` loop through its iterator protocol (range object,
+    ``iternext``, validity flag), which LLVM then reduces to a counter: writing the
+    counter directly leaves Numba and LLVM less to do (CUBA's driver compiles about
+    0.1 s faster; the machine code of the loops is as fast). The counter is
+    incremented before the body, so ``continue`` keeps its meaning, and the loop
+    variable takes the same values as in the ``range`` loop (and keeps the last one).
+    Counters are named ``<prefix><k>_i``: a prefix followed by a digit, which no
+    renamed variable (prefix + identifier) can be.
+    """
+
+    def __init__(self, prefix: str) -> None:
+        self.prefix = prefix
+        self.count = 0
+
+    def visit_For(self, node: ast.For) -> Any:
+        self.generic_visit(node)
+        call = node.iter
+        if (node.orelse or not isinstance(node.target, ast.Name)
+                or not isinstance(call, ast.Call) or not isinstance(call.func, ast.Name)
+                or call.func.id != "range" or call.keywords or not 1 <= len(call.args) <= 2
+                or any(isinstance(a, ast.Starred) for a in call.args)):
+            return node
+        low, high = (ast.Constant(0), call.args[0]) if len(call.args) == 1 else call.args
+        counter, end = f"{self.prefix}{self.count}_i", f"{self.prefix}{self.count}_end"
+        self.count += 1
+
+        def name(identifier: str, context: ast.expr_context) -> ast.Name:
+            return ast.Name(identifier, context)
+
+        loop = ast.While(
+            test=ast.Compare(name(counter, ast.Load()), [ast.Lt()], [name(end, ast.Load())]),
+            body=[ast.Assign([name(node.target.id, ast.Store())], name(counter, ast.Load())),
+                  ast.AugAssign(name(counter, ast.Store()), ast.Add(), ast.Constant(1)),
+                  *node.body],
+            orelse=[])
+        statements = [ast.Assign([name(counter, ast.Store())], low),
+                      ast.Assign([name(end, ast.Store())], high), loop]
+        return [ast.copy_location(ast.fix_missing_locations(s), node) for s in statements]
 
 
 class _Renamer(ast.NodeTransformer):
@@ -77,5 +121,8 @@ def inline_body(source: str, arguments: tuple[str, ...], prefix: str
         else:
             names[parameter] = argument
     renamed = _Renamer(names)
-    body = [ast.unparse(renamed.visit(statement)) for statement in function.body]
+    loops = _RangeLoops(prefix)
+    statements = [loops.visit(renamed.visit(statement)) for statement in function.body]
+    body = [ast.unparse(s) for item in statements
+            for s in (item if isinstance(item, list) else [item])]
     return tuple(copies + [line for statement in body for line in statement.splitlines()])
