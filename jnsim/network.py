@@ -34,6 +34,8 @@ from .units import Quantity, registry
 __all__ = ["Network", "collect", "restore", "run", "store"]
 
 _HEADER = "import math\nimport numba\nimport numpy as np\n"
+#: Arrays that ``run()`` passes to every driver, and their kinds.
+_RUN_ARRAYS = {"_progress": ("int64", 1), "_nan_flag": ("int64", 1)}
 _KEY = re.compile(r"\b[on]\d+__\w+")
 
 
@@ -50,8 +52,9 @@ class KernelPlan:
     operations
         The operations it runs.
     arguments
-        The driver's arguments after the leading five: ``(key, form)``, where form
-        says how the argument is made from the value (``jnsim.codegen.pointers``).
+        The driver's arguments after the leading three (step, stop, dt): ``(key,
+        form)``, where form says how the argument is made from the value
+        (``jnsim.codegen.pointers``); ``_progress`` and ``_nan_flag`` come first.
     pointers
         ``{key: (dtype, ndim)}`` of the arrays passed as the address of their data.
     """
@@ -63,7 +66,8 @@ class KernelPlan:
     pointers: Mapping[str, tuple[str, int]] = field(default_factory=dict)
 
     def argument_values(self, values: Mapping[str, Any]) -> list[Any]:
-        """The driver's arguments after the leading five, from the network's values."""
+        """The driver's arguments after the leading three, from the network's values
+        (with ``_progress`` and ``_nan_flag``)."""
         return argument_values(self.arguments, values, self.pointers)
 
 
@@ -121,8 +125,10 @@ def build_kernel_source(operations: Iterable[Operation],
     header = [f"@numba.njit({NJIT_OPTIONS}, no_cfunc_wrapper=True)",
               f"def run_steps(_step, _stop, _dt, _progress, _nan_flag"
               f"{''.join(', ' + k for k in keys)}):"]
+    # the run's progress and NaN flag are int64 arrays as well (made by run())
     driver_source, arguments, pointers = pointer_arguments(
-        "\n".join(header + driver) + "\n", keys, candidates or {})
+        "\n".join(header + driver) + "\n", ("_progress", "_nan_flag", *keys),
+        {**(candidates or {}), **_RUN_ARRAYS})
     if pointers:
         parts[0] += pointer_import(sorted({dtype for dtype, _ in pointers.values()}))
     parts.append(driver_source)
@@ -316,6 +322,7 @@ class Network:
         reporter = _Reporter(report, report_period, self._t, duration_s)
         progress = np.array([start_step], dtype=np.int64)
         nan_flag = np.zeros(4, dtype=np.int64)
+        values.update(_progress=progress, _nan_flag=nan_flag)
         step = start_step
         chunk = 256
         stalled = 0
@@ -338,7 +345,7 @@ class Network:
                         values.update({rename(k): v for k, v in fresh.items()})
                 arguments = plan.argument_values(values)
                 started, cpu_started = time.perf_counter(), time.thread_time()
-                reached = kernel(step, target, base_dt, progress, nan_flag, *arguments)
+                reached = kernel(step, target, base_dt, *arguments)
                 elapsed = time.perf_counter() - started
                 kernel_seconds += elapsed
                 kernel_cpu_seconds += time.thread_time() - cpu_started
