@@ -103,6 +103,9 @@ def test_only_contiguous_native_numeric_arrays_qualify() -> None:
     assert pointer_candidate(np.zeros(4, dtype=">f8")) is None
     assert pointer_candidate(np.zeros((2, 2, 2))) is None
     assert pointer_candidate(3.0) is None
+    frozen = np.zeros(4)
+    frozen.flags.writeable = False
+    assert pointer_candidate(frozen) is None
 
 
 def _cuba_like_network() -> tuple[Network, SpikeMonitor, StateMonitor, Synapses]:

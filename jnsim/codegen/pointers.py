@@ -12,8 +12,9 @@ Arrays that the driver uses only that way (``a[i]``, ``a[i] = x``, ``a[i, j]``,
 into a typed pointer on entry (one LLVM ``inttoptr``); a two-dimensional access
 becomes ``a[i * a__shape1 + j]`` and ``a.shape[k]`` an integer argument
 ``a__shape<k>``. Any other use (a slice, a call with the array, a negative constant
-index) keeps the array an ordinary argument. Only C-contiguous arrays of the numeric
-types below qualify, so the address and shape describe every element; boolean
+index) keeps the array an ordinary argument. Only writeable C-contiguous arrays of the
+numeric types below qualify, so the address and shape describe every element (and
+Numba still refuses code that writes into a read-only array); boolean
 arrays stay arrays (Numba stores ``bool`` as a byte but types a pointer's elements
 by their LLVM value type).
 """
@@ -73,7 +74,8 @@ def pointer_import(dtypes: Sequence[str]) -> str:
 def pointer_candidate(value: Any) -> tuple[str, int] | None:
     """``(dtype name, ndim)`` if ``value`` may be passed as a pointer, else ``None``."""
     if (isinstance(value, np.ndarray) and value.ndim in (1, 2) and value.flags.c_contiguous
-            and value.dtype.name in POINTER_DTYPES and value.dtype.isnative):
+            and value.flags.writeable and value.dtype.name in POINTER_DTYPES
+            and value.dtype.isnative):
         return value.dtype.name, value.ndim
     return None
 
