@@ -206,7 +206,8 @@ def source_hash(source: str) -> str:
     return hashlib.sha256(_file_text(source).encode("utf-8")).hexdigest()
 
 
-def _sha256_file(path: Path) -> str:
+def sha256_file(path: Path) -> str:
+    """SHA-256 hex digest of a file's bytes."""
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
@@ -294,7 +295,7 @@ def _write_manifest(cache_path: Path, digest: str) -> None:
     files: dict[str, str] = {}
     for name, path in sorted(_numba_cache_files(cache_path, digest).items()):
         try:
-            files[name] = _sha256_file(path)
+            files[name] = sha256_file(path)
         except OSError:
             continue
     data = json.dumps({"format": 1, "files": files}, indent=1, sort_keys=True)
@@ -312,7 +313,7 @@ def _numba_cache_is_intact(cache_path: Path, digest: str) -> bool:
     try:
         manifest = json.loads(_manifest_path(cache_path, digest).read_text("utf-8"))
         recorded = manifest["files"]
-        actual = {name: _sha256_file(path) for name, path in present.items()}
+        actual = {name: sha256_file(path) for name, path in present.items()}
     except (OSError, ValueError, KeyError, TypeError):
         return False
     return recorded == actual
@@ -528,7 +529,7 @@ def _load_module(source: str, digest: str, path: Path, function_name: str) -> ty
     """Write (or verify) the kernel file ``path`` and execute it as a module."""
     text = _file_text(source)
     try:
-        existing_ok = _sha256_file(path) == digest
+        existing_ok = sha256_file(path) == digest
         repaired = not existing_ok
     except FileNotFoundError:
         existing_ok, repaired = False, False

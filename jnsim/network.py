@@ -130,7 +130,7 @@ def build_kernel_source(operations: Iterable[Operation],
         "\n".join(header + driver) + "\n", ("_progress", "_nan_flag", *keys),
         {**(candidates or {}), **_RUN_ARRAYS})
     if pointers:
-        parts[0] += pointer_import(sorted({dtype for dtype, _ in pointers.values()}))
+        parts[0] += pointer_import([dtype for dtype, _ in pointers.values()])
     parts.append(driver_source)
     return KernelPlan("\n\n".join(parts), tuple(keys), operations, arguments, pointers)
 

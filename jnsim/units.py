@@ -313,18 +313,13 @@ def _decompositions() -> dict[_DimsKey, _Factors]:
     the dimensions of a product to its simplest form ``((unit index, power), ...)``.
     """
     units = [dict(d) for d in _display_dims()]
-    powers = _POWERS
     best = dict(_single_units())
-
-    def offer(dims: dict[str, float], score: float, factors: _Factors) -> None:
-        _offer(best, dims, score, factors)
-
     for (i, a), (j, b) in itertools.combinations(enumerate(units), 2):
-        for p, q in itertools.product(powers, repeat=2):
+        for p, q in itertools.product(_POWERS, repeat=2):
             product = {k: a.get(k, 0) * p + b.get(k, 0) * q for k in set(a) | set(b)}
             score = (abs(p) + abs(q) + _DISPLAY_UNITS[i][3] + _DISPLAY_UNITS[j][3]
                      + (0.5 if p < 0 and q < 0 else 0))
-            offer(product, score, tuple(sorted(
+            _offer(best, product, score, tuple(sorted(
                 ((i, p), (j, q)), key=lambda f: (f[1] < 0, -_DISPLAY_UNITS[f[0]][3]))))
     return {key: factors for key, (_, factors) in best.items()}
 

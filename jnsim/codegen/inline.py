@@ -54,17 +54,15 @@ class _RangeLoops(ast.NodeTransformer):
         counter, end = f"{self.prefix}{self.count}_i", f"{self.prefix}{self.count}_end"
         self.count += 1
 
-        def name(identifier: str, context: ast.expr_context) -> ast.Name:
-            return ast.Name(identifier, context)
-
+        load, store = ast.Load(), ast.Store()
         loop = ast.While(
-            test=ast.Compare(name(counter, ast.Load()), [ast.Lt()], [name(end, ast.Load())]),
-            body=[ast.Assign([name(node.target.id, ast.Store())], name(counter, ast.Load())),
-                  ast.AugAssign(name(counter, ast.Store()), ast.Add(), ast.Constant(1)),
+            test=ast.Compare(ast.Name(counter, load), [ast.Lt()], [ast.Name(end, load)]),
+            body=[ast.Assign([ast.Name(node.target.id, store)], ast.Name(counter, load)),
+                  ast.AugAssign(ast.Name(counter, store), ast.Add(), ast.Constant(1)),
                   *node.body],
             orelse=[])
-        statements = [ast.Assign([name(counter, ast.Store())], low),
-                      ast.Assign([name(end, ast.Store())], high), loop]
+        statements = [ast.Assign([ast.Name(counter, store)], low),
+                      ast.Assign([ast.Name(end, store)], high), loop]
         return [ast.copy_location(ast.fix_missing_locations(s), node) for s in statements]
 
 

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import ast
 import functools
-import hashlib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -32,7 +31,10 @@ import numpy as np
 from numba.core import types
 from numba.extending import intrinsic
 
-__all__ = ["POINTER_DTYPES", "argument_values", "pointer_arguments", "pointer_import"]
+from ..compiler import sha256_file
+
+__all__ = ["POINTER_DTYPES", "argument_values", "pointer_arguments", "pointer_candidate",
+           "pointer_import"]
 
 #: Element types whose arrays may be passed as pointers.
 POINTER_DTYPES = ("float64", "float32", "int64", "int32", "int16", "int8",
@@ -40,7 +42,7 @@ POINTER_DTYPES = ("float64", "float32", "int64", "int32", "int16", "int8",
 
 #: Digest of this module, written into kernels that use it: a change here changes
 #: their source and so their cache key.
-_DIGEST = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16]
+_DIGEST = sha256_file(Path(__file__))[:16]
 
 
 def _pointer_intrinsic(element: types.Type) -> Any:
@@ -94,7 +96,8 @@ def _plain_index(node: ast.expr) -> bool:
 
 def _uses(function: ast.FunctionDef, candidates: Mapping[str, tuple[str, int]]
           ) -> tuple[dict[str, list[tuple[str, ast.AST]]], set[str]]:
-    """Every use of each candidate, and the candidates used in some other way."""
+    """The uses of each candidate that a pointer needs rewritten (two-dimensional
+    items, shapes), and the candidates used in a way a pointer cannot serve."""
     parents: dict[ast.AST, ast.AST] = {}
     for node in ast.walk(function):
         for child in ast.iter_child_nodes(node):
@@ -110,8 +113,7 @@ def _uses(function: ast.FunctionDef, candidates: Mapping[str, tuple[str, int]]
                 parent.value is node):
             index = parent.slice
             if ndim == 1 and _plain_index(index):
-                uses[node.id].append(("item", parent))
-                continue
+                continue  # a pointer is indexed the same way
             if (ndim == 2 and isinstance(index, ast.Tuple) and len(index.elts) == 2
                     and all(_plain_index(e) for e in index.elts)):
                 uses[node.id].append(("item2", parent))
@@ -178,7 +180,7 @@ def _rewrite(source: str, parameters: tuple[str, ...],
     tree = ast.parse(source)
     function = next(n for n in tree.body if isinstance(n, ast.FunctionDef))
     uses, refused = _uses(function, kinds)
-    converted = [k for k in parameters if k in uses and k not in refused]
+    converted = [k for k in parameters if k in kinds and k not in refused]
     if not converted:
         return source, tuple((k, "value") for k in parameters), ()
     starts = _offsets(source)

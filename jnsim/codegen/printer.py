@@ -8,17 +8,17 @@ print as NumPy's scalar generators, which Numba supports.
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 from typing import Any
 
 import sympy
 from sympy.printing.pycode import PythonCodePrinter
 
+from ..compiler import sha256_file
+
 __all__ = ["HELPERS", "NumbaPrinter", "code"]
 
-_LLVM_MATH_DIGEST = hashlib.sha256(
-    (Path(__file__).parent / "llvm_math.py").read_bytes()).hexdigest()[:16]
+_LLVM_MATH_DIGEST = sha256_file(Path(__file__).parent / "llvm_math.py")[:16]
 
 #: Helper functions that generated modules define when their code uses them.
 HELPERS: dict[str, str] = {
