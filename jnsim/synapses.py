@@ -237,7 +237,7 @@ class Synapses(Group):
                 self.arrays[name][...] = kept
                 if previous is None:  # back to one delay for all synapses
                     del self.arrays[name], self.specs[name]
-                raise JnsimError(f"delays must not be negative (pathway '{pathway}')")
+                raise _negative_delay(pathway)
         else:
             from .variables import convert_value
 
@@ -245,7 +245,7 @@ class Synapses(Group):
             values = convert_value(VariableSpec(shown, _SECOND), value, self.name,
                                    lambda: self._written(shown))
             if float(values) < 0:
-                raise JnsimError(f"delays must not be negative (pathway '{pathway}')")
+                raise _negative_delay(pathway)
             self._shared_delay[pathway] = float(values)
 
     def delay_pathway(self, argument: bool = False) -> str:
@@ -580,6 +580,13 @@ class SynapticPathway:
         trigger = "pre" if pathway.triggered_by == "source" else "post"
         return (f"<pathway {self.name!r} of {self._synapses.name!r}, triggered by "
                 f"{trigger}-synaptic {pathway.event}s>")
+
+
+def _negative_delay(pathway: str) -> JnsimError:
+    """The error for a negative delay (the values are left as they were)."""
+    return JnsimError(f"delays must not be negative (pathway '{pathway}')",
+                      hint="a spike cannot act before it happens: give delays >= 0, e.g. "
+                           "'rand()*2*ms'; the delays were left unchanged")
 
 
 def _matches(values: np.ndarray, selector: Any, size: int | None) -> np.ndarray:
