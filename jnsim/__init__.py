@@ -123,6 +123,17 @@ globals().update({_name: getattr(_numpy, _name) for _name in _NUMPY_NAMES
                   if _name not in _LAZY_NUMPY_NAMES})
 __all__ += ["np", *_NUMPY_NAMES]
 
+# pylab's names, as ``from brian2 import *`` gives them: NumPy's fft/linalg/random names,
+# and matplotlib's (``plot``, ``figure``, ``xlabel``, ...) where it is installed, each
+# importing matplotlib only when first used (see :mod:`jnsim.pylab_names`).
+from . import pylab_names as _pylab_names  # noqa: E402
+
+_PYLAB_NAMES = _pylab_names.numpy_submodule_names(globals())
+_PYLAB_NAMES.update(_pylab_names.matplotlib_names([*globals(), *_NUMPY_NAMES, *_PYLAB_NAMES]))
+globals().update(_PYLAB_NAMES)
+_NUMPY_NAMES += list(_PYLAB_NAMES)
+__all__ += list(_PYLAB_NAMES)
+
 
 def __getattr__(name: str) -> object:
     """NumPy's lazily loaded submodules, loaded when first used (``jnsim.ma``)."""

@@ -1,0 +1,262 @@
+#!/usr/bin/env python3
+"""Brian 2.9's own example scripts, run under jnsim by changing the import, compared with
+Brian 2.9 on the same scripts.
+
+Two steps, each in fresh processes (``example_runner.py`` runs one script)::
+
+    # 1. the reference: every example under Brian 2.9 (a separate environment), twice
+    #    with different seeds, a third time where the two differ (stochastic scripts)
+    python benchmarks/brian_examples.py reference --brian-python /tmp/brian-venv/bin/python
+
+    # 2. jnsim on every example, compared with the reference
+    python benchmarks/brian_examples.py compare
+
+The examples come from Brian 2.9's source distribution (``pip download --no-deps
+--no-binary brian2 brian2==2.9.0``), unpacked into ``--examples-cache``; ``--examples``
+names a folder of examples instead. The point-neuron examples are every script outside
+``compartmental/`` (multi-compartment models, out of scope), ``standalone/`` and
+``multiprocessing/`` (about Brian's build device and process pools, not models), less the
+modules other examples import (``params.py``, ``plot_utils.py``). An example whose Brian
+reference does not run here (a package missing, a download) is listed and not counted.
+
+Agreement (``agrees``):
+
+* **deterministic** scripts (the two Brian runs with different seeds give identical
+  figures): every spike/event count within 1 % (at least 2 spikes) and every state mean
+  and standard deviation within 1 % of Brian's plus 1 % of the variable's spread.
+  Different but equally exact float64 arithmetic (summation order, an ``exp`` within one
+  ulp of libm's) can move a threshold crossing by a time step now and then, and recurrent
+  networks amplify such moves; 1 % is far below the differences a modelling error makes
+  (a state mean 0.314 instead of 0.244 is 29 %).
+* **stochastic** scripts: jnsim's random streams differ from Brian's, so each figure must
+  lie within 4 standard deviations of the three Brian runs' mean, plus 3 % of the mean
+  (three samples estimate a spread roughly; the floor keeps a chance small spread from
+  failing an agreeing result).
+
+Results go to ``--out`` as JSON and to standard output as a Markdown table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+RUNNER = HERE / "example_runner.py"
+DEFAULT_REFERENCE = HERE / "brian_examples_reference.json"
+DEFAULT_CACHE = Path(tempfile.gettempdir()) / "jnsim-brian-examples"
+EXCLUDED_FOLDERS = ("compartmental", "standalone", "multiprocessing")
+HELPER_MODULES = ("params.py", "plot_utils.py")
+BRIAN_VERSION = "2.9.0"
+
+
+def fetch_examples(cache: Path, python: str) -> Path:
+    """Brian's ``examples/`` folder from its source distribution, downloaded once."""
+    examples = cache / f"brian2-{BRIAN_VERSION}" / "examples"
+    if examples.is_dir():
+        return examples
+    cache.mkdir(parents=True, exist_ok=True)
+    subprocess.run([python, "-m", "pip", "download", "--quiet", "--no-deps",
+                    "--no-binary", "brian2", f"brian2=={BRIAN_VERSION}", "-d", str(cache)],
+                   check=True)
+    with tarfile.open(cache / f"brian2-{BRIAN_VERSION}.tar.gz") as archive:
+        members = [m for m in archive.getmembers() if "/examples/" in m.name]
+        archive.extractall(cache, members=members, filter="data")
+    return examples
+
+
+def point_neuron_examples(examples: Path) -> list[str]:
+    """Relative paths of the point-neuron example scripts, sorted."""
+    found = []
+    for path in sorted(examples.rglob("*.py")):
+        relative = path.relative_to(examples)
+        if relative.parts[0] in EXCLUDED_FOLDERS or relative.name in HELPER_MODULES:
+            continue
+        found.append(relative.as_posix())
+    return found
+
+
+def run_example(python: str, simulator: str, script: Path, seed_offset: int,
+                timeout: float) -> dict[str, Any]:
+    """One run of one script in a fresh process; its JSON line, or a time-out record."""
+    started = time.perf_counter()
+    try:
+        completed = subprocess.run(
+            [python, str(RUNNER), simulator, str(script), "--seed-offset", str(seed_offset)],
+            capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return {"status": "timeout", "wall_s": round(time.perf_counter() - started, 1)}
+    for line in reversed(completed.stdout.splitlines()):
+        if line.startswith("{"):
+            return json.loads(line)
+    return {"status": "crash", "returncode": completed.returncode,
+            "error": completed.stderr[-1500:]}
+
+
+def figures(result: dict[str, Any]) -> dict[str, float]:
+    """The compared numbers of a run, flattened: ``monitor.statistic``."""
+    flat = {}
+    for monitor, stats in result.get("monitors", {}).items():
+        for key, value in stats.items():
+            if key != "kind" and isinstance(value, int | float) and not isinstance(value, bool):
+                flat[f"{monitor}.{key}"] = float(value)
+    return flat
+
+
+def is_count(key: str) -> bool:
+    return key.endswith(".count")
+
+
+def deterministic_tolerance(key: str, reference: float, spread: float) -> float:
+    if is_count(key):
+        return max(2.0, 0.01 * abs(reference))
+    return 0.01 * abs(reference) + 0.01 * abs(spread) + 1e-300
+
+
+def compare(reference: dict[str, Any], result: dict[str, Any]) -> dict[str, Any]:
+    """Whether one jnsim run agrees with the Brian reference runs of the same script."""
+    if result.get("status") != "ok":
+        return {"agrees": False, "why": result.get("status", "?")}
+    runs = [figures(run) for run in reference["runs"]]
+    ours = figures(result)
+    deterministic = reference["deterministic"]
+    differences = []
+    for key in runs[0]:
+        samples = [run[key] for run in runs if key in run]
+        if key not in ours:
+            differences.append(f"{key}: missing")
+            continue
+        value = ours[key]
+        mean = statistics.fmean(samples)
+        if deterministic:
+            spread_key = key.replace(".mean", ".std")
+            spread = runs[0].get(spread_key, 0.0) if key.endswith(".mean") else 0.0
+            tolerance = deterministic_tolerance(key, mean, spread)
+        else:
+            sd = statistics.stdev(samples) if len(samples) > 1 else 0.0
+            tolerance = 4 * sd + 0.03 * abs(mean) + (2.0 if is_count(key) else 1e-300)
+        if not abs(value - mean) <= tolerance:
+            differences.append(f"{key}: {value:.6g} vs {mean:.6g} (tolerance {tolerance:.3g})")
+    return {"agrees": not differences, "why": "; ".join(differences[:4])}
+
+
+def collect_reference(args: argparse.Namespace, examples: Path) -> None:
+    store = load(args.reference)
+    names = [name for name in point_neuron_examples(examples)
+             if (not args.only or name in args.only) and (args.redo or name not in store)]
+
+    def reference_of(name: str) -> tuple[str, dict[str, Any]]:
+        script = examples / name
+        runs = [run_example(args.brian_python, "brian2", script, offset, args.timeout)
+                for offset in (0, 1)]
+        usable = all(run.get("status") == "ok" for run in runs)
+        deterministic = usable and figures(runs[0]) == figures(runs[1])
+        if usable and not deterministic:
+            runs.append(run_example(args.brian_python, "brian2", script, 2, args.timeout))
+            usable = runs[-1].get("status") == "ok"
+        entry = {"usable": usable, "deterministic": deterministic, "runs": runs}
+        print(f"{name}: usable={usable} deterministic={deterministic} "
+              f"wall={[run.get('wall_s') for run in runs]}", flush=True)
+        return name, entry
+
+    with ThreadPoolExecutor(args.jobs) as pool:
+        for name, entry in pool.map(reference_of, names):
+            store[name] = entry
+            save(args.reference, store)
+
+
+def compare_all(args: argparse.Namespace, examples: Path) -> dict[str, Any]:
+    store = load(args.reference)
+    names = [name for name in point_neuron_examples(examples)
+             if not args.only or name in args.only]
+
+    def one(name: str) -> tuple[str, dict[str, Any]]:
+        reference = store.get(name)
+        if reference is None or not reference["usable"]:
+            return name, {"counted": False, "why": "no Brian reference" if reference is None
+                          else "Brian 2.9 does not run it here"}
+        result = run_example(args.python, "jnsim", examples / name, 0, args.timeout)
+        verdict = compare(reference, result)
+        return name, {"counted": True, **verdict, "result": result,
+                      "brian_wall_s": reference["runs"][0].get("wall_s")}
+
+    outcomes = {}
+    with ThreadPoolExecutor(args.jobs) as pool:
+        for name, outcome in pool.map(one, names):
+            outcomes[name] = outcome
+            mark = "agrees" if outcome.get("agrees") else "DIFFERS"
+            print(f"{name}: {mark if outcome['counted'] else 'not counted'} "
+                  f"{outcome.get('why', '')}", flush=True)
+    return outcomes
+
+
+def markdown(outcomes: dict[str, Any]) -> str:
+    counted = {name: o for name, o in outcomes.items() if o["counted"]}
+    agreeing = sum(1 for o in counted.values() if o["agrees"])
+    lines = [f"**{agreeing} of {len(counted)}** point-neuron examples agree with Brian "
+             f"{BRIAN_VERSION}.", "", "| example | result | jnsim s | Brian s | detail |",
+             "|---|---|---|---|---|"]
+    for name, outcome in outcomes.items():
+        result = outcome.get("result", {})
+        if not outcome["counted"]:
+            verdict = "not counted"
+        elif outcome["agrees"]:
+            verdict = "agrees"
+        elif result.get("status") == "ok":
+            verdict = "differs"
+        elif result.get("status") == "error":
+            verdict = "clear error" if result.get("clear_error") else "internal error"
+        else:
+            verdict = result.get("status", "?")
+        detail = outcome.get("why", "")
+        if result.get("status") == "error":
+            detail = f"{result['error_type']}: {result['error'].splitlines()[0][:160]}"
+        detail = detail.replace("|", "\\|")
+        lines.append(f"| {name} | {verdict} | {result.get('wall_s', '')} | "
+                     f"{outcome.get('brian_wall_s', '')} | {detail} |")
+    return "\n".join(lines)
+
+
+def load(path: Path) -> dict[str, Any]:
+    return json.loads(path.read_text()) if path.exists() else {}
+
+
+def save(path: Path, data: dict[str, Any]) -> None:
+    path.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("step", choices=("reference", "compare"))
+    parser.add_argument("--examples", type=Path, help="a folder of Brian examples")
+    parser.add_argument("--examples-cache", type=Path, default=DEFAULT_CACHE)
+    parser.add_argument("--brian-python", default="/tmp/brian-venv/bin/python")
+    parser.add_argument("--python", default=sys.executable, help="the Python with jnsim")
+    parser.add_argument("--reference", type=Path, default=DEFAULT_REFERENCE)
+    parser.add_argument("--out", type=Path, default=Path("brian_examples_results.json"))
+    parser.add_argument("--only", nargs="*", help="example paths relative to examples/")
+    parser.add_argument("--redo", action="store_true", help="re-run stored references")
+    parser.add_argument("--timeout", type=float, default=600)
+    parser.add_argument("--jobs", type=int, default=1)
+    args = parser.parse_args()
+    examples = args.examples or fetch_examples(args.examples_cache, args.brian_python)
+    if args.step == "reference":
+        collect_reference(args, examples)
+        return
+    outcomes = compare_all(args, examples)
+    save(args.out, outcomes)
+    print()
+    print(markdown(outcomes))
+
+
+if __name__ == "__main__":
+    main()
