@@ -11,7 +11,15 @@ import numpy as _numpy
 from . import units as _units
 from ._version import __version__
 from .base import start_scope
-from .brian_compat import BrianSettingIgnored, device, get_device, prefs, set_device
+from .brian_compat import (
+    BrianSettingIgnored,
+    device,
+    get_device,
+    prefs,
+    reinit_devices,
+    reset_device,
+    set_device,
+)
 from .clock import defaultclock
 from .compiler import cache_info
 from .equations import Equations
@@ -36,6 +44,13 @@ from .report import report
 from .synapses import Synapses
 from .timedarray import TimedArray
 from .units import Quantity, Unit
+from .units.checks import (
+    DimensionMismatchError,
+    check_units,
+    get_dimensions,
+    get_or_create_dimension,
+    have_same_dimensions,
+)
 
 globals().update(_units.UNITS)
 pi = _CONSTANTS["pi"]
@@ -95,6 +110,13 @@ __all__ = [
     "get_device",
     "prefs",
     "set_device",
+    "reset_device",
+    "reinit_devices",
+    "DimensionMismatchError",
+    "check_units",
+    "get_dimensions",
+    "get_or_create_dimension",
+    "have_same_dimensions",
     *sorted(_units.UNITS),
 ]
 

@@ -13,7 +13,8 @@ import sys
 import warnings
 from typing import Any
 
-__all__ = ["BrianSettingIgnored", "device", "get_device", "prefs", "set_device"]
+__all__ = ["BrianSettingIgnored", "device", "get_device", "prefs", "reinit_devices",
+           "reset_device", "set_device"]
 
 
 class BrianSettingIgnored(UserWarning):
@@ -105,3 +106,11 @@ def set_device(name: Any, *args: Any, **kwargs: Any) -> None:
 def get_device() -> _Device:
     """The device (there is one)."""
     return device
+
+
+def reset_device(device: Any = None) -> None:
+    """Accept Brian's ``reset_device()`` (back to the previous device): nothing to do."""
+
+
+def reinit_devices() -> None:
+    """Accept Brian's ``reinit_devices()``: jnsim keeps no build state between runs."""

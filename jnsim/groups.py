@@ -605,13 +605,10 @@ class NeuronGroup(Group):
 
     def set_event_schedule(self, event: str, when: str = "thresholds") -> None:
         """Choose the slot of the step in which ``event``'s condition is tested."""
-        from .codegen.blocks import SLOTS
+        from .codegen.blocks import check_slot
 
         check_event(self, event, custom_only=True)
-        if when not in SLOTS:
-            raise JnsimError(f"'{when}' is not a time slot of a step",
-                             hint="use one of: " + ", ".join(SLOTS))
-        self.code.event_slots[event] = when
+        self.code.event_slots[event] = check_slot(when, f"the schedule of event '{event}'")
 
     def extra_code_names(self) -> dict[str, NameInfo]:
         return {}

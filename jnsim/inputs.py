@@ -27,7 +27,13 @@ import sympy
 from .analysis import AnalysedModel, analyse, check_code
 from .base import JnsimObject
 from .clock import time_in_seconds
-from .codegen.blocks import SLOTS, FunctionBuilder, Operation, external_values, render_statements
+from .codegen.blocks import (
+    FunctionBuilder,
+    Operation,
+    check_slot,
+    external_values,
+    render_statements,
+)
 from .context import ModelContext
 from .dimensions import same_dimensions
 from .equations import Equations, Expression, parse_expression
@@ -74,6 +80,8 @@ def _constants(expression: Expression) -> frozenset[str]:
 def _count(value: Any, what: str, allow_zero: bool = False) -> int:
     """A positive (or non-negative) integer given by the user."""
     smallest = 0 if allow_zero else 1
+    if isinstance(value, float | np.floating) and float(value).is_integer():
+        value = int(value)  # 0.1 * 1e4 inputs, as Brian scripts compute counts
     if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < smallest:
         kind = "a non-negative" if allow_zero else "a positive"
         raise JnsimError(f"{what} must be {kind} integer, not {value!r}")
@@ -725,9 +733,7 @@ class PoissonInput(JnsimObject):
                              f"{self.group.name}: {why}",
                              hint="target a per-neuron floating point variable such as a "
                                   "membrane potential or a conductance")
-        if when not in SLOTS:
-            raise JnsimError(f"'{when}' is not a time slot of a step",
-                             hint="use one of: " + ", ".join(SLOTS))
+        check_slot(when, f"PoissonInput of {target.name}")
         self.target_var = target_var
         self.when = when
         self.order = float(order)

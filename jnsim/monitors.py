@@ -15,7 +15,13 @@ import numpy as np
 from .analysis import check_code
 from .base import JnsimObject
 from .clock import time_in_seconds
-from .codegen.blocks import FunctionBuilder, Operation, external_values, render_statements
+from .codegen.blocks import (
+    FunctionBuilder,
+    Operation,
+    check_slot,
+    external_values,
+    render_statements,
+)
 from .equations import EquationKind, parse_expression
 from .errors import JnsimError
 from .groups import group_slice
@@ -135,7 +141,7 @@ class StateMonitor(JnsimObject):
         self.record = indices
         self._absolute = (indices + self.offset).astype(np.int64)
         self.record_dt = time_in_seconds(dt, "dt") if dt is not None else None
-        self.when = when
+        self.when = check_slot(when, f"StateMonitor of {self.source.name}")
         shapes = {"t": ((), np.float64)}
         for variable in self.variables:
             shapes[variable] = ((len(indices),), self._dtype(variable))

@@ -590,13 +590,11 @@ class EventOperation:
     """Statements run for each neuron that had an event (``G.run_on_event``)."""
 
     def __init__(self, group: NeuronGroup, event: str, code: str, when: str) -> None:
-        from .codegen.blocks import SLOTS
+        from .codegen.blocks import check_slot
         from .groups import check_event
 
         check_event(group, event)
-        if when not in SLOTS:
-            raise JnsimError(f"'{when}' is not a time slot of a step",
-                             hint="use one of: " + ", ".join(SLOTS))
+        check_slot(when, f"run_on_event({event!r})")
         self.group = group
         self.event = event
         self.when = when
@@ -628,11 +626,9 @@ class RegularOperation:
 
     def __init__(self, group: NeuronGroup, code: str, dt: Any, when: str,
                  name: str | None) -> None:
-        from .codegen.blocks import SLOTS
+        from .codegen.blocks import check_slot
 
-        if when not in SLOTS:
-            raise JnsimError(f"'{when}' is not a time slot of a step",
-                             hint="use one of: " + ", ".join(SLOTS))
+        check_slot(when, "run_regularly")
         self.group = group
         self.statements = parse_statements(code)
         assert group.model is not None

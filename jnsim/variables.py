@@ -88,6 +88,8 @@ def convert_value(spec: VariableSpec, value: Any, owner: str,
     if isinstance(value, VariableView):
         value = value.quantity
     dims = dimensions_of(value)
+    if _is_plain_zero(value):
+        dims = spec.dims  # a plain 0 is zero in any unit, as in Brian
     if not same_dimensions(dims, spec.dims):
         expected = unit_words(spec.dims)
         given = unit_words(dims)
@@ -106,6 +108,12 @@ def convert_value(spec: VariableSpec, value: Any, owner: str,
         raise JnsimError(f"cannot set '{spec.name}' of {owner} to {value!r}",
                          hint="use numbers, arrays or quantities")
     return array.astype(spec.numpy_type, copy=False)
+
+
+def _is_plain_zero(value: Any) -> bool:
+    """Whether ``value`` is the number 0 without units (``G.w = 0``)."""
+    return (isinstance(value, int | float | np.integer | np.floating)
+            and not isinstance(value, bool) and value == 0)
 
 
 class VariableView:

@@ -16,6 +16,7 @@ elements, hoisting everything that does not depend on the element (such as
 
 from __future__ import annotations
 
+import difflib
 import functools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -23,12 +24,29 @@ from dataclasses import dataclass, field
 import sympy
 from sympy.functions.elementary.piecewise import ExprCondPair
 
+from ..errors import JnsimError
 from ..sympy_conversion import STATEFUL_FUNCTIONS, symbol
 from .printer import HELPERS, NumbaPrinter
 
-__all__ = ["FunctionBuilder", "Operation", "Statements", "render_statements"]
+__all__ = ["FunctionBuilder", "Operation", "Statements", "check_slot", "render_statements"]
 
-SLOTS = ("start", "groups", "thresholds", "synapses", "resets", "end")
+#: The parts of a time step in order, as Brian 2 schedules them: its six slots, each
+#: with a ``before_`` and an ``after_`` slot around it (``when='after_thresholds'``).
+BASE_SLOTS = ("start", "groups", "thresholds", "synapses", "resets", "end")
+SLOTS = tuple(f"{prefix}{slot}" for slot in BASE_SLOTS
+              for prefix in ("before_", "", "after_"))
+
+
+def check_slot(when: str, what: str) -> str:
+    """``when`` if it names a slot of a step; otherwise a :class:`JnsimError`."""
+    if when not in SLOTS:
+        close = difflib.get_close_matches(str(when), SLOTS, n=1)
+        raise JnsimError(
+            f"{what}: {when!r} is not a slot of a time step",
+            hint=(f"did you mean {close[0]!r}? " if close else "")
+            + "the slots are " + ", ".join(BASE_SLOTS)
+            + ", each also with 'before_' and 'after_' (e.g. 'after_thresholds')")
+    return when
 
 #: Options of every generated function. Floating point flags in the spirit of Brian 2's
 #: C++ targets (-ffast-math -fno-finite-math-only): contraction into FMA, reciprocals,

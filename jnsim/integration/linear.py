@@ -75,6 +75,26 @@ def split_affine(f: sympy.Expr, x: sympy.Symbol) -> tuple[sympy.Expr, sympy.Expr
     return a, b
 
 
+def split_conditionally_linear(
+    f: sympy.Expr, x: sympy.Symbol
+) -> tuple[sympy.Expr, sympy.Expr] | None:
+    """``(a, b)`` with ``f == a*x + b`` where ``a`` and ``b`` may depend on ``x`` only
+    inside functions (``tanh(x)``, ``exp(x)``), or ``None``.
+
+    This is the "conditionally linear" form Brian 2 accepts for exponential Euler: the
+    expanded drift collected by powers of ``x`` has only the terms ``x`` and ``1``.
+    Frozen over a step, ``a`` and ``b`` give a first-order scheme like Euler's, exact
+    where they are constant.  ``split_affine``'s stricter form is tried first.
+    """
+    strict = split_affine(f, x)
+    if strict is not None:
+        return strict
+    collected = sympy.collect(sympy.expand(f), x, evaluate=False)
+    if not set(collected) <= {x, sympy.S.One}:
+        return None
+    return collected.get(x, sympy.S.Zero), collected.get(sympy.S.One, sympy.S.Zero)
+
+
 def linear_form(system: ODESystem) -> tuple[LinearForm | None, str]:
     """Decompose the drift as ``A x + b``.
 

@@ -29,7 +29,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from ..errors import MethodError
-from .linear import exact_solution, split_affine
+from .linear import exact_solution, split_conditionally_linear
 from .schemes import BUILDERS
 from .system import ODESystem, StateUpdate, symbol
 
@@ -126,10 +126,11 @@ def _check_exponential_euler(system: ODESystem) -> _Problem | None:
     if system.is_stochastic:
         return _stochastic(system)
     for var in system.variables:
-        if split_affine(system.drift[var], symbol(var)) is None:
+        if split_conditionally_linear(system.drift[var], symbol(var)) is None:
             return _Problem(
                 f"these equations: d{var}/dt is not linear in {var}",
-                "'exponential_euler' needs every dx/dt to be a*x + b with a and b independent of x",
+                "'exponential_euler' needs every dx/dt to be a*x + b, where x may appear "
+                "in a and b only inside functions such as exp(x)",
             )
     return None
 

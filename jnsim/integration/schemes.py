@@ -12,7 +12,7 @@ from collections.abc import Mapping
 
 import sympy
 
-from .linear import exact_solution, split_affine
+from .linear import exact_solution, split_conditionally_linear
 from .system import DT, TIME, ODESystem, StatementBuilder, StateUpdate, noise_symbol, symbol
 
 __all__ = ["BUILDERS"]
@@ -166,17 +166,18 @@ def exponential_euler(system: ODESystem) -> StateUpdate:
     """Exponential Euler for conditionally linear equations (first order).
 
     Each ``dx/dt = a x + b``, with ``a`` and ``b`` depending on the other
-    variables and ``t``, is solved exactly with ``a`` and ``b`` frozen over
-    the step: ``x <- -b/a + (x + b/a) exp(a dt)``.  Where ``a`` is identically
-    zero the update is the Euler step ``x <- x + b dt``.  No guard is
-    generated for an ``a`` that only becomes zero for particular parameter
-    values (that step divides by zero).
+    variables, ``t``, and on ``x`` only inside functions (Brian's "conditionally
+    linear" form, :func:`split_conditionally_linear`), is solved exactly with
+    ``a`` and ``b`` frozen over the step: ``x <- -b/a + (x + b/a) exp(a dt)``.
+    Where ``a`` is identically zero the update is the Euler step ``x <- x + b dt``.
+    No guard is generated for an ``a`` that only becomes zero for particular
+    parameter values (that step divides by zero).
     """
     builder = StatementBuilder(system)
     new = {}
     for var in system.variables:
         x = symbol(var)
-        split = split_affine(system.drift[var], x)
+        split = split_conditionally_linear(system.drift[var], x)
         assert split is not None, "can_integrate should have rejected this system"
         a, b = split
         if a == 0 or (not a.atoms(sympy.Function) and sympy.cancel(a) == 0):

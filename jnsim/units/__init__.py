@@ -32,7 +32,7 @@ import numpy as np
 import pint
 from pint.util import UnitsContainer
 
-from .errors import SourceSpan, UnitError
+from ..errors import SourceSpan, UnitError
 
 __all__ = [
     "DIMENSIONLESS",
@@ -186,6 +186,22 @@ def _build_unit_table() -> dict[str, Any]:
 
 #: Every unit name jnsim exports, mapped to its pint unit (``UNITS['mV']``).
 UNITS: dict[str, Any] = _build_unit_table()
+globals().update(UNITS)
+#: ``from jnsim.units import *`` gives what ``from brian2.units import *`` gives: the
+#: units and Brian's unit helpers (the module's other functions are imported by name).
+_INTERNAL_NAMES = __all__
+__all__ = ["Quantity", "Unit", *sorted(UNITS), "DimensionMismatchError", "check_units",
+           "get_dimensions", "get_or_create_dimension", "have_same_dimensions"]
+
+
+def __getattr__(name: str) -> Any:
+    """Brian's unit helpers, from :mod:`jnsim.units.checks` (imported on first use)."""
+    if name in ("DimensionMismatchError", "check_units", "get_dimensions",
+                "get_or_create_dimension", "have_same_dimensions"):
+        from . import checks
+
+        return getattr(checks, name)
+    raise AttributeError(f"module 'jnsim.units' has no attribute '{name}'")
 
 # ---------------------------------------------------------------------------
 # Converting values

@@ -1,0 +1,6 @@
+"""Brian's ``brian2.devices`` names, for scripts that import them from there
+(``from jnsim.devices.device import reset_device``); see :mod:`jnsim.brian_compat`."""
+
+from ..brian_compat import device, get_device, reinit_devices, reset_device, set_device
+
+__all__ = ["device", "get_device", "reinit_devices", "reset_device", "set_device"]
