@@ -12,7 +12,13 @@ from . import units as _units
 from ._version import __version__
 from .base import start_scope
 from .brian_compat import (
+    BrianLogger,
     BrianSettingIgnored,
+    Cylinder,
+    Morphology,
+    Section,
+    Soma,
+    SpatialNeuron,
     device,
     get_device,
     prefs,
@@ -37,10 +43,11 @@ from .groups import NeuronGroup, linked_var
 from .inputs import PoissonGroup, PoissonInput, SpikeGeneratorGroup
 from .live import explore
 from .monitors import EventMonitor, PopulationRateMonitor, SpikeMonitor, StateMonitor
-from .network import Network, collect, restore, run, show_code, store
+from .network import Network, collect, magic_network, restore, run, show_code, store
 from .operations import NetworkOperation, network_operation
 from .random import seed
 from .report import report
+from .summaries import profiling_summary, scheduling_summary
 from .synapses import Synapses
 from .timedarray import TimedArray
 from .units import Quantity, Unit
@@ -112,6 +119,15 @@ __all__ = [
     "set_device",
     "reset_device",
     "reinit_devices",
+    "BrianLogger",
+    "Cylinder",
+    "Morphology",
+    "Section",
+    "Soma",
+    "SpatialNeuron",
+    "magic_network",
+    "profiling_summary",
+    "scheduling_summary",
     "DimensionMismatchError",
     "check_units",
     "get_dimensions",

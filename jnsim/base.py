@@ -15,9 +15,9 @@ _names_used: dict[str, int] = {}
 def start_scope() -> None:
     """Make ``run()`` ignore every object created before this call, and start at t = 0."""
     _scope[0] += 1
-    from .network import magic_network
+    from .network import get_magic_network
 
-    magic = magic_network()
+    magic = get_magic_network()
     magic.objects = []
     magic._t = 0.0
     from .clock import defaultclock

@@ -114,3 +114,58 @@ def reset_device(device: Any = None) -> None:
 
 def reinit_devices() -> None:
     """Accept Brian's ``reinit_devices()``: jnsim keeps no build state between runs."""
+
+
+class _MultiCompartmentFeature:
+    """A Brian name for multi-compartment modelling, which jnsim does not offer: using
+    it raises a :class:`~jnsim.errors.JnsimError` that names the feature at once."""
+
+    def __init__(self, name: str) -> None:
+        self.__name__ = self.__qualname__ = name
+
+    def _refuse(self) -> Any:
+        from .errors import JnsimError
+
+        raise JnsimError(
+            f"{self.__name__} is not supported: jnsim simulates point neurons, not "
+            "multi-compartment models (SpatialNeuron, Morphology and its sections)",
+            hint="model each compartment as a NeuronGroup variable, or run this script "
+                 "with Brian 2")
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self._refuse()
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return self._refuse()
+
+    def __repr__(self) -> str:
+        return f"<{self.__name__}: multi-compartment models are not supported by jnsim>"
+
+
+MULTI_COMPARTMENT_NAMES = ("SpatialNeuron", "Morphology", "Soma", "Cylinder", "Section")
+for _name in MULTI_COMPARTMENT_NAMES:
+    globals()[_name] = _MultiCompartmentFeature(_name)
+__all__ += list(MULTI_COMPARTMENT_NAMES)
+
+
+class _BrianLogger:
+    """``BrianLogger``: Brian's logging settings, accepted (jnsim uses Python's
+    ``logging`` and warnings)."""
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+
+        def accept(*args: Any, **kwargs: Any) -> None:
+            _tell(f"BrianLogger.{name}()", "jnsim reports through warnings and exceptions")
+
+        return accept
+
+    def __repr__(self) -> str:
+        return "<BrianLogger: accepted, without effect in jnsim>"
+
+
+BrianLogger = _BrianLogger()
+__all__ += ["BrianLogger"]

@@ -516,6 +516,8 @@ class NeuronGroup(Group):
             description = description if description is not None else defaults.get(
                 "description")
             model = model.equations
+        if isinstance(N, float | np.floating) and float(N).is_integer():
+            N = int(N)  # NeuronGroup(0.8*N_total, ...), as Brian scripts compute sizes
         if not isinstance(N, int | np.integer) or isinstance(N, bool) or N < 1:
             raise JnsimError(f"the number of neurons must be a positive integer, not {N!r}")
         self._size = int(N)
@@ -613,7 +615,13 @@ class NeuronGroup(Group):
     def extra_code_names(self) -> dict[str, NameInfo]:
         return {}
 
-    def __getitem__(self, item: slice) -> Subgroup:
+    def __getitem__(self, item: slice | int) -> Subgroup:
+        if isinstance(item, int | np.integer) and not isinstance(item, bool):
+            index = int(item) + self.N if item < 0 else int(item)
+            if not 0 <= index < self.N:
+                raise JnsimError(f"{self.name} has {self.N} neurons: there is no neuron "
+                                 f"{int(item)}")
+            item = slice(index, index + 1)  # one neuron, as in Brian: G[3]
         if not isinstance(item, slice) or item.step not in (None, 1):
             raise JnsimError("subgroups are contiguous: use G[start:stop]",
                              hint="for other selections, use indices in connect() or monitors")

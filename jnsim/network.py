@@ -244,6 +244,10 @@ class Network:
         """The current time in seconds."""
         return self._t
 
+    def base_dt_seconds(self) -> float:
+        """The network's time step in seconds: the smallest ``dt`` of its objects."""
+        return self._base_dt(self._runnable())
+
     def _base_dt(self, objects: list[Any]) -> float:
         dts = [getattr(o, "dt_", defaultclock.dt_) for o in objects if hasattr(o, "dt_")]
         return min(dts, default=defaultclock.dt_)
@@ -280,7 +284,7 @@ class Network:
     def run(self, duration: Any, report: str | Callable[..., Any] | None = None,
             report_period: Any = None, namespace: Mapping[str, Any] | None = None,
             level: int = 0, caller_ns: Mapping[str, Any] | None = None,
-            show_code: bool = False) -> None:
+            show_code: bool = False, profile: bool | None = None) -> None:
         """Simulate for ``duration``.
 
         Parameters
@@ -300,6 +304,9 @@ class Network:
             Accepted for Brian compatibility; the caller is found automatically.
         show_code
             Print the generated kernel before running.
+        profile
+            Accepted for Brian compatibility: every run is timed as a whole
+            (:func:`~jnsim.profiling_summary`).
 
         Raises
         ------
@@ -671,6 +678,8 @@ def run_history() -> list[RunStats]:
 # -- the implicit network behind run() ------------------------------------------------
 
 _magic = Network(name="magic network")
+#: The network ``run()`` runs, under Brian's name (``magic_network.t``).
+magic_network = _magic
 
 
 def collect(namespace: Mapping[str, Any] | None = None) -> list[Any]:
@@ -686,7 +695,7 @@ def collect(namespace: Mapping[str, Any] | None = None) -> list[Any]:
 
 def run(duration: Any, report: Any = None, report_period: Any = None,
         namespace: Mapping[str, Any] | None = None, level: int = 0,
-        show_code: bool = False) -> None:
+        show_code: bool = False, profile: bool | None = None) -> None:
     """Run every object defined where ``run`` is called (see :meth:`Network.run`)."""
     caller = caller_namespace()
     objects = collect(caller)
@@ -733,6 +742,6 @@ def restore(name: str = "default", filename: str | None = None,
     _magic.restore(name, filename=filename, restore_random_state=restore_random_state)
 
 
-def magic_network() -> Network:
+def get_magic_network() -> Network:
     """The network behind ``run()``."""
     return _magic

@@ -312,7 +312,31 @@ class Synapses(Group):
         if code is not None and name in code.pathways and name not in self.__dict__.get(
                 "specs", {}):
             return SynapticPathway(self, name)
+        if code is not None and name == "indices":
+            return _SynapseIndexer(self)
+        if code is not None and name not in self.__dict__.get("specs", {}):
+            connected = self._connected_values(name)
+            if connected is not None:
+                return connected
         return super().__getattr__(name)
+
+    def _connected_values(self, name: str) -> Any:
+        """``S.v_post``/``S.x_pre``: a variable or subexpression of the connected
+        group, one value per synapse (read-only, as in Brian); ``None`` if ``name`` is
+        not of that form."""
+        for suffix, group, start, indices in (
+                ("_pre", self.source_group, self.source_start, self.i_array),
+                ("_post", self.target_group, self.target_start, self.j_array)):
+            base = name.removesuffix(suffix)
+            if base == name or not base:
+                continue
+            if base in group.specs or base in group.subexpression_names():
+                values = getattr(group, base)
+                quantity = values.quantity if isinstance(values, VariableView) else values
+                if np.ndim(quantity) == 0:  # a shared variable: the same for every synapse
+                    return quantity * np.ones(self.N)
+                return quantity[start + np.asarray(indices, dtype=np.int64)]
+        return None
 
     # -- connecting -----------------------------------------------------------------
     def connect(self, condition: str | bool | None = None, i: Any = None, j: Any = None,
@@ -550,6 +574,16 @@ class Synapses(Group):
         from .display import group_markdown
 
         return group_markdown(self)
+
+
+class _SynapseIndexer:
+    """``S.indices[i, j]``: synapse indices, as ``S[i, j]`` gives them (Brian's name)."""
+
+    def __init__(self, synapses: Synapses) -> None:
+        self.synapses = synapses
+
+    def __getitem__(self, item: Any) -> np.ndarray:
+        return self.synapses[item]
 
 
 class SynapticPathway:

@@ -57,12 +57,23 @@ __all__ = [
 
 
 class _JnsimQuantity(pint.UnitRegistry.Quantity):
-    """pint's quantity, converting to an array silently when it is dimensionless.
+    """pint's quantity, with Brian's conversions to plain numbers.
 
     ``numpy.asarray(mon.t/ms)`` (what plotting libraries call) is how users drop the
     unit on purpose; pint warns about any quantity turned into an array, which would
-    flood notebooks. A quantity with a physical dimension still warns.
+    flood notebooks. A quantity with a physical dimension still warns, and gives its
+    values in SI base units, as ``float()`` does (Brian's quantities are arrays of SI
+    values, and Brian scripts rely on ``float(tau)`` being seconds).
     """
+
+    def __new__(cls, value: Any, units: Any = None) -> Any:
+        # Integer arrays become float arrays, as Brian's quantities are: otherwise
+        # ``spikes = [0, 50]*ms; spikes += 5*ms`` cannot add in place.
+        if (isinstance(value, np.ndarray) and value.dtype.kind in "iu") or (
+                isinstance(value, list) and value and all(
+                    isinstance(v, int) and not isinstance(v, bool) for v in value)):
+            value = np.asarray(value, dtype=np.float64)
+        return super().__new__(cls, value, units)
 
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
         if self.dimensionless:
@@ -72,7 +83,19 @@ class _JnsimQuantity(pint.UnitRegistry.Quantity):
             if copy:
                 return np.array(magnitude, dtype=dtype)
             return np.asarray(magnitude, dtype=dtype)
-        return super().__array__(dtype)
+        # In SI base units, as Brian's quantities are arrays of SI values: an array
+        # made from 5*mV holds 0.005 (pint would give 5, in the quantity's own unit).
+        in_si = self.to_base_units()
+        return pint.UnitRegistry.Quantity.__array__(in_si, dtype)
+
+    def __float__(self) -> float:
+        # float(3*mV) is 0.003, as in Brian (pint refuses any dimensioned quantity)
+        if self.dimensionless:
+            return float(self.to("dimensionless").magnitude)
+        return float(self.to_base_units().magnitude)
+
+    def __int__(self) -> int:
+        return int(float(self))
 
 
 # Errors and reprs name the type: users know it as a Quantity.
