@@ -26,7 +26,7 @@ from .codegen.blocks import NJIT_OPTIONS, SLOTS, Operation, helper_sources
 from .codegen.inline import inline_body
 from .codegen.pointers import argument_values, pointer_arguments, pointer_candidate, pointer_import
 from .compiler import Kernel, compile_kernel
-from .errors import JnsimError, RunError
+from .errors import JnsimError, RunError, errors_within
 from .namespace import caller_namespace
 from .random import kernel_state, random_state, seed_numba_generator, set_random_state
 from .units import Quantity, registry
@@ -264,9 +264,10 @@ class Network:
         operations: list[Operation] = []
         values: dict[str, Any] = {}
         for obj in objects:
-            externals = obj.resolve(namespace, caller_ns)
-            operations += obj.operations(externals, base_dt)
-            values.update(obj.argument_values(externals, base_dt))
+            with errors_within(lambda obj=obj: obj.error_context):
+                externals = obj.resolve(namespace, caller_ns)
+                operations += obj.operations(externals, base_dt)
+                values.update(obj.argument_values(externals, base_dt))
         operations, values = _canonical(operations, values, objects)
         values["_rng"] = kernel_state()
         candidates = {key: kind for key, value in values.items()
