@@ -290,13 +290,15 @@ class _Analysis:
                     hint = f"'{flag}' is only used in synapses"
                 elif flag == "unless refractory":
                     hint = "only neuron groups have a refractory period"
-                raise EquationError(f"flag '{flag}' is not allowed here", equation.flags_span(),
-                                    hint)
+                raise EquationError(f"flag '{flag}' is not allowed here",
+                                    equation.flag_span(flag), hint)
         for pair, reason in INCOMPATIBLE_FLAGS.items():
             if pair <= set(equation.flags):
                 first, second = sorted(pair)
+                later = max(pair, key=lambda f: (equation.flag_span(f).line,
+                                                 equation.flag_span(f).column))
                 raise EquationError(f"flags '{first}' and '{second}' cannot be combined",
-                                    equation.flags_span(), reason)
+                                    equation.flag_span(later), reason)
         if "summed" in equation.flags and not equation.name.endswith(("_post", "_pre")):
             raise EquationError(
                 f"the summed variable '{equation.name}' must name a variable of the post- or "
@@ -588,6 +590,16 @@ def _enclosed(text: str) -> bool:
     return True
 
 
+def _value_phrase(dims: Dimensions) -> str:
+    """``'a dimensionless value'`` or ``'volt/second'``: what an assignment assigns."""
+    return "a dimensionless value" if is_dimensionless(dims) else unit_words(dims)
+
+
+def _has_units_phrase(dims: Dimensions) -> str:
+    """``'is dimensionless'`` or ``'has units of volt'``."""
+    return "is dimensionless" if is_dimensionless(dims) else f"has units of {unit_words(dims)}"
+
+
 def _units_phrase(dims: Dimensions) -> str:
     words = unit_words(dims)
     return "no units (it is dimensionless)" if words == "1" else f"units of {words}"
@@ -748,8 +760,8 @@ def _check_statement(analysis: _Analysis, statement: Statement, what: str,
         return
     if not same_dimensions(result.dims, target_info.dims):
         raise UnitError(
-            f"cannot assign {unit_words(result.dims)} to '{target}', which has units of "
-            f"{unit_words(target_info.dims)}", statement.expression.span(),
+            f"cannot assign {_value_phrase(result.dims)} to '{target}', which "
+            f"{_has_units_phrase(target_info.dims)}", statement.expression.span(),
             _assignment_hint(result.dims, target_info.dims))
     if target_info.dtype == BOOLEAN and statement.operator == "=" and result.dtype != BOOLEAN:
         raise CodeError(f"'{target}' is boolean, but the value assigned is a number",
@@ -769,6 +781,8 @@ def _foreign_subexpression_owner(context: ModelContext, name: str) -> str | None
 def _assignment_hint(found: Dimensions, expected: Dimensions) -> str:
     if is_dimensionless(found):
         return f"a plain number has no units: write e.g. '5*{unit_words(expected)}'"
+    if is_dimensionless(expected):
+        return f"the value must be dimensionless: divide by a unit, e.g. 'x/{unit_words(found)}'"
     return f"the value must have units of {unit_words(expected)}"
 
 

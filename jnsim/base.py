@@ -76,5 +76,22 @@ class JnsimObject:
         """Objects this one reads but does not run: they must be in its network."""
         return []
 
+    #: The named model (made by ``%%neuron`` / ``%%synapse``) this object was built
+    #: from, if any.
+    source_model: Any = None
+
+    @property
+    def error_context(self) -> str:
+        """Whose text an error is about: ``"NeuronGroup 'cells', model 'AdEx' (the
+        %%neuron AdEx cell)"``."""
+        text = f"{type(self).__name__} '{self.name}'"
+        model = self.source_model
+        if model is not None:
+            text += f", model '{model.name}'"
+            magic = (getattr(model, "source", "") or "").split(" ", 1)[0]
+            if magic in ("%%neuron", "%%synapse"):
+                text += f" (the {magic} {model.name} cell)"
+        return text
+
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name!r}>"

@@ -13,6 +13,8 @@ a caret under the token and a hint::
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 __all__ = [
@@ -24,6 +26,7 @@ __all__ = [
     "RunError",
     "SourceSpan",
     "UnitError",
+    "errors_within",
 ]
 
 
@@ -100,7 +103,16 @@ class JnsimError(Exception):
         Where in the model text it went wrong, if it is about model text.
     hint
         What to do about it.
+
+    Attributes
+    ----------
+    where
+        The object or model the text belongs to (``"NeuronGroup 'cells', model
+        'AdEx' (the %%neuron AdEx cell)"``), set by :meth:`within`; ``None`` if
+        not known.
     """
+
+    where: str | None = None
 
     def __init__(self, message: str, span: SourceSpan | None = None, hint: str | None = None):
         self.message = message
@@ -120,11 +132,13 @@ class JnsimError(Exception):
 
     def _format(self) -> str:
         parts = []
+        where = f"{self.where}, " if self.where else ""
         if self.span is not None:
-            parts.append(f"line {self.span.shown_line}, column {self.span.column}: {self.message}")
+            parts.append(f"{where}line {self.span.shown_line}, column {self.span.column}: "
+                         f"{self.message}")
             parts.append(self.span.excerpt())
         else:
-            parts.append(self.message)
+            parts.append(f"{self.where}: {self.message}" if self.where else self.message)
         if self.hint:
             parts.append(f"hint: {self.hint}")
         return "\n".join(parts)
@@ -135,8 +149,39 @@ class JnsimError(Exception):
         if span is not None:
             span = SourceSpan(span.text, span.line, span.column, span.length, line_offset)
         clone = type(self).__new__(type(self))
+        clone.__dict__.update(self.__dict__)
         JnsimError.__init__(clone, self.message, span, self.hint)
         return clone
+
+    def within(self, where: str) -> JnsimError:
+        """A copy of this error that names the object or model it belongs to.
+
+        An error that already names one is returned as it is (the innermost
+        owner is the most precise).
+        """
+        if self.where is not None:
+            return self
+        clone = type(self).__new__(type(self))
+        clone.__dict__.update(self.__dict__)
+        clone.where = where
+        JnsimError.__init__(clone, self.message, self.span, self.hint)
+        clone.__traceback__ = self.__traceback__
+        return clone
+
+
+@contextmanager
+def errors_within(where: Callable[[], str]) -> Iterator[None]:
+    """Name the owner (``where()``) in every :class:`JnsimError` raised inside.
+
+    Examples
+    --------
+    >>> with errors_within(lambda: "NeuronGroup 'cells'"):  # doctest: +SKIP
+    ...     analyse(equations, ...)
+    """
+    try:
+        yield
+    except JnsimError as error:
+        raise error.within(where()) from None
 
 
 class EquationError(JnsimError):

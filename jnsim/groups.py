@@ -15,7 +15,7 @@ from .clock import defaultclock, time_in_seconds
 from .context import ModelContext
 from .dimensions import BOOLEAN, NameInfo
 from .equations import EquationKind, Equations, parse_expression
-from .errors import CodeError, JnsimError
+from .errors import CodeError, JnsimError, errors_within
 from .namespace import ExternalConstant, caller_namespace
 from .units import DIMENSIONLESS, Dimensions
 from .variables import VariableSpec, VariableView, convert_value
@@ -508,6 +508,7 @@ class NeuronGroup(Group):
         super().__init__(name)
         defaults = getattr(model, "neuron_defaults", None)
         if defaults is not None:  # a model object from the %%neuron magic
+            self.source_model = model
             threshold = threshold if threshold is not None else defaults.get("threshold")
             reset = reset if reset is not None else defaults.get("reset")
             if refractory is False:
@@ -524,15 +525,17 @@ class NeuronGroup(Group):
         self.namespace = dict(namespace) if namespace is not None else None
         self.description = description
         self._own_dt = time_in_seconds(dt, "dt") if dt is not None else None
-        equations = model if isinstance(model, Equations) else Equations(model)
-        self.equations = equations
         self.has_refractoriness = refractory is not False and refractory is not None
-        self.model = analyse(equations, ModelContext.neuron(self.has_refractoriness),
-                             namespace=self.namespace, caller_ns=self._creation_namespace())
         from .neuron_code import NeuronCode
 
-        self.method_requested = method
-        self.code = NeuronCode(self, threshold, reset, refractory, method, events)
+        with errors_within(lambda: self.error_context):
+            equations = model if isinstance(model, Equations) else Equations(model)
+            self.equations = equations
+            self.model = analyse(equations, ModelContext.neuron(self.has_refractoriness),
+                                 namespace=self.namespace,
+                                 caller_ns=self._creation_namespace())
+            self.method_requested = method
+            self.code = NeuronCode(self, threshold, reset, refractory, method, events)
         self._allocate()
         self._frozen = True
 

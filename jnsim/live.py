@@ -8,11 +8,15 @@
 shows one slider per parameter (with its current value and unit), *Run* and
 *Reset* buttons, a status line and the Bokeh figures of the network's monitors.
 Moving a slider reruns the network from the state it had when ``explore`` was
-called and redraws the figures in place.
+called (or, with ``start='initial'``, from its state at t = 0) and redraws the
+figures in place. The value run is the value given (``ex.set(we=2*mV)`` runs
+2 mV even where the slider's step grid has 1.98 and 2.01); each slider's readout
+shows it.
 
 How an update works
 -------------------
-``explore`` stores the network's state (``net.store('explore')``). Each run then
+``explore`` stores the network's state (``net.store('explore')``, or
+``net.store_initial('explore')`` with ``start='initial'``). Each run then
 
 1. restores that state (``net.restore('explore')``),
 2. sets the state-variable parameters (``'G.tau'``) on their groups,
@@ -82,9 +86,12 @@ class Parameter:
     low, high, step
         The slider range and step, in ``unit``.
     initial
-        The value at creation, in ``unit``.
+        The value at creation, in ``unit`` (where the slider starts).
     integer
         Whether the value is an integer (an ``IntSlider``).
+    initial_value
+        The value at creation as given to the model: the namespace's own value
+        (``0.0805*nA`` stays that, even on a ``pA`` slider whose step it is not on).
     """
 
     name: str
@@ -96,6 +103,11 @@ class Parameter:
     step: float
     initial: float
     integer: bool = False
+    initial_value: Any = None
+
+    def __post_init__(self) -> None:
+        if self.initial_value is None:
+            self.initial_value = self.quantity(self.initial)
 
     @property
     def unit_label(self) -> str:
@@ -108,8 +120,18 @@ class Parameter:
             return int(value) if self.integer else float(value)
         return registry.Quantity(float(value), self.unit)
 
-    def slider_value(self, value: Any) -> float:
-        """A value (quantity or number) in the slider's unit; checks units and range."""
+    def number(self, value: Any) -> float:
+        """A value given to the model (quantity or number) in the slider's unit."""
+        if self.unit is not None:
+            return float(value.to(self.unit).magnitude)
+        return float(to_si(value))
+
+    def check(self, value: Any) -> Any:
+        """``value`` as it will be given to the model; checks its units and range.
+
+        The value is kept as given (not moved onto the slider's step grid); an
+        integer parameter's value is rounded to an integer.
+        """
         if isinstance(value, registry.Unit):
             value = registry.Quantity(1.0, value)
         dims = dimensions_of(value)
@@ -118,19 +140,43 @@ class Parameter:
                 self.unit is not None and dims != wanted):
             raise UnitError(f"'{self.name}' needs a value in {self.unit_label or 'no units'}, "
                             f"not one with units of {unit_words(dims)}")
-        number = float(value.to(self.unit).magnitude) if self.unit is not None else float(
-            to_si(value))
+        number = self.number(value)
         span = abs(self.high - self.low)
         if not self.low - 1e-9 * span <= number <= self.high + 1e-9 * span:
-            raise JnsimError(f"{self.name} = {number:g} {self.unit_label} lies outside the "
-                             f"slider's range [{self.low:g}, {self.high:g}]",
+            raise JnsimError(f"{self.name} = {format_number(number)} {self.unit_label} lies "
+                             f"outside the slider's range [{format_number(self.low)}, "
+                             f"{format_number(self.high)}]",
                              hint="give explore() a wider range for it")
-        return round(number) if self.integer else number
+        if self.integer:
+            return self.quantity(round(number))
+        return value
+
+    def snap(self, number: float) -> float:
+        """Where the browser's slider puts ``number``: the nearest point of its step grid."""
+        if self.step <= 0:
+            return number
+        snapped = self.low + round((number - self.low) / self.step) * self.step
+        return min(max(snapped, self.low), self.high)
+
+    def readout(self, value: Any) -> str:
+        """A value as the slider's readout shows it: ``'80.5 pA'``."""
+        return f"{format_number(self.number(value), self.integer)} {self.unit_label}".rstrip()
 
     def describe(self, value: Any) -> str:
         """``'we = 1.62 mV'``."""
-        number = value.to(self.unit).magnitude if self.unit is not None else value
-        return f"{self.name} = {number:.4g} {self.unit_label}".rstrip()
+        return f"{self.name} = {self.readout(value)}"
+
+
+def format_number(number: float, integer: bool = False) -> str:
+    """A parameter's value as readouts, the status line and ``repr`` show it.
+
+    Six significant digits, so that a value given exactly (``80.5``, ``2``) reads
+    exactly and a slider position (``2.0100000000000002``) reads as its grid point.
+    """
+    if integer:
+        return str(round(number))
+    text = f"{number:.6g}"
+    return "0" if text == "-0" else text
 
 
 def _parse_parameter(key: Any, spec: Any, namespace: Mapping[str, Any]) -> Parameter:
@@ -205,7 +251,22 @@ def _parse_parameter(key: Any, spec: Any, namespace: Mapping[str, Any]) -> Param
     initial = float(np.clip(current, lo, hi)) if current is not None else 0.5 * (lo + hi)
     if integer:
         lo, hi, initial, step = round(lo), round(hi), round(initial), max(1, round(step))
-    return Parameter(name, target, variable, unit, lo, hi, step, initial, integer)
+    exact = None
+    if current is not None and initial == current:  # not clipped: keep the value itself
+        exact = _exact_value(target, variable, name, namespace, unit)
+    return Parameter(name, target, variable, unit, lo, hi, step, initial, integer, exact)
+
+
+def _exact_value(target: Any, variable: str | None, name: str,
+                 namespace: Mapping[str, Any], unit: Any) -> Any:
+    """The parameter's value now, exactly as the model has it (no unit round trip)."""
+    if target is None:
+        return namespace[name]
+    raw = np.asarray(getattr(target, variable + "_"), dtype=np.float64)
+    si = float(raw.mean()) if raw.size else 0.0
+    if unit is None:
+        return si
+    return registry.Quantity(si, registry.Quantity(1.0, unit).to_base_units().units)
 
 
 def _current_value(target: Any, variable: str | None, name: str,
@@ -306,7 +367,7 @@ class Explorer:
 
     def __init__(self, net: Any, params: Mapping[Any, Any], duration: Any,
                  plots: Sequence[Any] | None, namespace: Mapping[str, Any],
-                 seed: int | None = None, show: bool = True) -> None:
+                 seed: int | None = None, show: bool = True, start: str = "now") -> None:
         import ipywidgets as widgets
 
         from .network import _duration_seconds
@@ -322,25 +383,35 @@ class Explorer:
             if parameter.name in self.parameters:
                 raise JnsimError(f"'{parameter.name}' is explored twice")
             self.parameters[parameter.name] = parameter
-        self.values: dict[str, Any] = {n: p.quantity(p.initial)
+        self.values: dict[str, Any] = {n: p.initial_value
                                        for n, p in self.parameters.items()}
         self._check_used()
-        self.start_s = float(net.t_)
-        net.store(_STORE_NAME)
+        self.start = _check_start(start)
+        if start == "initial":
+            net.store_initial(_STORE_NAME)
+        else:
+            net.store(_STORE_NAME)
+        self.start_s = float(net._stored[_STORE_NAME]["t"])
 
         # -- widgets -------------------------------------------------------------------
+        # The sliders' own readouts are off: the browser shows a slider's value on its
+        # step grid, so a value off the grid (80.5 pA on a 2 pA step) would read wrong.
+        # ``readouts`` show the exact value run, in one format (:func:`format_number`).
         self.sliders: dict[str, Any] = {}
+        self.readouts: dict[str, Any] = {}
+        self._shown: dict[str, float] = {}
         rows = []
         for name, p in self.parameters.items():
             kind = widgets.IntSlider if p.integer else widgets.FloatSlider
-            options: dict[str, Any] = {} if p.integer else {"readout_format": ".4g"}
             slider = kind(value=p.initial, min=p.low, max=p.high, step=p.step,
-                          description=name, continuous_update=True,
+                          description=name, continuous_update=True, readout=False,
                           style={"description_width": "initial"},
-                          layout=widgets.Layout(width="420px"), **options)
+                          layout=widgets.Layout(width="360px"))
             slider.observe(lambda change, n=name: self._on_slider(n, change), names="value")
             self.sliders[name] = slider
-            rows.append(widgets.HBox([slider, widgets.Label(p.unit_label)]))
+            self.readouts[name] = widgets.Label(p.readout(p.initial_value))
+            self._shown[name] = p.number(p.initial_value)
+            rows.append(widgets.HBox([slider, self.readouts[name]]))
         self.run_button = widgets.Button(description="Run", icon="play",
                                          tooltip="run again with the current values")
         self.reset_button = widgets.Button(description="Reset", icon="undo",
@@ -417,7 +488,23 @@ class Explorer:
     def _on_slider(self, name: str, change: Mapping[str, Any]) -> None:
         if self._quiet:
             return
-        self._request({name: self.parameters[name].quantity(change["new"])})
+        p = self.parameters[name]
+        number = change["new"]
+        if self._is_echo(p, number):
+            return
+        self._shown[name] = number
+        self.readouts[name].value = p.readout(p.quantity(number))
+        self._request({name: p.quantity(number)})
+
+    def _is_echo(self, p: Parameter, number: float) -> bool:
+        """Whether a slider value is the browser moving the exact value onto its grid.
+
+        The browser snaps a value set here (80.5 on a step of 2) to the step grid
+        and sends the snapped value (80) back; that is not a change by the user.
+        """
+        shown = self._shown[p.name]
+        tolerance = 1e-9 * abs(p.high - p.low)
+        return number != shown and abs(number - p.snap(shown)) <= tolerance
 
     def _request(self, changes: Mapping[str, Any]) -> int:
         with self._cond:
@@ -432,15 +519,20 @@ class Explorer:
             return self._requested
 
     def _reset_request(self) -> int:
-        initial = {n: p.initial for n, p in self.parameters.items()}
+        initial = {n: p.initial_value for n, p in self.parameters.items()}
         self._move_sliders(initial)
-        return self._request({n: self.parameters[n].quantity(v) for n, v in initial.items()})
+        return self._request(initial)
 
-    def _move_sliders(self, numbers: Mapping[str, float]) -> None:
+    def _move_sliders(self, values: Mapping[str, Any]) -> None:
+        """Show ``values`` (as given to the model) on the sliders and their readouts."""
         self._quiet = True
         try:
-            for name, number in numbers.items():
-                self.sliders[name].value = number
+            for name, value in values.items():
+                p = self.parameters[name]
+                number = p.number(value)
+                self._shown[name] = number
+                self.sliders[name].value = round(number) if p.integer else number
+                self.readouts[name].value = p.readout(value)
         finally:
             self._quiet = False
 
@@ -474,8 +566,9 @@ class Explorer:
 
         values = dict(self.values)
         values.update(changes)
-        self.status.value = "<i>running with " + ", ".join(
-            self.parameters[n].describe(v) for n, v in values.items()) + "…</i>"
+        self.status.value = "<i>running with " + _escape(", ".join(
+            self.parameters[n].describe(v) for n, v in values.items())) + " " + _escape(
+            self._start_words()) + "…</i>"
         self.progress.bar_style = ""
         self.progress.value = 0.0
         try:
@@ -506,6 +599,13 @@ class Explorer:
         self.progress.bar_style = "success"
         self.status.value = self._describe_run(values)
 
+    def _start_words(self) -> str:
+        """Where each run starts, for the status line."""
+        time_ms = format_number(self.start_s * 1e3)
+        if self.start == "initial":
+            return f"from t = {time_ms} ms (the initial state)"
+        return f"from t = {time_ms} ms (the state when explore() was called)"
+
     def _report(self, elapsed: float, fraction: float, start: float, duration: float) -> None:
         self.progress.value = min(max(fraction, 0.0), 1.0)
 
@@ -513,7 +613,8 @@ class Explorer:
         from .monitors import SpikeMonitor
 
         stats = self.last_stats
-        parts = [", ".join(self.parameters[n].describe(v) for n, v in values.items())]
+        parts = [", ".join(self.parameters[n].describe(v) for n, v in values.items()),
+                 self._start_words()]
         if stats is not None:
             parts.append(f"{self.duration_s:g} s simulated in {stats.run_seconds:.3f} s "
                          f"(loop {stats.kernel_seconds:.3f} s"
@@ -529,6 +630,10 @@ class Explorer:
     def set(self, values: Mapping[str, Any] | None = None, /, timeout: float | None = None,
             **kwargs: Any) -> None:
         """Set parameters, rerun, and return once the figures show the result.
+
+        The values are run exactly as given, also where they are not on the
+        slider's step grid (the slider moves to the nearest grid point, its
+        readout shows the value given).
 
         Parameters
         ----------
@@ -550,16 +655,14 @@ class Explorer:
         """
         given = dict(values or {})
         given.update(kwargs)
-        numbers = {}
+        checked = {}
         for name, value in given.items():
             if name not in self.parameters:
                 raise JnsimError(f"'{name}' is not explored here",
                                  hint="explored: " + ", ".join(self.parameters))
-            numbers[name] = self.parameters[name].slider_value(value)
-        self._move_sliders(numbers)
-        generation = self._request({n: self.parameters[n].quantity(v)
-                                    for n, v in numbers.items()})
-        self._wait_for(generation, timeout)
+            checked[name] = self.parameters[name].check(value)
+        self._move_sliders(checked)
+        self._wait_for(self._request(checked), timeout)
 
     def run(self, timeout: float | None = None) -> None:
         """Run again with the current values (the *Run* button) and wait for the figures."""
@@ -607,8 +710,8 @@ class Explorer:
         # The BokehModel is left to close itself when collected: jupyter_bokeh's
         # close() fails when called twice (once here, once by Widget.__del__).
         self._plot_area.children = []
-        for widget in (*self.sliders.values(), self.run_button, self.reset_button,
-                       self.status, self.progress, self._plot_area, self.widget):
+        for widget in (*self.sliders.values(), *self.readouts.values(), self.run_button,
+                       self.reset_button, self.status, self.progress, self._plot_area, self.widget):
             widget.close()
 
     def show(self) -> None:
@@ -639,13 +742,25 @@ class Explorer:
         return f"<Explorer of {self.net.name!r}: {values}; {self.runs} runs>"
 
 
+_STARTS = ("now", "initial")
+
+
+def _check_start(start: Any) -> str:
+    """``start`` if it is one of :data:`_STARTS`, else a :class:`JnsimError`."""
+    if start not in _STARTS:
+        raise JnsimError(f"explore(start={start!r}) is not a starting point",
+                         hint="start='now' (the network's state now, the default) or "
+                              "start='initial' (its state at t = 0)")
+    return start
+
+
 def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def explore(net: Any = None, params: Mapping[Any, Any] | None = None, duration: Any = None,
             plots: Sequence[Any] | None = None, namespace: Mapping[str, Any] | None = None,
-            seed: int | None = None, show: bool = True) -> Explorer:
+            seed: int | None = None, show: bool = True, start: str = "now") -> Explorer:
     """Explore a network with sliders; figures update in place after every change.
 
     Parameters
@@ -663,7 +778,8 @@ def explore(net: Any = None, params: Mapping[Any, Any] | None = None, duration: 
           element after the stored state is restored.
 
         A slider starts at the parameter's current value (its mean for a state
-        variable), clipped into the range.
+        variable), clipped into the range. Values are run exactly as given (by
+        the namespace or ``ex.set``), also where they are not on the slider's step.
     duration
         Model time of each run.
     plots
@@ -676,6 +792,10 @@ def explore(net: Any = None, params: Mapping[Any, Any] | None = None, duration: 
         runs differ only by the parameters.
     show
         Display the widgets now (in a notebook).
+    start
+        Where every run starts: ``'now'`` (the default), the network's state when
+        ``explore`` is called; ``'initial'``, its state at t = 0, before its first
+        run. The status line says which.
 
     Returns
     -------
@@ -686,7 +806,7 @@ def explore(net: Any = None, params: Mapping[Any, Any] | None = None, duration: 
     ------
     JnsimError
         For a parameter that is unknown, not used by the equations, or has an
-        empty range.
+        empty range; for ``start='initial'`` when the state at t = 0 is not known.
     UnitError
         For ranges whose units do not match the parameter's.
 
@@ -694,26 +814,27 @@ def explore(net: Any = None, params: Mapping[Any, Any] | None = None, duration: 
     -----
     The first run happens before ``explore`` returns (it may compile the kernel);
     later runs never compile. Runs start from the network's state when ``explore``
-    was called (stored as ``'explore'``).
+    was called, or at t = 0 with ``start='initial'`` (stored as ``'explore'``).
 
     Examples
     --------
     >>> ex = explore(net, params={'we': (0*mV, 3*mV)}, duration=1*second)  # doctest: +SKIP
     >>> ex.set(we=2*mV)  # doctest: +SKIP
     """
-    from .network import Network, collect
+    from .network import collect, magic_network
 
     caller = caller_namespace() if namespace is None else dict(namespace)
-    if net is None:
+    if net is None:  # the network run() simulates: its time is the objects' time
         objects = collect(caller)
         if not objects:
             raise JnsimError("explore() found no objects to simulate",
                              hint="pass a Network, or create groups first")
-        net = Network(*objects, name="explored network")
+        net = magic_network()
+        net.objects = objects
     if not params:
         raise JnsimError("explore() needs at least one parameter",
                          hint="e.g. params={'we': (0*mV, 3*mV)}")
     if duration is None:
         raise JnsimError("explore() needs a duration", hint="e.g. duration=1*second")
-    return Explorer(net, params, duration, plots, caller, seed=seed, show=show)
+    return Explorer(net, params, duration, plots, caller, seed=seed, show=show, start=start)
 

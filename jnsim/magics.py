@@ -398,8 +398,13 @@ def _time_value(text: str, what: str, keep_expression: bool,
 
 # -- the magics -------------------------------------------------------------------------
 
+def error_text(error: JnsimError) -> str:
+    """How a notebook shows a jnsim error: ``'NamespaceError: NeuronGroup ...'``."""
+    return f"{type(error).__name__}: {error}"
+
+
 def _show_error(error: JnsimError) -> None:
-    print(f"{type(error).__name__}: {error}", file=sys.stderr)
+    print(error_text(error), file=sys.stderr)
 
 
 def _display(model: Any) -> None:
@@ -633,10 +638,35 @@ def _cell_magic(function: Callable[[str, str, MutableMapping[str, Any]], Any],
     return magic
 
 
+def show_jnsim_error(shell: Any, etype: type[BaseException], value: BaseException, tb: Any,
+                     tb_offset: int | None = None) -> list[str]:
+    """IPython's handler for a :class:`JnsimError` raised in a cell (``run()``, ...).
+
+    Shows the message (the object and model it is about, the line with a caret,
+    the hint) as the magics show their own errors, instead of a traceback through
+    jnsim's internals. The cell still fails (``%tb`` shows the full traceback).
+
+    Returns
+    -------
+    list of str
+        The lines shown (IPython's "structured traceback").
+    """
+    sys.last_type, sys.last_value, sys.last_traceback = etype, value, tb  # for %tb, %debug
+    lines = error_text(value).split("\n")  # type: ignore[arg-type]
+    shell._showtraceback(etype, value, lines)
+    return lines
+
+
 def load_ipython_extension(ipython: Any) -> None:
-    """Register ``%%neuron`` and ``%%synapse`` and their Tab completion (``%load_ext jnsim``)."""
+    """Register ``%%neuron`` and ``%%synapse`` and their Tab completion (``%load_ext jnsim``),
+    and show a :class:`JnsimError` raised in a cell as its message, not a traceback.
+
+    A custom exception handler set by someone else is left in place.
+    """
     from .completion import register_completer
 
     ipython.register_magic_function(_cell_magic(neuron_cell, ipython), "cell", "neuron")
     ipython.register_magic_function(_cell_magic(synapse_cell, ipython), "cell", "synapse")
     register_completer(ipython)
+    if tuple(getattr(ipython, "custom_exceptions", ())) in ((), (JnsimError,)):
+        ipython.set_custom_exc((JnsimError,), show_jnsim_error)

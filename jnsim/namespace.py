@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import inspect
 import numbers
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import FrameType
@@ -33,6 +34,7 @@ __all__ = [
     "describe_value",
     "resolve_external",
     "user_variable_name",
+    "without_output_history",
 ]
 
 
@@ -123,7 +125,9 @@ def caller_namespace(skip_modules: tuple[str, ...] = ("jnsim",)) -> dict[str, An
 
     Walks up the call stack past frames of jnsim itself; if the first outside
     frame belongs to IPython's machinery (a cell magic), the IPython user
-    namespace is returned instead.
+    namespace is returned instead. IPython's output history (``_``, ``__``,
+    ``___``, ``_5``, ``Out``, ``_oh``) is left out: an object only shown in an
+    earlier cell (an old group, a monitor of it) is not part of the user's model.
     """
     frame: FrameType | None = inspect.currentframe()
     try:
@@ -135,14 +139,36 @@ def caller_namespace(skip_modules: tuple[str, ...] = ("jnsim",)) -> dict[str, An
         if frame is None:
             return {}
         module = frame.f_globals.get("__name__", "")
+        shell = _ipython_shell()
         if _is_inside(module, ("IPython", "ipykernel", "traitlets")):
-            shell = _ipython_shell()
-            return dict(shell.user_ns) if shell is not None else {}
+            return without_output_history(shell.user_ns, shell) if shell is not None else {}
         namespace = dict(frame.f_globals)
         namespace.update(frame.f_locals)
+        if shell is not None and frame.f_globals is getattr(shell, "user_ns", None):
+            return without_output_history(namespace, shell)
         return namespace
     finally:
         del frame
+
+
+_OUTPUT_HISTORY_NAME = re.compile(r"_{1,3}|_\d+|_oh|Out")
+
+
+def without_output_history(namespace: Mapping[str, Any], shell: Any) -> dict[str, Any]:
+    """``namespace`` without the names through which IPython keeps earlier outputs.
+
+    A name is left out when it is one IPython uses for its output history
+    (``_``, ``__``, ``___``, ``_<n>``, ``_oh``, ``Out``) and its value is an output
+    IPython keeps there; a user's own ``_ = ...`` stays.
+    """
+    user_ns = getattr(shell, "user_ns", {})
+    history = user_ns.get("_oh")
+    kept = {id(history)} if isinstance(history, Mapping) else set()
+    kept |= {id(value) for value in history.values()} if isinstance(history, Mapping) else set()
+    hook = getattr(shell, "displayhook", None)
+    kept |= {id(getattr(hook, name)) for name in ("_", "__", "___") if hasattr(hook, name)}
+    return {name: value for name, value in namespace.items()
+            if not (_OUTPUT_HISTORY_NAME.fullmatch(name) and id(value) in kept)}
 
 
 def user_variable_name(obj: Any, fallback: str) -> str:

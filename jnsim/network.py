@@ -26,7 +26,7 @@ from .codegen.blocks import NJIT_OPTIONS, SLOTS, Operation, helper_sources
 from .codegen.inline import inline_body
 from .codegen.pointers import argument_values, pointer_arguments, pointer_candidate, pointer_import
 from .compiler import Kernel, compile_kernel
-from .errors import JnsimError, RunError
+from .errors import JnsimError, RunError, errors_within
 from .namespace import caller_namespace
 from .random import kernel_state, random_state, seed_numba_generator, set_random_state
 from .units import Quantity, registry
@@ -179,6 +179,7 @@ class Network:
         self.objects: list[Any] = []
         self._t = 0.0
         self._stored: dict[str, dict[str, Any]] = {}
+        self._initial_state: dict[str, Any] | None = None
         self._kernels: dict[str, Kernel] = {}
         self.last_plan: KernelPlan | None = None
         self.last_run_stats: RunStats | None = None
@@ -267,9 +268,10 @@ class Network:
         operations: list[Operation] = []
         values: dict[str, Any] = {}
         for obj in objects:
-            externals = obj.resolve(namespace, caller_ns)
-            operations += obj.operations(externals, base_dt)
-            values.update(obj.argument_values(externals, base_dt))
+            with errors_within(lambda obj=obj: obj.error_context):
+                externals = obj.resolve(namespace, caller_ns)
+                operations += obj.operations(externals, base_dt)
+                values.update(obj.argument_values(externals, base_dt))
         operations, values = _canonical(operations, values, objects)
         values["_rng"] = kernel_state()
         candidates = {key: kind for key, value in values.items()
@@ -323,6 +325,8 @@ class Network:
         if show_code:
             print(plan.source)
         kernel = self._compile(plan)
+        if self._t == 0.0:
+            self._initial_state = self._snapshot()
         first_call = kernel.origin is None
         start_step = round(self._t / base_dt)
         stop_step = start_step + round(duration_s / base_dt)
@@ -430,10 +434,8 @@ class Network:
         already there), keyed by the objects' names, so that a later session that
         builds the same network can :meth:`restore` it.
         """
-        snapshot: dict[str, Any] = {"t": self._t, "objects": {}, "random": random_state()}
+        snapshot = self._snapshot()
         objects = self._runnable()
-        for obj in objects:
-            snapshot["objects"][id(obj)] = _snapshot(obj)
         self._stored[name] = snapshot
         if filename is not None:
             names = _unique_names(objects, "store to a file")
@@ -442,6 +444,35 @@ class Network:
                 names[id(obj)]: snapshot["objects"][id(obj)] for obj in objects}}
             with open(filename, "wb") as file:
                 pickle.dump({"jnsim_states": 1, "states": on_disk}, file)
+
+    def store_initial(self, name: str) -> None:
+        """Store, under ``name``, the state at t = 0 (as it was before the first run).
+
+        Raises
+        ------
+        JnsimError
+            If the network ran without that state being taken (it is taken when a
+            run starts at t = 0), or objects were added after it was taken.
+        """
+        if self._t == 0.0:
+            self._stored[name] = self._snapshot()
+            return
+        initial = self._initial_state
+        missing = [obj.name for obj in self._runnable()
+                   if initial is None or id(obj) not in initial["objects"]]
+        if missing:
+            raise JnsimError(
+                f"the state of {self.name!r} at t = 0 is not known for "
+                + ", ".join(missing), hint="store() the network before its first run and "
+                "restore() it, or start from the current state")
+        self._stored[name] = initial
+
+    def _snapshot(self) -> dict[str, Any]:
+        """The state of every object, the time and the random state."""
+        snapshot: dict[str, Any] = {"t": self._t, "objects": {}, "random": random_state()}
+        for obj in self._runnable():
+            snapshot["objects"][id(obj)] = _snapshot(obj)
+        return snapshot
 
     def restore(self, name: str = "default", filename: str | None = None,
                 restore_random_state: bool = False) -> None:

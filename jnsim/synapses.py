@@ -14,7 +14,7 @@ from .connect import ConnectRequest, generate_connections, parse_generator
 from .context import ModelContext
 from .dimensions import BOOLEAN, NameInfo
 from .equations import EquationKind, Equations, parse_expression
-from .errors import CodeError, JnsimError
+from .errors import CodeError, JnsimError, errors_within
 from .evaluate import evaluate
 from .foreign import foreign_subexpressions, subexpression_table
 from .groups import LASTSPIKE_INITIAL, TIME_NAMES, Group, group_slice
@@ -82,6 +82,7 @@ class Synapses(Group):
         super().__init__(name)
         defaults = getattr(model, "synapse_defaults", None)
         if defaults is not None:  # a model object from the %%synapse magic
+            self.source_model = model
             on_pre = on_pre if on_pre is not None else defaults.get("on_pre")
             on_post = on_post if on_post is not None else defaults.get("on_post")
             delay = delay if delay is not None else defaults.get("delay")
@@ -101,34 +102,35 @@ class Synapses(Group):
         self.namespace = dict(namespace) if namespace is not None else None
         self.description = description
         self._own_dt = time_in_seconds(dt, "dt") if dt is not None else None
-        equations = model if isinstance(model, Equations) else Equations(model or "")
-        self.equations = equations
-        has_event_driven = any("event-driven" in e.flags for e in equations.values())
-        self.context = ModelContext.synapse(
-            _table(self.source_group), _table(self.target_group),
-            event_driven=has_event_driven,
-            pre_subexpressions=subexpression_table(self.source_group),
-            post_subexpressions=subexpression_table(self.target_group))
-        model = analyse(equations, self.context, namespace=self.namespace,
-                        caller_ns=self._creation_namespace())
-        own = set(model.variables)
-        #: Subexpressions of the connected groups, in the synapses' names (see
-        #: :mod:`jnsim.foreign`).
-        self.foreign = {
-            "_pre": foreign_subexpressions(self.source_group, "_pre", own, self.source_start),
-            "_post": foreign_subexpressions(self.target_group, "_post", own, self.target_start)}
-        self.model = replace(model, foreign={
-            k: v for f in self.foreign.values() for k, v in f.replacements.items()})
-        self.i_array = np.zeros(0, dtype=np.int32)
-        self.j_array = np.zeros(0, dtype=np.int32)
-        #: One entry per ``connect()`` call, for reports (see :meth:`connect`).
-        self.connections: list[dict[str, Any]] = []
-        self._allocate(has_event_driven)
-        from .synapse_code import SynapseCode
+        with errors_within(lambda: self.error_context):
+            equations = model if isinstance(model, Equations) else Equations(model or "")
+            self.equations = equations
+            has_event_driven = any("event-driven" in e.flags for e in equations.values())
+            self.context = ModelContext.synapse(
+                _table(self.source_group), _table(self.target_group),
+                event_driven=has_event_driven,
+                pre_subexpressions=subexpression_table(self.source_group),
+                post_subexpressions=subexpression_table(self.target_group))
+            model = analyse(equations, self.context, namespace=self.namespace,
+                            caller_ns=self._creation_namespace())
+            own = set(model.variables)
+            #: Subexpressions of the connected groups, in the synapses' names (see
+            #: :mod:`jnsim.foreign`).
+            self.foreign = {
+                "_pre": foreign_subexpressions(self.source_group, "_pre", own, self.source_start),
+                "_post": foreign_subexpressions(self.target_group, "_post", own, self.target_start)}
+            self.model = replace(model, foreign={
+                k: v for f in self.foreign.values() for k, v in f.replacements.items()})
+            self.i_array = np.zeros(0, dtype=np.int32)
+            self.j_array = np.zeros(0, dtype=np.int32)
+            #: One entry per ``connect()`` call, for reports (see :meth:`connect`).
+            self.connections: list[dict[str, Any]] = []
+            self._allocate(has_event_driven)
+            from .synapse_code import SynapseCode
 
-        self.code = SynapseCode(self, on_pre, on_post, method)
-        if on_event is not None:
-            self.code.set_events(on_event)
+            self.code = SynapseCode(self, on_pre, on_post, method)
+            if on_event is not None:
+                self.code.set_events(on_event)
         self.delay_steps_hint: float | None = None
         self._shared_delay = {name: 0.0 for name in self.code.pathways}
         if delay is not None:

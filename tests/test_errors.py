@@ -55,3 +55,55 @@ def test_plain_syntax_error_says_so_once():
     message = str(info.value)
     assert "invalid syntax" in message and "invalid syntax (" not in message
     assert "line 1, column 13" in message
+
+
+@pytest.mark.parametrize(("unit", "meant"), [
+    ("apm", "amp"),  # a swap is one edit; 'pm' is one edit too, but amp is a base unit
+    ("volts", "volt"),
+    ("secnod", "second"),
+    ("siemen", "siemens"),
+])
+def test_a_misspelt_unit_suggests_the_unit_meant(unit, meant):
+    error = raises_jnsim(lambda: Equations(f"I : {unit}"), UnitError)
+    assert str(error) == (
+        f"line 1, column 5: '{unit}' is not a unit\n"
+        f"  1 | I : {unit}\n"
+        f"    |     {'^' * len(unit)}\n"
+        f"hint: did you mean '{meant}'?"
+    )
+
+
+def test_assigning_a_plain_number_says_dimensionless():
+    from jnsim import NeuronGroup
+
+    error = raises_jnsim(lambda: NeuronGroup(1, "dv/dt = -v/(10*ms) : volt",
+                                             threshold="v > -50*mV", reset="v = -65",
+                                             name="cell"), UnitError)
+    assert str(error).splitlines()[0] == (
+        "NeuronGroup 'cell', line 1, column 5: cannot assign a dimensionless value to 'v', "
+        "which has units of volt")
+    error = raises_jnsim(lambda: NeuronGroup(1, "dv/dt = -v/(10*ms) : 1", threshold="v > 1",
+                                             reset="v = 5*mV", name="cell"), UnitError)
+    assert str(error).splitlines()[0].endswith(
+        "cannot assign volt to 'v', which is dimensionless")
+    assert error.hint == "the value must be dimensionless: divide by a unit, e.g. 'x/volt'"
+
+
+def test_the_caret_of_a_wrong_flag_is_under_the_flag():
+    from jnsim import NeuronGroup
+
+    error = raises_jnsim(lambda: Equations("x : volt (constant, unless   refractory)"),
+                         EquationError)
+    assert str(error).splitlines()[:3] == [
+        "line 1, column 21: flag 'unless refractory' cannot qualify a parameter",
+        "  1 | x : volt (constant, unless   refractory)",
+        "    |                     ^^^^^^^^^^^^^^^^^^^"]
+    error = raises_jnsim(lambda: NeuronGroup(1, "dv/dt = -v/(10*ms) : volt (event-driven)",
+                                             name="cell"), EquationError)
+    assert str(error).splitlines()[1:3] == [
+        "  1 | dv/dt = -v/(10*ms) : volt (event-driven)",
+        "    |                            ^^^^^^^^^^^^"]
+    error = raises_jnsim(lambda: NeuronGroup(1, "x : 1 (shared, linked)", name="cell"),
+                         EquationError)
+    assert "cannot be combined" in str(error)
+    assert str(error).splitlines()[2] == "    |                ^^^^^^"

@@ -26,7 +26,9 @@ from jnsim import (
     explore,
     ms,
     mV,
+    nA,
     nS,
+    pA,
 )
 from jnsim.errors import JnsimError
 from jnsim.live import Explorer
@@ -331,3 +333,94 @@ def test_display_once_per_cell(monkeypatch: Any) -> None:
     Shell.execution_count = 8  # `ex` in a later cell shows the widgets again
     ex._ipython_display_()
     assert shown == [ex.widget, ex.widget]
+
+
+def _charging(namespace: dict[str, Any]) -> tuple[Network, NeuronGroup]:
+    """One neuron charging towards ``b / gL`` with tau = 10 ms: v(t) = b/gL (1 - e^(-t/tau))."""
+    jnsim.start_scope()
+    group = NeuronGroup(1, "dv/dt = (b / gL - v) / (10*ms) : volt", method="exact")
+    net = Network(group, StateMonitor(group, "v", record=0))
+    namespace.setdefault("gL", 10 * nS)
+    return net, group
+
+
+def _charged(b_amp: float, t_s: float) -> float:
+    return b_amp / 10e-9 * (1 - math.exp(-t_s / 10e-3))
+
+
+def test_initial_value_off_the_step_grid_is_run_exactly() -> None:
+    namespace: dict[str, Any] = {"b": 0.0805 * nA}
+    net, group = _charging(namespace)
+    ex = _explore(net, params={"b": (0 * pA, 200 * pA)}, duration=20 * ms, namespace=namespace)
+    assert ex.values["b"] is namespace["b"]  # the value itself, not a slider position
+    assert ex.readouts["b"].value == "80.5 pA"
+    assert ex.status.value.startswith("b = 80.5 pA")
+    np.testing.assert_allclose(group.v_, _charged(80.5e-12, 20e-3), rtol=1e-9)
+    # The browser puts 80.5 on the 2 pA grid and sends 80 back: not a change.
+    assert ex.parameters["b"].snap(80.5) == 80.0
+    ex.sliders["b"].value = 80.0
+    ex.wait()
+    assert ex.runs == 1 and ex.values["b"] is namespace["b"]
+    assert ex.readouts["b"].value == "80.5 pA"
+
+
+def test_set_values_are_run_exactly_and_shown_by_the_readout() -> None:
+    namespace: dict[str, Any] = {"b": 100 * pA}
+    net, group = _charging(namespace)
+    ex = _explore(net, params={"b": (0 * pA, 3 * pA)}, duration=20 * ms, namespace=namespace)
+    ex.set(b=2 * pA)  # the grid (step 0.03) has 1.98 and 2.01, not 2
+    assert ex.values["b"] == 2 * pA and ex.readouts["b"].value == "2 pA"
+    assert "b = 2 pA" in ex.status.value
+    np.testing.assert_allclose(group.v_, _charged(2e-12, 20e-3), rtol=1e-9)
+    ex.sliders["b"].value = ex.parameters["b"].snap(2.0)  # the browser's echo: 2.01
+    ex.wait()
+    assert ex.runs == 2 and ex.values["b"] == 2 * pA and ex.readouts["b"].value == "2 pA"
+    ex.sliders["b"].value = 0.03 * 69  # the user drags one step further
+    ex.wait()
+    assert ex.runs == 3 and ex.readouts["b"].value == "2.07 pA"
+    assert ex.values["b"].to("pA").magnitude == pytest.approx(2.07)
+    ex.set(b=1 * pA)
+    ex.reset()  # back to the initial value, exactly: 100 pA clipped to 3 pA
+    assert ex.values["b"] == 3 * pA and ex.readouts["b"].value == "3 pA"
+
+
+def test_readouts_share_one_format() -> None:
+    namespace: dict[str, Any] = {"b": 12.5 * pA, "gL": 10 * nS}
+    net, _ = _charging(namespace)
+    ex = _explore(net, params={"b": (0 * pA, 200 * pA), "gL": (1 * nS, 20 * nS, 0.5 * nS)},
+                  duration=5 * ms, namespace=namespace)
+    assert [r.value for r in ex.readouts.values()] == ["12.5 pA", "10 nS"]
+    assert all(not s.readout for s in ex.sliders.values())  # the browser's would snap
+    assert ex.status.value.startswith("b = 12.5 pA, gL = 10 nS")
+    assert repr(ex).startswith("<Explorer of 'network': b = 12.5 pA, gL = 10 nS;")
+
+
+def test_start_now_or_from_the_initial_state() -> None:
+    namespace: dict[str, Any] = {"b": 100 * pA}
+    net, group = _charging(namespace)
+    net.run(50 * ms, namespace=namespace)
+    ex = _explore(net, params={"b": (0 * pA, 200 * pA)}, duration=20 * ms, namespace=namespace)
+    assert "from t = 50 ms (the state when explore() was called)" in ex.status.value
+    np.testing.assert_allclose(group.v_, _charged(100e-12, 70e-3), rtol=1e-9)
+    ex.close()
+    _open.remove(ex)
+    ex = _explore(net, params={"b": (0 * pA, 200 * pA)}, duration=20 * ms,
+                  namespace=namespace, start="initial")
+    assert "from t = 0 ms (the initial state)" in ex.status.value
+    assert ex.start_s == 0.0 and ex.figures[0].x_range.start == 0.0
+    np.testing.assert_allclose(group.v_, _charged(100e-12, 20e-3), rtol=1e-9)
+    ex.set(b=50 * pA)
+    np.testing.assert_allclose(group.v_, _charged(50e-12, 20e-3), rtol=1e-9)
+
+
+def test_start_mistakes() -> None:
+    namespace: dict[str, Any] = {"b": 100 * pA}
+    net, group = _charging(namespace)
+    with pytest.raises(JnsimError, match=r"start='now'.*start='initial'"):
+        _explore(net, params={"b": (0 * pA, 200 * pA)}, duration=5 * ms,
+                 namespace=namespace, start="beginning")
+    net.run(5 * ms, namespace=namespace)
+    net.add(SpikeMonitor(group))  # added after the state at t = 0 was taken
+    with pytest.raises(JnsimError, match="at t = 0 is not known for spikemonitor"):
+        _explore(net, params={"b": (0 * pA, 200 * pA)}, duration=5 * ms,
+                 namespace=namespace, start="initial")

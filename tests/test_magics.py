@@ -155,7 +155,8 @@ BAD_NEURONS = [
     ("LIF", "dv/dt = (El - v)/taum : volt\ntau:\n    v = 1\n",
      ["unknown block 'tau:'", "a parameter is written with its unit, e.g. 'tau : volt'"]),
     ("LIF", "dv/dt = (El - v)/taum : volt\nreset:\n    v = 5\n",
-     ["UnitError: line 4, column 9: cannot assign 1 to 'v', which has units of volt",
+     ["UnitError: line 4, column 9: cannot assign a dimensionless value to 'v', which has "
+      "units of volt",
       "  4 |     v = 5", "    |         ^"]),
     ("LIF", "dv/dt = (El - v)/taum : volt\nreset:\n    v = Vr\n    w += 1\n",
      ["CodeError: line 5, column 5: the reset cannot assign to 'w'"]),

@@ -216,7 +216,7 @@ def test_subgroups_share_state_with_their_parent():
     ({"threshold": "v > 1*mV", "reset": "vv = 0*mV"}, CodeError,
      ["reset cannot assign to 'vv'", "did you mean 'v'?"]),
     ({"threshold": "v > 1*mV", "reset": "v = 0"}, UnitError,
-     ["cannot assign 1 to 'v'", "5*volt"]),
+     ["cannot assign a dimensionless value to 'v'", "5*volt"]),
     ({"threshold": "v > 1*mV", "reset": "I = 0*mV"}, CodeError,
      ["cannot assign to 'I'", "subexpression"]),
     ({"threshold": "v > 1*mV", "reset": "v == 0*mV"}, CodeError, ["single '='"]),

@@ -146,6 +146,16 @@ class SingleEquation:
         """Where the flags are written (the parenthesis)."""
         return SourceSpan.from_offset(self.source, self.flags_offset, 1, self.line_offset)
 
+    def flag_span(self, flag: str) -> SourceSpan:
+        """Where one flag is written (``unless refractory`` in ``(unless  refractory)``);
+        the parenthesis if it cannot be found."""
+        pattern = r"\s+".join(re.escape(word) for word in flag.split())
+        found = re.compile(pattern).search(self.source, self.flags_offset)
+        if found is None:
+            return self.flags_span()
+        return SourceSpan.from_offset(self.source, found.start(), len(found.group()),
+                                      self.line_offset)
+
     def with_line_offset(self, line_offset: int) -> SingleEquation:
         """The same equation with spans shifted by ``line_offset`` lines."""
         expression = self.expression
@@ -240,7 +250,7 @@ def _check_flag_kinds(equation: SingleEquation) -> None:
             allowed = " or ".join(f"{k.value}s" for k in kinds)
             raise EquationError(
                 f"flag '{flag}' cannot qualify a {equation.kind.value}",
-                equation.flags_span(), f"'{flag}' can only qualify {allowed}")
+                equation.flag_span(flag), f"'{flag}' can only qualify {allowed}")
 
 
 def _not_an_equation(text: str, masked: str, start: int, line_offset: int) -> EquationError:

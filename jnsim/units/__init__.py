@@ -18,7 +18,6 @@ Three unit vocabularies meet here:
 from __future__ import annotations
 
 import ast
-import difflib
 import functools
 import itertools
 import keyword
@@ -604,13 +603,56 @@ def _spec_exponent(node: ast.AST) -> int | None:
     return None
 
 
+#: Prefixes rarely used in models: units with them are suggested last.
+_RARE_PREFIXES = ("da", "y", "z", "a", "f", "c", "d", "h", "G", "T", "P", "E", "Z", "Y")
+
+
+def suggest_unit(name: str) -> str | None:
+    """The unit a misspelt ``name`` most likely means, or ``None`` if none is close.
+
+    Units are ranked by edit distance (a swap of two neighbouring letters counts
+    as one edit, so ``'apm'`` is one edit from ``'amp'``), then base units before
+    prefixed ones (equations use base units), then commonly used prefixes (``m``,
+    ``u``, ``n``, ``p``, ``k``, ``M``) before rare ones (``'pm'`` is also one edit
+    from ``'apm'``, but ``'amp'`` is suggested).
+    """
+    limit = 1 if len(name) <= 4 else 2
+    close = [(distance, unit) for unit in UNITS
+             if (distance := _edit_distance(name, unit)) <= limit]
+    ranked = sorted((distance, *_commonness(unit), unit) for distance, unit in close)
+    return ranked[0][-1] if ranked else None
+
+
+@functools.cache
+def _commonness(unit: str) -> tuple[int, int]:
+    """``(0 for a base unit, 0 for a common prefix)``: smaller is more common."""
+    base = 0 if math.isclose(_scale_of(UNITS[unit]), 1.0, rel_tol=1e-9) else 1
+    rare = int(any(unit.startswith(p) and unit[len(p):] in UNITS for p in _RARE_PREFIXES))
+    return base, rare
+
+
+def _edit_distance(a: str, b: str) -> int:
+    """Levenshtein distance where swapping two neighbouring characters is one edit."""
+    previous2: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i, char_a in enumerate(a, 1):
+        current = [i] + [0] * len(b)
+        for j, char_b in enumerate(b, 1):
+            current[j] = min(previous[j] + 1, current[j - 1] + 1,
+                             previous[j - 1] + (char_a != char_b))
+            if i > 1 and j > 1 and char_a == b[j - 2] and a[i - 2] == char_b:
+                current[j] = min(current[j], previous2[j - 2] + 1)
+        previous2, previous = previous, current
+    return previous[-1]
+
+
 def _spec_name_dims(name: str, span: SourceSpan | None) -> Dimensions:
     if name in _SPEC_HINTS:
         raise _spec_error(f"'{name}' is not a unit", span, _SPEC_HINTS[name])
     unit = UNITS.get(name)
     if unit is None:
-        close = difflib.get_close_matches(name, list(UNITS), n=1)
-        hint = f"did you mean '{close[0]}'?" if close else "write a unit such as 'volt' or '1'"
+        close = suggest_unit(name)
+        hint = f"did you mean '{close}'?" if close else "write a unit such as 'volt' or '1'"
         raise _spec_error(f"'{name}' is not a unit", span, hint)
     dims = UnitsContainer(unit.dimensionality)
     scale = _scale_of(unit)
