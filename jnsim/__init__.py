@@ -43,7 +43,7 @@ from .groups import NeuronGroup, linked_var
 from .inputs import PoissonGroup, PoissonInput, SpikeGeneratorGroup
 from .live import explore
 from .monitors import EventMonitor, PopulationRateMonitor, SpikeMonitor, StateMonitor
-from .network import Network, collect, magic_network, restore, run, show_code, store
+from .network import Network, collect, magic_network, restore, run, show_code, stop, store
 from .operations import NetworkOperation, network_operation
 from .random import seed
 from .report import report
@@ -126,6 +126,7 @@ __all__ = [
     "Soma",
     "SpatialNeuron",
     "magic_network",
+    "stop",
     "profiling_summary",
     "scheduling_summary",
     "DimensionMismatchError",

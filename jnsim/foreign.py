@@ -54,7 +54,8 @@ def _unsupported(group: Any, name: str) -> str | None:
             return f"it draws noise ('{atom.name}')"
     called = {type(call).__name__ for call in value.atoms(sympy.Function)}
     for function_name, external in model.externals.items():
-        if isinstance(external, ExternalFunction) and function_name in called:
+        if (isinstance(external, ExternalFunction) and external.implementation is not None
+                and function_name in called):  # a TimedArray; default functions are fine
             return f"it calls the external function '{function_name}'"
     return None
 

@@ -200,6 +200,10 @@ class Network:
                 raise JnsimError(f"cannot add {obj!r} to a network",
                                  hint="add groups, synapses and monitors")
 
+    def stop(self) -> None:
+        """End the current run after the time step in progress (see :func:`stop`)."""
+        stop()
+
     def remove(self, *objects: Any) -> None:
         """Remove objects from the network."""
         for obj in objects:
@@ -345,10 +349,17 @@ class Network:
         python_calls = [obj for obj in objects if hasattr(obj, "between_steps")]
         for obj in python_calls:
             obj.start_run(start_step)
+        _STOP_REQUESTS.clear()
         try:
             while step < stop_step:
                 for obj in python_calls:  # network operations due before this step
                     obj.between_steps(step, stop_step, base_dt)
+                    if _STOP_REQUESTS:  # stop(): this step still runs, as in Brian
+                        stop_step = min(stop_step, step + (
+                            1 if _STOP_REQUESTS[0] == "start" else 0))
+                        break
+                if step >= stop_step:
+                    break
                 target = min(stop_step, step + chunk)
                 for obj in objects:
                     if hasattr(obj, "reserve") and obj.reserve(target - step, base_dt):
@@ -376,6 +387,8 @@ class Network:
                     chunk = _next_chunk(chunk, made, elapsed)
                 reporter.update((step - start_step) * base_dt)
             for obj in python_calls:  # when='end' operations after the last step
+                if _STOP_REQUESTS:
+                    break
                 obj.between_steps(step, stop_step, base_dt)
         except KeyboardInterrupt:
             self._t = int(progress[0]) * base_dt
@@ -699,6 +712,17 @@ class _Reporter:
 
 
 _RUN_HISTORY: list[RunStats] = []
+# stop() called during a run: the slot of the network operation that called it.
+_STOP_REQUESTS: list[str] = []
+
+
+def stop() -> None:
+    """End the current run after the time step in progress (call it from a
+    :func:`~jnsim.network_operation`): ``run()`` returns, and time stays where the run
+    stopped. As Brian's ``stop()``."""
+    from .operations import current_operation_slot
+
+    _STOP_REQUESTS.append(current_operation_slot())
 
 
 def run_history() -> list[RunStats]:

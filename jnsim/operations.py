@@ -113,10 +113,17 @@ class NetworkOperation(JnsimObject):
             # the time on the operation's own clock, as Brian computes it
             t = (step // self._every) * self.dt_ if self._dt is not None else step * base_dt
             self._next[0] += self._every
-            if self._takes_time:
-                self.function(t * registry.second)
-            else:
-                self.function()
+            defaultclock._t = step * base_dt  # defaultclock.t reads the step's time
+            _CALLING[:] = [self.when]
+            try:
+                if self._takes_time:
+                    self.function(t * registry.second)
+                else:
+                    self.function()
+            finally:
+                _CALLING.clear()
+            if _stop_requested():
+                return
 
     def snapshot(self) -> dict[str, Any]:
         return {}
@@ -127,6 +134,21 @@ class NetworkOperation(JnsimObject):
     def __repr__(self) -> str:
         every = "every step" if self._dt is None else f"every {self._dt * 1e3:g} ms"
         return f"<NetworkOperation {self.name!r} ({every}, when={self.when!r})>"
+
+
+_CALLING: list[str] = []
+
+
+def current_operation_slot() -> str:
+    """The slot (``'start'``/``'end'``) of the network operation being called, or
+    ``'start'`` outside one."""
+    return _CALLING[0] if _CALLING else "start"
+
+
+def _stop_requested() -> bool:
+    from .network import _STOP_REQUESTS
+
+    return bool(_STOP_REQUESTS)
 
 
 def _takes_time(function: Callable[..., Any]) -> bool:

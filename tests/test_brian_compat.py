@@ -6,6 +6,7 @@ NumPy functions without importing NumPy, code-generation settings, a standalone 
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import textwrap
@@ -110,3 +111,52 @@ def test_collect_and_defaultclock_t_as_in_brians_tutorial():
     net.run(5 * ms)
     start_scope()
     assert defaultclock.t_ == 0
+
+
+PYLAB_PROBE = textwrap.dedent("""
+    import sys
+    {block}
+    import jnsim
+    print(sys.modules.get('matplotlib') is not None)
+    namespace = {{}}
+    exec('from jnsim import *', namespace)
+    print(sys.modules.get('matplotlib') is not None, 'plot' in namespace, 'randn' in namespace,
+          'fft' in namespace)
+    if 'plot' in namespace:
+        namespace['figure']()
+        line, = namespace['plot']([1, 2, 3])
+        namespace['xlabel']('time')
+        print(type(line).__name__, namespace['rcParams']['lines.linewidth'] > 0,
+              namespace['plt'].gca().get_xlabel())
+""")
+
+
+def _probe(tmp_path, block=""):
+    env = {**os.environ, "MPLBACKEND": "Agg", "JNSIM_CACHE_DIR": str(tmp_path)}
+    result = subprocess.run([sys.executable, "-c", PYLAB_PROBE.format(block=block)],
+                            capture_output=True, text=True, timeout=300, env=env)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.split()
+
+
+def test_star_import_gives_pylab_names_and_imports_matplotlib_only_when_used(tmp_path):
+    pytest.importorskip("matplotlib")
+    # the first import with an empty cache reads pylab's names (importing matplotlib)
+    assert _probe(tmp_path) == ["True", "True", "True", "True", "True",
+                                "Line2D", "True", "time"]
+    assert len(list(tmp_path.glob("pylab-names-*.json"))) == 1
+    # later ones read them from the cache and import matplotlib at the first plot
+    assert _probe(tmp_path) == ["False", "False", "True", "True", "True",
+                                "Line2D", "True", "time"]
+
+
+def test_without_matplotlib_numpy_names_remain_and_nothing_fails(tmp_path):
+    block = "sys.modules['matplotlib'] = None  # as if it were not installed"
+    assert _probe(tmp_path, block) == ["False", "False", "False", "True", "True"]
+
+
+def test_star_import_keeps_jnsim_names_over_pylab_names():
+    namespace: dict = {}
+    exec("from jnsim import *", namespace)
+    assert namespace["seed"] is jnsim.seed and namespace["ms"] is jnsim.ms
+    assert namespace["rand"] is jnsim.np.random.rand  # numpy.random's, as in Brian

@@ -87,6 +87,19 @@ class _JnsimQuantity(pint.UnitRegistry.Quantity):
         in_si = self.to_base_units()
         return pint.UnitRegistry.Quantity.__array__(in_si, dtype)
 
+    def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
+        result = super().__array_ufunc__(ufunc, method, *inputs, **kwargs)
+        if result is not NotImplemented:
+            return result
+        # A ufunc pint does not know (scipy.special's ndtr, erfcx ...): dimensionless
+        # quantities are plain numbers to it, as Brian's dimensionless arrays are.
+        quantities = [value for value in inputs if isinstance(value, pint.Quantity)]
+        if quantities and all(value.dimensionless for value in quantities):
+            plain = [value.to("dimensionless").magnitude
+                     if isinstance(value, pint.Quantity) else value for value in inputs]
+            return getattr(ufunc, method)(*plain, **kwargs)
+        return NotImplemented
+
     def __float__(self) -> float:
         # float(3*mV) is 0.003, as in Brian (pint refuses any dimensioned quantity)
         if self.dimensionless:
