@@ -213,8 +213,10 @@ def test_subgroups_share_state_with_their_parent():
 @pytest.mark.parametrize(("kwargs", "error", "fragments"), [
     ({"threshold": "v > 10"}, UnitError, ["cannot compare volt with dimensionless"]),
     ({"threshold": "v + 1*mV"}, CodeError, ["threshold must be a condition"]),
-    ({"threshold": "v > 1*mV", "reset": "vv = 0*mV"}, CodeError,
-     ["reset cannot assign to 'vv'", "did you mean 'v'?"]),
+    # a new name assigned with '=' is a temporary (Brian's rule, tested with the
+    # temporaries below); an in-place update of a new name is still a mistake
+    ({"threshold": "v > 1*mV", "reset": "vv += 1*mV"}, CodeError,
+     ["'vv += ...' needs a value of 'vv', which is not assigned yet", "did you mean 'v'?"]),
     ({"threshold": "v > 1*mV", "reset": "v = 0"}, UnitError,
      ["cannot assign 1 to 'v'", "5*volt"]),
     ({"threshold": "v > 1*mV", "reset": "I = 0*mV"}, CodeError,
@@ -782,3 +784,68 @@ def test_a_linked_variable_of_a_one_element_group_needs_no_index():
     two = NeuronGroup(2, "x : 1")
     raises_jnsim(lambda: setattr(reader, "x_input", linked_var(two, "x")), JnsimError,
                  "without an index")
+
+
+# -- temporary variables in code blocks -------------------------------------------------
+
+def test_reset_and_run_regularly_temporaries_match_brian():
+    """A new name assigned in a code block is a temporary that later statements read.
+
+    Brian 2.9 (numpy target, dt = 0.1 ms) gives c = 2.5, w = [11.5, 14, 16.5] and
+    v = 0.5 for this model after run(5*ms) (script in the commit adding this test:
+    the same code with ``from brian2 import *``).
+    """
+    H = NeuronGroup(3, """dv/dt = 1/(2*ms) : 1
+                          c : 1 (shared)
+                          w : 1""", threshold="v > 1", reset="a = v*2\nv = 0\nw += a")
+    H.run_regularly("half = 0.5\nc = c + half\nk = i*half + c\nw = w + k", dt=1 * ms)
+    run(5 * ms)
+    assert H.c_ == pytest.approx(2.5)
+    assert H.w_ == pytest.approx([11.5, 14.0, 16.5])
+    assert H.v_ == pytest.approx([0.5, 0.5, 0.5])
+
+
+def test_run_regularly_scalar_temporary_runs_once_and_random_ones_per_neuron():
+    # 'half' reads only constants: it is computed once, before the loop, so a shared
+    # variable may be set from it; 'draw' calls rand(): one value per neuron (Brian)
+    G = NeuronGroup(200, "c : 1 (shared)\nr : 1")
+    G.run_regularly("half = 0.25\nc = 2*half\ndraw = rand()\nr = draw", dt=1 * ms)
+    run(1 * ms)
+    assert G.c_ == pytest.approx(0.5)
+    assert len(set(G.r_.tolist())) == 200
+    raises_jnsim(lambda: G.run_regularly("k = r*2\nc = k"), CodeError,
+                 "the shared variable 'c' is assigned after the per-element variable 'k'")
+
+
+def test_run_on_event_temporary():
+    G = NeuronGroup(2, "dv/dt = 1/(1*ms) : 1\ncount : 1", threshold="v > 1", reset="v = 0")
+    G.run_on_event("spike", "step = 2\ncount += step")
+    run(2.55 * ms)
+    # spikes after 1.1 ms and 2.2 ms of integration at dt = 0.1 ms
+    assert G.count_ == pytest.approx([4, 4])
+
+
+@pytest.mark.parametrize(("reset", "error", "fragments"), [
+    ("y = a + 1\na = 2", CodeError,
+     ["line 1, column 5: 'a' is read before it is assigned",
+      "the code assigns it on line 2, which makes it a temporary variable"]),
+    ("ww += 1", CodeError,
+     ["'ww += ...' needs a value of 'ww'", "did you mean 'w'?", "first assigned with '='"]),
+    ("a = v\nw = a", UnitError, ["line 2, column 5: cannot assign volt to 'w'"]),
+    ("a = 1\na = 2*mV\nw = a", UnitError, ["cannot assign volt to 'a', which has units of 1"]),
+    ("ms = 3", CodeError, ["cannot assign to 'ms'", "the name of a unit"]),
+    ("xi_1 = 3", CodeError, ["cannot assign to 'xi_1'", "noise symbol"]),
+    ("lastspike = 3*ms", CodeError, ["cannot assign to 'lastspike'", "special symbol"]),
+])
+def test_temporary_mistakes(reset, error, fragments):
+    model = "dv/dt = -v/(10*ms) : volt\nw : 1"
+    raises_jnsim(lambda: NeuronGroup(1, model, threshold="v > 1*mV", reset=reset), error,
+                 *fragments)
+
+
+def test_unread_temporary_warns_with_a_hint():
+    from jnsim.errors import UnusedTemporaryWarning
+
+    with pytest.warns(UnusedTemporaryWarning, match="assigns 'vv'.*did you mean 'v'") as record:
+        NeuronGroup(1, "dv/dt = -v/(10*ms) : volt", threshold="v > 1*mV", reset="vv = 0*mV")
+    assert record[0].filename == __file__
