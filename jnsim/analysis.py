@@ -248,6 +248,8 @@ class _Analysis:
         #: assigns it), and those assigned so far with what is known of them.
         self.temporaries: Mapping[str, Statement] = {}
         self.defined_temporaries: dict[str, NameInfo] = {}
+        #: The noise each equation draws, directly or through the subexpressions it uses.
+        self.noisy: Mapping[str, tuple[str, ...]] = _noise_drawn(equations)
 
     def run(self) -> AnalysedModel:
         for equation in self.equations.ordered:
@@ -256,9 +258,8 @@ class _Analysis:
             eq.name: to_sympy(eq.expression, _DEFAULT_CONSTANT_NAMES & eq.identifiers)
             for eq in self.equations.ordered if eq.expression is not None
         }
-        noise = {name: tuple(sorted(n for n in self.equations[name].identifiers
-                                    if is_noise_name(n)))
-                 for name in self.equations.diff_eq_names}
+        self.noisy = _noise_drawn(self.equations)
+        noise = {name: self.noisy.get(name, ()) for name in self.equations.diff_eq_names}
         self.check_noise(expressions, noise)
         self.check_stateful(expressions)
         for equation in self.equations.ordered:
@@ -317,13 +318,20 @@ class _Analysis:
         span = self.current_expression.span_of(node)
         if name in self.variables:
             variable = self.variables[name]
+            if self.current is None and self.noisy.get(name):
+                raise CodeError(
+                    f"'{name}' draws noise ('{self.noisy[name][0]}'), so it can only be used "
+                    "in differential equations", span,
+                    "noise has no value at one time: it enters the integration of the "
+                    "differential equations that use the subexpression")
             return NameInfo(variable.dims, variable.dtype)
         if name in self.temporaries:
             return self.lookup_temporary(name, span)
         if name in self.extra_names:
             return self.extra_names[name]
         if is_noise_name(name):
-            if self.current is None or self.current.kind is not EquationKind.DIFFERENTIAL:
+            if self.current is None or self.current.kind not in (
+                    EquationKind.DIFFERENTIAL, EquationKind.SUBEXPRESSION):
                 raise EquationError(
                     f"noise '{name}' can only appear in differential equations", span,
                     "move the noise term into the differential equation it drives")
@@ -497,14 +505,9 @@ class _Analysis:
     def check_noise(self, expressions: Mapping[str, sympy.Expr],
                     noise: Mapping[str, tuple[str, ...]]) -> None:
         for equation in self.equations.values():
-            if equation.kind is EquationKind.DIFFERENTIAL:
+            if equation.kind is EquationKind.DIFFERENTIAL or not self.noisy.get(equation.name):
                 continue
-            found = sorted(n for n in equation.identifiers if is_noise_name(n))
-            if found:
-                raise EquationError(
-                    f"noise '{found[0]}' can only appear in differential equations",
-                    _first_use(equation, found[0]),
-                    "move the noise term into the differential equation it drives")
+            self.check_noisy_subexpression(equation)
         plain = [name for name, sources in noise.items() if "xi" in sources]
         if len(plain) > 1:
             second = self.equations[plain[1]]
@@ -514,7 +517,7 @@ class _Analysis:
                 "each equation's noise must be named apart: use 'xi_1' in several equations "
                 "for the same noise, and 'xi_2', 'xi_inh', ... for independent noise")
         for name, sources in noise.items():
-            expression = expressions[name]
+            expression = _inlined(expressions[name], expressions, self.noisy, self.variables)
             for source in sources:
                 coefficient = sympy.diff(expression, symbol(source))
                 if any(is_noise_name(s.name) for s in coefficient.free_symbols):
@@ -523,6 +526,24 @@ class _Analysis:
                         _first_use(self.equations[name], source),
                         "noise cannot be squared, multiplied by other noise, or put inside a "
                         "function")
+
+    def check_noisy_subexpression(self, equation: SingleEquation) -> None:
+        """A subexpression may draw noise (Brian substitutes it into the differential
+        equations that use it), unless it is stored or has one value for all elements."""
+        source = self.noisy[equation.name][0]
+        where = _first_use(equation, source) if source in equation.identifiers else (
+            equation.expression.span() if equation.expression else equation.name_span())
+        hint = ("a subexpression that draws noise is substituted into the differential "
+                "equations that use it: drop the flag")
+        for flag in ("shared", "constant over dt", "summed"):
+            if flag in equation.flags:
+                raise EquationError(
+                    f"the subexpression '{equation.name}' draws noise ('{source}'), so it "
+                    f"cannot be flagged ({flag})", where, hint)
+        if equation.kind is not EquationKind.SUBEXPRESSION:
+            raise EquationError(f"noise '{source}' can only appear in differential equations "
+                                "and subexpressions", where,
+                                "move the noise term into the differential equation it drives")
 
     def check_stateful(self, expressions: Mapping[str, sympy.Expr]) -> None:
         for name, expression in expressions.items():
@@ -584,6 +605,40 @@ class _Analysis:
                     f"'{target}' of the {which}-synaptic group has units of {unit_words(dims)}, "
                     f"but the summed variable is declared as {unit_words(equation.unit.dims)}",
                     equation.unit_span(), f"declare it as '{unit_words(dims)}'")
+
+
+def _noise_drawn(equations: Equations) -> dict[str, tuple[str, ...]]:
+    """The noise names each equation draws: its own and those of the subexpressions it
+    uses (at any depth), sorted."""
+    subexpressions = {eq.name for eq in equations.values()
+                      if eq.kind is EquationKind.SUBEXPRESSION}
+    found: dict[str, frozenset[str]] = {}
+
+    def of(name: str, visiting: frozenset[str]) -> frozenset[str]:
+        if name not in found:
+            identifiers = equations[name].identifiers
+            result = {n for n in identifiers if is_noise_name(n)}
+            for used in identifiers & subexpressions - visiting - {name}:
+                result |= of(used, visiting | {name})
+            found[name] = frozenset(result)
+        return found[name]
+
+    return {eq.name: tuple(sorted(of(eq.name, frozenset()))) for eq in equations.values()
+            if of(eq.name, frozenset())}
+
+
+def _inlined(expression: sympy.Expr, expressions: Mapping[str, sympy.Expr],
+             noisy: Mapping[str, tuple[str, ...]], variables: Mapping[str, Variable]
+             ) -> sympy.Expr:
+    """``expression`` with the subexpressions that draw noise substituted (at any depth)."""
+    replacements = {symbol(name): expressions[name] for name in noisy
+                    if variables[name].kind is EquationKind.SUBEXPRESSION}
+    for _ in range(len(replacements) + 1):
+        updated = expression.xreplace(replacements)
+        if updated == expression:
+            break
+        expression = updated
+    return expression
 
 
 def _parenthesized(expression: Expression) -> str:

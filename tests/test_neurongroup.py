@@ -849,3 +849,42 @@ def test_unread_temporary_warns_with_a_hint():
     with pytest.warns(UnusedTemporaryWarning, match="assigns 'vv'.*did you mean 'v'") as record:
         NeuronGroup(1, "dv/dt = -v/(10*ms) : volt", threshold="v > 1*mV", reset="vv = 0*mV")
     assert record[0].filename == __file__
+
+
+# -- noise in subexpressions ------------------------------------------------------------
+
+def test_noise_in_a_subexpression_gives_the_ornstein_uhlenbeck_statistics():
+    """Noise written in a subexpression (Spreizer et al. 2019) drives the equation.
+
+    Euler-Maruyama for dv = (mu - v)/tau dt + s*sqrt(tau)/tau dW with dt = tau/100 is
+    v' = a*v + b*N(0, 1), a = 1 - dt/tau, b = s*sqrt(dt/tau): stationary mean mu and
+    variance b**2/(1 - a**2) = 0.0452261 (reached after 10 tau). Brian 2.9 (numpy
+    target, seed(1), the same script with ``from brian2 import *``) gives mean 0.5037
+    and variance 0.04369 over its 4000 neurons; the bounds are 5 standard errors.
+    """
+    seed(3)
+    tau = 10 * ms
+    G = NeuronGroup(4000, """dv/dt = (noise - v)/tau : 1
+                             noise = mu + s*sqrt(tau)*xi_pop : 1
+                             mu = 0.5 : 1 (shared)
+                             s = 0.3 : 1 (shared)""", method="euler",
+                    namespace={"tau": tau})
+    run(100 * ms)
+    a, b = 0.99, 0.3 * math.sqrt(0.01)
+    variance = b**2 / (1 - a**2)
+    assert np.mean(G.v_) == pytest.approx(0.5, abs=5 * math.sqrt(variance / 4000))
+    assert np.var(G.v_) == pytest.approx(variance, abs=5 * variance * math.sqrt(2 / 4000))
+
+
+def test_noise_shared_by_two_equations_through_a_subexpression_is_the_same_noise():
+    G = NeuronGroup(50, """dv/dt = noise/ms : 1
+                           dw/dt = noise/ms : 1
+                           noise = sqrt(ms)*xi_1 : 1""", method="euler")
+    run(1 * ms)
+    assert np.allclose(G.v_, G.w_) and np.std(G.v_) > 0
+
+
+def test_a_noisy_subexpression_cannot_be_recorded():
+    G = NeuronGroup(2, "dv/dt = noise/ms : 1\nnoise = sqrt(ms)*xi : 1", method="euler")
+    raises_jnsim(lambda: StateMonitor(G, "noise", record=True), JnsimError,
+                 "'noise' of neurongroup", "draws noise ('xi'): it has no value to record")
