@@ -571,7 +571,11 @@ class _Analysis:
                 continue
             for name in sorted(equation.identifiers):
                 variable = self.variables.get(name)
-                per_element = (variable is not None and not variable.shared) or (
+                # Brian's rule: a linked variable is not checked here (what it links to is
+                # known only later); the link must then give one value for all elements
+                # (jnsim.groups.NeuronGroup._link checks that).
+                linked = variable is not None and "linked" in variable.flags
+                per_element = (variable is not None and not variable.shared and not linked) or (
                     name in PER_ELEMENT_SYMBOLS)
                 if per_element:
                     raise EquationError(

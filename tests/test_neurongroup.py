@@ -24,6 +24,7 @@ from jnsim import (
     UnitError,
     cache_info,
     defaultclock,
+    linked_var,
     ms,
     mV,
     run,
@@ -888,3 +889,37 @@ def test_a_noisy_subexpression_cannot_be_recorded():
     G = NeuronGroup(2, "dv/dt = noise/ms : 1\nnoise = sqrt(ms)*xi : 1", method="euler")
     raises_jnsim(lambda: StateMonitor(G, "noise", record=True), JnsimError,
                  "'noise' of neurongroup", "draws noise ('xi'): it has no value to record")
+
+
+# -- shared subexpressions reading linked variables -------------------------------------
+
+def test_shared_subexpression_may_read_a_variable_linked_to_one_value():
+    """Brette & Guigon (2003) in Brian's examples: 'B = ... x ... : 1 (shared)' with
+    'x : 1 (linked)' to a group of one neuron. Brian checks shared subexpressions when the
+    group is created, before links exist, so it accepts this; here B = 2*x = 3 for every
+    neuron and dv/dt = (B*p - v)/tau integrates exactly to B*p*(1 - exp(-t/tau))."""
+    source = NeuronGroup(1, "x : 1")
+    source.x = 1.5
+    G = NeuronGroup(4, """dv/dt = (B*p - v)/(10*ms) : 1
+                          B = 2*x : 1 (shared)
+                          p : 1
+                          x : 1 (linked)""", method="exact")
+    G.x = linked_var(source, "x")
+    G.p = "i"
+    M = StateMonitor(G, "B", record=0)
+    run(5 * ms)
+    assert np.allclose(M.B_[0], 3.0)
+    expected = 3.0 * np.arange(4) * (1 - math.exp(-0.5))
+    assert G.v_ == pytest.approx(expected, rel=1e-9)
+
+
+def test_shared_subexpression_reading_a_per_element_link_is_refused():
+    # Brian runs this but records B from element 0 while the state update uses each
+    # element's own x: jnsim refuses the link instead
+    source = NeuronGroup(3, "x : 1")
+    G = NeuronGroup(3, "B = 2*x : 1 (shared)\nx : 1 (linked)")
+    raises_jnsim(lambda: setattr(G, "x", linked_var(source, "x")), JnsimError,
+                 "the shared subexpression 'B' of", "reads 'x', so 'x' must be linked to one "
+                 "value for all elements", "drop the flag (shared)")
+    raises_jnsim(lambda: NeuronGroup(3, "B = 2*y : 1 (shared)\ny : 1"), EquationError,
+                 "the shared subexpression 'B' refers to 'y', which has a value per element")
