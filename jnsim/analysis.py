@@ -318,7 +318,8 @@ class _Analysis:
         span = self.current_expression.span_of(node)
         if name in self.variables:
             variable = self.variables[name]
-            if self.current is None and self.noisy.get(name):
+            if self.current is None and variable.kind is EquationKind.SUBEXPRESSION and (
+                    self.noisy.get(name)):
                 raise CodeError(
                     f"'{name}' draws noise ('{self.noisy[name][0]}'), so it can only be used "
                     "in differential equations", span,

@@ -556,3 +556,5 @@ def test_a_noisy_subexpression_cannot_be_read_by_code():
     raises_jnsim(lambda: check_code(model, parse_expression("I > 1"), what="threshold",
                                     namespace={}), CodeError,
                  "'I' draws noise ('xi'), so it can only be used in differential equations")
+    # the variable the noise drives has a value, and code reads it
+    check_code(model, parse_expression("v > 1"), what="threshold", namespace={})

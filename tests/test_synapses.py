@@ -593,3 +593,12 @@ def test_on_pre_temporary_mistakes():
                  "'r' is read before it is assigned")
     raises_jnsim(lambda: Synapses(G, H, "w : 1", on_pre="r_post = 2"), CodeError,
                  "cannot assign to 'r_post'")
+
+
+def test_connect_short_conditional_form():
+    # Brian's j='EXPR if COND' (Stimberg et al. 2018, example 4): 'EXPR for _ in range(1)
+    # if COND', so i connects to j = i for the first three sources only
+    G, H = groups(5, 5)
+    S = Synapses(G, H)
+    S.connect(j="i if i < 3")
+    assert pairs(S) == [(0, 0), (1, 1), (2, 2)]
