@@ -17,8 +17,11 @@ from __future__ import annotations
 
 import ast
 import difflib
-from collections.abc import Mapping
+import sys
+import warnings
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
@@ -34,7 +37,8 @@ from .equations import (
     Statement,
     is_noise_name,
 )
-from .errors import CodeError, EquationError, NamespaceError, UnitError
+from .equations.symbols import check_defined_name
+from .errors import CodeError, EquationError, NamespaceError, UnitError, UnusedTemporaryWarning
 from .event_driven import check_event_driven
 from .namespace import ExternalConstant, ExternalFunction, caller_namespace, resolve_external
 from .sympy_conversion import STATEFUL_FUNCTIONS, symbol, to_sympy
@@ -240,6 +244,12 @@ class _Analysis:
         self.current: SingleEquation | None = None
         self.current_expression: Expression | None = None
         self.extra_names: Mapping[str, NameInfo] = {}
+        #: In a code block: the temporaries it defines (name -> the statement that first
+        #: assigns it), and those assigned so far with what is known of them.
+        self.temporaries: Mapping[str, Statement] = {}
+        self.defined_temporaries: dict[str, NameInfo] = {}
+        #: The noise each equation draws, directly or through the subexpressions it uses.
+        self.noisy: Mapping[str, tuple[str, ...]] = _noise_drawn(equations)
 
     def run(self) -> AnalysedModel:
         for equation in self.equations.ordered:
@@ -248,9 +258,8 @@ class _Analysis:
             eq.name: to_sympy(eq.expression, _DEFAULT_CONSTANT_NAMES & eq.identifiers)
             for eq in self.equations.ordered if eq.expression is not None
         }
-        noise = {name: tuple(sorted(n for n in self.equations[name].identifiers
-                                    if is_noise_name(n)))
-                 for name in self.equations.diff_eq_names}
+        self.noisy = _noise_drawn(self.equations)
+        noise = {name: self.noisy.get(name, ()) for name in self.equations.diff_eq_names}
         self.check_noise(expressions, noise)
         self.check_stateful(expressions)
         for equation in self.equations.ordered:
@@ -311,11 +320,21 @@ class _Analysis:
         span = self.current_expression.span_of(node)
         if name in self.variables:
             variable = self.variables[name]
+            if self.current is None and variable.kind is EquationKind.SUBEXPRESSION and (
+                    self.noisy.get(name)):
+                raise CodeError(
+                    f"'{name}' draws noise ('{self.noisy[name][0]}'), so it can only be used "
+                    "in differential equations", span,
+                    "noise has no value at one time: it enters the integration of the "
+                    "differential equations that use the subexpression")
             return NameInfo(variable.dims, variable.dtype)
+        if name in self.temporaries:
+            return self.lookup_temporary(name, span)
         if name in self.extra_names:
             return self.extra_names[name]
         if is_noise_name(name):
-            if self.current is None or self.current.kind is not EquationKind.DIFFERENTIAL:
+            if self.current is None or self.current.kind not in (
+                    EquationKind.DIFFERENTIAL, EquationKind.SUBEXPRESSION):
                 raise EquationError(
                     f"noise '{name}' can only appear in differential equations", span,
                     "move the noise term into the differential equation it drives")
@@ -334,6 +353,18 @@ class _Analysis:
         if isinstance(external, ExternalConstant):
             return NameInfo(external.dims, external.dtype, float(external.value))
         return NameInfo(None)
+
+    def lookup_temporary(self, name: str, span: Any) -> NameInfo:
+        """What is known of the temporary ``name`` (an error if it is not assigned yet)."""
+        if name in self.defined_temporaries:
+            return self.defined_temporaries[name]
+        first = self.temporaries[name]
+        raise CodeError(
+            f"'{name}' is read before it is assigned", span,
+            _typo_hint(name, self.variables) + f"'{name}' is not a variable of the model: "
+            f"the code assigns it on line {first.target_span.shown_line}, which makes it a "
+            "temporary variable; assign it before it is read, or declare it in the model "
+            f"('{name} : <unit>')")
 
     def lookup_pre_post(self, name: str, span: Any) -> NameInfo | None:
         if self.context.kind != SYNAPSE:
@@ -477,14 +508,9 @@ class _Analysis:
     def check_noise(self, expressions: Mapping[str, sympy.Expr],
                     noise: Mapping[str, tuple[str, ...]]) -> None:
         for equation in self.equations.values():
-            if equation.kind is EquationKind.DIFFERENTIAL:
+            if equation.kind is EquationKind.DIFFERENTIAL or not self.noisy.get(equation.name):
                 continue
-            found = sorted(n for n in equation.identifiers if is_noise_name(n))
-            if found:
-                raise EquationError(
-                    f"noise '{found[0]}' can only appear in differential equations",
-                    _first_use(equation, found[0]),
-                    "move the noise term into the differential equation it drives")
+            self.check_noisy_subexpression(equation)
         plain = [name for name, sources in noise.items() if "xi" in sources]
         if len(plain) > 1:
             second = self.equations[plain[1]]
@@ -494,7 +520,7 @@ class _Analysis:
                 "each equation's noise must be named apart: use 'xi_1' in several equations "
                 "for the same noise, and 'xi_2', 'xi_inh', ... for independent noise")
         for name, sources in noise.items():
-            expression = expressions[name]
+            expression = _inlined(expressions[name], expressions, self.noisy, self.variables)
             for source in sources:
                 coefficient = sympy.diff(expression, symbol(source))
                 if any(is_noise_name(s.name) for s in coefficient.free_symbols):
@@ -503,6 +529,24 @@ class _Analysis:
                         _first_use(self.equations[name], source),
                         "noise cannot be squared, multiplied by other noise, or put inside a "
                         "function")
+
+    def check_noisy_subexpression(self, equation: SingleEquation) -> None:
+        """A subexpression may draw noise (Brian substitutes it into the differential
+        equations that use it), unless it is stored or has one value for all elements."""
+        source = self.noisy[equation.name][0]
+        where = _first_use(equation, source) if source in equation.identifiers else (
+            equation.expression.span() if equation.expression else equation.name_span())
+        hint = ("a subexpression that draws noise is substituted into the differential "
+                "equations that use it: drop the flag")
+        for flag in ("shared", "constant over dt", "summed"):
+            if flag in equation.flags:
+                raise EquationError(
+                    f"the subexpression '{equation.name}' draws noise ('{source}'), so it "
+                    f"cannot be flagged ({flag})", where, hint)
+        if equation.kind is not EquationKind.SUBEXPRESSION:
+            raise EquationError(f"noise '{source}' can only appear in differential equations "
+                                "and subexpressions", where,
+                                "move the noise term into the differential equation it drives")
 
     def check_stateful(self, expressions: Mapping[str, sympy.Expr]) -> None:
         for name, expression in expressions.items():
@@ -530,7 +574,11 @@ class _Analysis:
                 continue
             for name in sorted(equation.identifiers):
                 variable = self.variables.get(name)
-                per_element = (variable is not None and not variable.shared) or (
+                # Brian's rule: a linked variable is not checked here (what it links to is
+                # known only later); the link must then give one value for all elements
+                # (jnsim.groups.NeuronGroup._link checks that).
+                linked = variable is not None and "linked" in variable.flags
+                per_element = (variable is not None and not variable.shared and not linked) or (
                     name in PER_ELEMENT_SYMBOLS)
                 if per_element:
                     raise EquationError(
@@ -564,6 +612,40 @@ class _Analysis:
                     f"'{target}' of the {which}-synaptic group has units of {unit_words(dims)}, "
                     f"but the summed variable is declared as {unit_words(equation.unit.dims)}",
                     equation.unit_span(), f"declare it as '{unit_words(dims)}'")
+
+
+def _noise_drawn(equations: Equations) -> dict[str, tuple[str, ...]]:
+    """The noise names each equation draws: its own and those of the subexpressions it
+    uses (at any depth), sorted."""
+    subexpressions = {eq.name for eq in equations.values()
+                      if eq.kind is EquationKind.SUBEXPRESSION}
+    found: dict[str, frozenset[str]] = {}
+
+    def of(name: str, visiting: frozenset[str]) -> frozenset[str]:
+        if name not in found:
+            identifiers = equations[name].identifiers
+            result = {n for n in identifiers if is_noise_name(n)}
+            for used in identifiers & subexpressions - visiting - {name}:
+                result |= of(used, visiting | {name})
+            found[name] = frozenset(result)
+        return found[name]
+
+    return {eq.name: tuple(sorted(of(eq.name, frozenset()))) for eq in equations.values()
+            if of(eq.name, frozenset())}
+
+
+def _inlined(expression: sympy.Expr, expressions: Mapping[str, sympy.Expr],
+             noisy: Mapping[str, tuple[str, ...]], variables: Mapping[str, Variable]
+             ) -> sympy.Expr:
+    """``expression`` with the subexpressions that draw noise substituted (at any depth)."""
+    replacements = {symbol(name): expressions[name] for name in noisy
+                    if variables[name].kind is EquationKind.SUBEXPRESSION}
+    for _ in range(len(replacements) + 1):
+        updated = expression.xreplace(replacements)
+        if updated == expression:
+            break
+        expression = updated
+    return expression
 
 
 def _parenthesized(expression: Expression) -> str:
@@ -636,6 +718,9 @@ class CheckedCode:
         For a single expression, its dimensions (``None`` for statements or when unknown).
     dtype
         For a single expression, its type.
+    temporaries
+        For statements, the temporary variables they define: names that are not
+        variables, assigned before they are read (Brian's rule).
     """
 
     externals: Mapping[str, ExternalConstant | ExternalFunction]
@@ -643,6 +728,7 @@ class CheckedCode:
     symbols_used: frozenset[str]
     dims: Dimensions | None = None
     dtype: str = FLOAT
+    temporaries: frozenset[str] = frozenset()
 
 
 def check_code(
@@ -673,7 +759,9 @@ def check_code(
         For an expression: ``'boolean'`` for a condition, or the dimensions
         it must have.
     writable
-        For statements: the variables that may be assigned, with their units.
+        For statements: the variables that may be assigned, with their units. Any
+        other new name a statement assigns is a temporary variable of the block: its
+        units are those of its first value, and later statements may read it.
     extra_names
         Further names the code may read (e.g. variables of another group).
     namespace, run_namespace, strict, caller_ns
@@ -692,10 +780,9 @@ def check_code(
         result = _check_code_expression(analysis, code, what, expect)
         return CheckedCode(MappingProxyType(analysis.externals), frozenset(analysis.unresolved),
                            frozenset(analysis.symbols_used), result.dims, result.dtype)
-    for statement in code:
-        _check_statement(analysis, statement, what, writable or {})
+    temporaries = _check_statements(analysis, code, what, writable or {})
     return CheckedCode(MappingProxyType(analysis.externals), frozenset(analysis.unresolved),
-                       frozenset(analysis.symbols_used))
+                       frozenset(analysis.symbols_used), temporaries=temporaries)
 
 
 def _check_code_expression(analysis: _Analysis, expression: Expression, what: str,
@@ -723,27 +810,107 @@ def _check_code_expression(analysis: _Analysis, expression: Expression, what: st
 _SCALING_OPERATORS = ("*=", "/=", "**=", "//=", "%=")
 
 
+def _check_statements(analysis: _Analysis, code: tuple[Statement, ...], what: str,
+                      writable: Mapping[str, NameInfo]) -> frozenset[str]:
+    """Check each statement in order; returns the temporaries the block defines."""
+    analysis.temporaries = _temporaries(analysis, code, what, writable)
+    analysis.defined_temporaries = {}
+    for statement in code:
+        _check_statement(analysis, statement, what, writable)
+    _warn_unread_temporaries(analysis, code, what, writable)
+    return frozenset(analysis.temporaries)
+
+
+def _temporaries(analysis: _Analysis, code: tuple[Statement, ...], what: str,
+                 writable: Mapping[str, NameInfo]) -> dict[str, Statement]:
+    """The names ``code`` assigns that are new: Brian's temporary variables.
+
+    A name that is not a variable but is known otherwise (a subexpression, a
+    special symbol, a unit, ...) cannot be assigned: that is a :class:`CodeError`.
+    """
+    found: dict[str, Statement] = {}
+    for statement in code:
+        target = statement.target
+        if target in writable or target in found:
+            continue
+        hint = _refusal_hint(analysis, target, writable)
+        if hint is not None:
+            raise CodeError(f"the {what} cannot assign to '{target}'", statement.target_span,
+                            hint)
+        found[target] = statement
+    return found
+
+
+def _refusal_hint(analysis: _Analysis, target: str, writable: Mapping[str, NameInfo]
+                  ) -> str | None:
+    """Why ``target`` cannot be assigned, or ``None`` if it can name a temporary."""
+    variable = analysis.variables.get(target)
+    if variable is not None and variable.kind is EquationKind.SUBEXPRESSION:
+        return f"'{target}' is a subexpression, computed from other variables"
+    if variable is not None and "constant" in variable.flags:
+        return f"'{target}' is flagged (constant): it cannot change during a run"
+    if variable is not None:
+        return f"'{target}' cannot be assigned here"
+    if target in analysis.context.symbols or target in SPECIAL_NAMES:
+        return f"'{target}' is a special symbol, maintained by jnsim"
+    if owner := _foreign_subexpression_owner(analysis.context, target):
+        return (f"'{target}' is a subexpression of the {owner}-synaptic group, computed "
+                "from its variables")
+    if target.endswith(("_pre", "_post")) and analysis.context.kind == SYNAPSE:
+        close = difflib.get_close_matches(target, list(writable), n=1)
+        return (f"did you mean '{close[0]}'?" if close else
+                "variables that can be assigned: " + ", ".join(sorted(writable)))
+    try:
+        check_defined_name(target)
+    except EquationError as error:
+        return f"{error.message}, so it cannot name a temporary variable"
+    return None
+
+
+def _typo_hint(name: str, known: Iterable[str]) -> str:
+    """``"did you mean 'v'? "`` when a known name is close to ``name``, else ``""``."""
+    close = difflib.get_close_matches(name, [k for k in known if not k.startswith("_")], n=1)
+    return f"did you mean '{close[0]}'? " if close else ""
+
+
+def _warn_unread_temporaries(analysis: _Analysis, code: tuple[Statement, ...], what: str,
+                             writable: Mapping[str, NameInfo]) -> None:
+    """Warn about temporaries no later statement reads: most likely a misspelt variable."""
+    for name, first in analysis.temporaries.items():
+        position = code.index(first)
+        if any(name in later.expression.names for later in code[position + 1:]):
+            continue
+        warnings.warn(UnusedTemporaryWarning(
+            f"the {what} assigns '{name}', which is not a variable of the model, so it is a "
+            "temporary variable; no later statement reads it, so the assignment has no "
+            f"effect. {_typo_hint(name, writable)}".rstrip()), stacklevel=_user_level())
+
+
+def _user_level() -> int:
+    """The ``stacklevel`` of the first frame outside jnsim (the user's line)."""
+    package = str(Path(__file__).parent)
+    level, frame = 1, sys._getframe(1)
+    while frame is not None and frame.f_code.co_filename.startswith(package):
+        level, frame = level + 1, frame.f_back
+    return level
+
+
 def _check_statement(analysis: _Analysis, statement: Statement, what: str,
                      writable: Mapping[str, NameInfo]) -> None:
     target = statement.target
-    if target not in writable:
-        variable = analysis.variables.get(target)
-        if variable is not None and variable.kind is EquationKind.SUBEXPRESSION:
-            hint = f"'{target}' is a subexpression, computed from other variables"
-        elif variable is not None and "constant" in variable.flags:
-            hint = f"'{target}' is flagged (constant): it cannot change during a run"
-        elif target in analysis.context.symbols or target in SPECIAL_NAMES:
-            hint = f"'{target}' is a special symbol, maintained by jnsim"
-        elif owner := _foreign_subexpression_owner(analysis.context, target):
-            hint = (f"'{target}' is a subexpression of the {owner}-synaptic group, "
-                    "computed from its variables")
-        else:
-            close = difflib.get_close_matches(target, list(writable), n=1)
-            hint = (f"did you mean '{close[0]}'?" if close else
-                    "variables that can be assigned: " + ", ".join(sorted(writable)))
-        raise CodeError(f"the {what} cannot assign to '{target}'", statement.target_span, hint)
-    target_info = writable[target]
+    temporary = target in analysis.temporaries
+    if temporary and target not in analysis.defined_temporaries and statement.operator != "=":
+        raise CodeError(
+            f"'{target} {statement.operator} ...' needs a value of '{target}', which is not "
+            "assigned yet", statement.target_span,
+            _typo_hint(target, writable) + f"'{target}' is not a variable of the model; a "
+            f"temporary variable is first assigned with '=' ('{target} = ...')")
     result = _check_code_expression(analysis, statement.expression, what, None)
+    if temporary and target not in analysis.defined_temporaries:
+        analysis.defined_temporaries[target] = NameInfo(result.dims if result.known else None,
+                                                        result.dtype)
+        return
+    target_info = analysis.defined_temporaries[target] if temporary else writable[target]
     if not result.known or target_info.dims is None:
         return
     assert result.dims is not None

@@ -12,6 +12,7 @@ blocks of pairs.
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -214,6 +215,10 @@ def parse_generator(text: str) -> Generator:
         For anything but that form.
     """
     stripped = text.strip()
+    if not re.search(r"\bfor\b", stripped) and stripped.count(" if ") == 1:
+        # Brian's short form 'EXPR if COND': one candidate, kept where COND holds
+        element, condition = stripped.split(" if ")
+        stripped = f"{element} for _k in range(1) if {condition}"
     try:
         tree = ast.parse(f"({stripped})", mode="eval").body
     except SyntaxError:

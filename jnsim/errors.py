@@ -26,6 +26,7 @@ __all__ = [
     "RunError",
     "SourceSpan",
     "UnitError",
+    "UnusedTemporaryWarning",
     "errors_within",
 ]
 
@@ -206,3 +207,7 @@ class MethodError(JnsimError):
 
 class RunError(JnsimError):
     """A problem while running a simulation (e.g. a NaN in the state)."""
+
+
+class UnusedTemporaryWarning(UserWarning):
+    """A code block assigns a temporary variable that no later statement reads."""

@@ -190,6 +190,7 @@ class Group(JnsimObject):
             raise JnsimError(f"cannot link '{name}' ({variable.dtype}) to {link.describe()} "
                              f"({source_spec.dtype})",
                              hint=f"declare '{name}' with the type of {link.describe()}")
+        self._check_link_for_shared_readers(name, link, source_spec.shared)
         own = self.specs[name]
         if link.direct:
             # The group shares the source's array (and whether it is shared), so that
@@ -217,6 +218,24 @@ class Group(JnsimObject):
                 "run_regularly) follows that index",
                 hint=f"use {link.describe()} directly (e.g. record it, or connect the "
                      f"synapses to {link.group.name})")
+
+    def _check_link_for_shared_readers(self, name: str, link: LinkedVariable,
+                                       source_shared: bool) -> None:
+        """A shared subexpression may read a linked variable (Brian's rule) only if the
+        link gives every element the same value: a shared source, or one source element."""
+        assert self.model is not None
+        single = source_shared or self.N == 1 or (
+            link.index is not None and bool(np.all(link.index == link.index[0])))
+        readers = [eq.name for eq in self.model.equations.values()
+                   if eq.kind is EquationKind.SUBEXPRESSION and "shared" in eq.flags
+                   and name in eq.identifiers]
+        if readers and not single:
+            raise JnsimError(
+                f"the shared subexpression '{readers[0]}' of {self.name} reads '{name}', so "
+                f"'{name}' must be linked to one value for all elements, but "
+                f"{link.describe()} has a value per element",
+                hint="link it to a shared variable or to a group of one element, or drop "
+                     f"the flag (shared) from '{readers[0]}'")
 
     def link_keys(self) -> dict[str, tuple[str, str | None, bool]]:
         """Driver keys of linked variables (see ``ElementFunction.links``)."""

@@ -22,7 +22,7 @@ from .codegen.blocks import (
     external_values,
     render_statements,
 )
-from .equations import EquationKind, parse_expression
+from .equations import EquationKind, is_noise_name, parse_expression
 from .errors import JnsimError
 from .groups import group_slice
 from .neuron_code import ElementFunction, _every
@@ -74,6 +74,20 @@ class _Growing:
         for name in self.arrays:
             self.arrays[name][:count] = state[name]
         self.count[0] = count
+
+
+def _check_not_noisy(group: Any, variable: str) -> None:
+    """Raise if ``variable`` is a subexpression that draws noise (it has no value)."""
+    model = group.model
+    if model is None or variable not in model.names_of(EquationKind.SUBEXPRESSION):
+        return
+    value = model.inline_subexpressions(model.expressions[variable])
+    noise = sorted(s.name for s in value.free_symbols if is_noise_name(s.name))
+    if noise:
+        raise JnsimError(f"'{variable}' of {group.name} draws noise ('{noise[0]}'): it has no "
+                         "value to record",
+                         hint="record the variables it is computed from, or a subexpression "
+                              "without the noise term")
 
 
 class StateMonitor(JnsimObject):
@@ -129,6 +143,7 @@ class StateMonitor(JnsimObject):
             if variable not in known:
                 raise JnsimError(f"{self.group.name} has no variable '{variable}' to record",
                                  hint="recordable: " + ", ".join(sorted(known)))
+            _check_not_noisy(self.group, variable)
         if record is True:
             indices = np.arange(size)
         elif record is False:

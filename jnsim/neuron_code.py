@@ -77,7 +77,8 @@ def statements_to_sympy(model: AnalysedModel, statements: tuple[Statement, ...]
 
 
 def check_shared_writes(statements: Iterable[Statement], what: str, shared: set[str],
-                        per_element: set[str] | None = None, hint: str | None = None) -> None:
+                        per_element: set[str] | None = None, hint: str | None = None,
+                        temporaries: frozenset[str] = frozenset()) -> frozenset[str]:
     """Check assignments to shared variables, following Brian's rules.
 
     Code that runs for some elements only (a reset, ``on_pre``) cannot assign a
@@ -85,10 +86,25 @@ def check_shared_writes(statements: Iterable[Statement], what: str, shared: set[
     element (``run_regularly``) can: such statements run once per step, so they
     must come first and may read only element-independent values (``per_element``
     lists the names that are not).
+
+    Returns
+    -------
+    frozenset of str
+        The ``temporaries`` that have one value for all elements: those assigned
+        before any per-element variable from element-independent values (and
+        without random numbers), as in Brian. They run once per step too.
     """
     vector_written: str | None = None
+    once: set[str] = set()
     for statement in statements:
         target = statement.target
+        if target in temporaries:
+            if per_element is not None and vector_written is None and _element_independent(
+                    statement.expression, per_element | (temporaries - once)):
+                once.add(target)
+            else:
+                vector_written = vector_written or target
+            continue
         if target not in shared:
             vector_written = vector_written or target
             continue
@@ -106,7 +122,14 @@ def check_shared_writes(statements: Iterable[Statement], what: str, shared: set[
                 "before the statements run for each element")
         from .groups import check_shared_value
 
-        check_shared_value(statement.expression, target, per_element)
+        check_shared_value(statement.expression, target, per_element | (temporaries - once))
+    return frozenset(once)
+
+
+def _element_independent(expression: Expression, per_element: set[str]) -> bool:
+    """Whether ``expression`` has one value for all elements (no random numbers either)."""
+    random = {"rand", "randn", "poisson"} & expression.function_names
+    return not random and not expression.names & per_element
 
 
 def _constants(expression: Expression) -> frozenset[str]:
@@ -236,6 +259,8 @@ class NeuronCode:
         self.state_update: StateUpdate = integrate_holding(self.system, self.held, method)
         self.threshold: Expression | None = None
         self.reset: tuple[Statement, ...] = ()
+        #: temporary variables of the reset (locals of its loop)
+        self.reset_temporaries: frozenset[str] = frozenset()
         self.refractory_time: float | None = None
         self.refractory_expression: Expression | None = None
         self.refractory_is_condition = False
@@ -252,8 +277,9 @@ class NeuronCode:
                        namespace=namespace, caller_ns=caller)
         if reset is not None:
             self.reset = parse_statements(str(reset))
-            check_code(model, self.reset, what="reset", writable=self.writable(),
-                       namespace=namespace, caller_ns=caller)
+            self.reset_temporaries = check_code(
+                model, self.reset, what="reset", writable=self.writable(),
+                namespace=namespace, caller_ns=caller).temporaries
             check_shared_writes(
                 self.reset, "reset", self.shared_names(),
                 hint="the reset runs only for the neurons that spike, but a shared variable "
@@ -562,19 +588,25 @@ class NeuronCode:
 
     def _reset_operation(self, externals: Mapping[str, Any], every: int) -> Operation:
         group = self.group
-        b = self._on_event_function("reset", self.reset, "spikes", externals)
+        b = self._on_event_function("reset", self.reset, "spikes", externals,
+                                    self.reset_temporaries)
         return b.operation("resets", group.creation_index, group.code_id, every)
 
     def _on_event_function(self, label: str, code: tuple[Statement, ...], stem: str,
-                           externals: Mapping[str, Any]) -> FunctionBuilder:
-        """Statements run for each element listed in an event buffer (reset and the like)."""
+                           externals: Mapping[str, Any], temporaries: frozenset[str]
+                           ) -> FunctionBuilder:
+        """Statements run for each element listed in an event buffer (reset and the like).
+
+        Temporary variables of the code are plain locals of the loop (never loaded or
+        stored).
+        """
         group = self.group
         assert group.model is not None
         function = self._element_function(label, externals)
         b = function.builder
         statements = statements_to_sympy(group.model, code)
-        per_step, per_element = function.bind(_free_names(statements) | {
-            t for t, _ in statements})
+        per_step, per_element = function.bind((_free_names(statements) | {
+            t for t, _ in statements}) - temporaries)
         b.parameter("_spikes", f"{group.code_id}__{stem}")
         b.parameter("_nspikes", f"{group.code_id}__n{stem}")
         b.add(*per_step)
@@ -601,9 +633,9 @@ class EventOperation:
         self.statements = parse_statements(code)
         assert group.model is not None
         what = f"code run on the event '{event}'"
-        check_code(group.model, self.statements, what=what,
-                   writable=group.code.writable(), namespace=group.namespace,
-                   caller_ns=group._creation_namespace())
+        self.temporaries = check_code(
+            group.model, self.statements, what=what, writable=group.code.writable(),
+            namespace=group.namespace, caller_ns=group._creation_namespace()).temporaries
         check_shared_writes(
             self.statements, what, group.code.shared_names(),
             hint=f"it runs only for the neurons with the event '{event}', but a shared "
@@ -616,7 +648,7 @@ class EventOperation:
         group = self.group
         stem = event_arrays(group, self.event)[0]
         b = group.code._on_event_function(f"on_{self.event}_{index}", self.statements, stem,
-                                          externals)
+                                          externals, self.temporaries)
         return b.operation(self.when, group.creation_index + 0.6 + 0.01 * index,
                            group.code_id, every)
 
@@ -632,11 +664,14 @@ class RegularOperation:
         self.group = group
         self.statements = parse_statements(code)
         assert group.model is not None
-        check_code(group.model, self.statements, what="run_regularly code",
-                   writable=group.code.writable(), namespace=group.namespace,
-                   caller_ns=group._creation_namespace())
-        check_shared_writes(self.statements, "run_regularly code", group.code.shared_names(),
-                            group.per_element_names())
+        self.temporaries = check_code(
+            group.model, self.statements, what="run_regularly code",
+            writable=group.code.writable(), namespace=group.namespace,
+            caller_ns=group._creation_namespace()).temporaries
+        #: temporaries with one value for all neurons, computed once before the loop
+        self.scalar_temporaries = check_shared_writes(
+            self.statements, "run_regularly code", group.code.shared_names(),
+            group.per_element_names(), temporaries=self.temporaries)
         self.dt = time_in_seconds(dt, "dt") if dt is not None else None
         self.when = when
         self.name = name or f"{group.name}_run_regularly"
@@ -649,20 +684,26 @@ class RegularOperation:
         b = function.builder
         b.parameter("N", f"{group.code_id}__N")
         statements = statements_to_sympy(group.model, self.statements)
-        per_step, per_element = function.bind(_free_names(statements) | {
-            t for t, _ in statements})
+        per_step, per_element = function.bind((_free_names(statements) | {
+            t for t, _ in statements}) - self.temporaries)
         b.add(*per_step)
-        # Statements assigning shared variables come first (checked at creation) and
-        # run once, before the loop over the neurons (Brian's "scalar code").
-        shared = [(t, e) for t, e in statements if function.arrays.get(t)]
-        per_neuron = statements[len(shared):]
+        # Statements assigning shared variables (and the temporaries they use) come
+        # first (checked at creation) and run once, before the loop over the neurons
+        # (Brian's "scalar code").
+        count = 0
+        while count < len(statements) and (function.arrays.get(statements[count][0]) or (
+                statements[count][0] in self.scalar_temporaries)):
+            count += 1
+        shared, per_neuron = statements[:count], statements[count:]
         if shared:
             render_statements(b, shared, function.scalars, indent=1, loop_indent=-1)
-            b.add(*(f"_a_{t}[0] = {t}" for t in dict.fromkeys(t for t, _ in shared)))
+            b.add(*(f"_a_{t}[0] = {t}" for t in dict.fromkeys(t for t, _ in shared)
+                    if t not in self.scalar_temporaries))
         if per_neuron:
             b.add("for _idx in range(N):")
             b.add(*per_element, indent=2)
-            render_statements(b, per_neuron, function.scalars, indent=2, loop_indent=1)
+            render_statements(b, per_neuron, function.scalars | self.scalar_temporaries,
+                              indent=2, loop_indent=1)
             function.store(dict.fromkeys(t for t, _ in per_neuron), indent=2)
         every = _every(self.dt or group.dt_, base_dt, self.name)
         return b.operation(self.when, group.creation_index + 0.5, group.code_id, every)

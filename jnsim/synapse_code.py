@@ -51,12 +51,15 @@ class Pathway:
         The code run for each synapse the event reaches.
     event
         The event of the triggering group: ``'spike'`` or a custom event.
+    temporaries
+        The temporary variables of the code (locals of the loop over synapses).
     """
 
     name: str
     triggered_by: str
     statements: tuple[Statement, ...]
     event: str = "spike"
+    temporaries: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -217,15 +220,17 @@ class SynapseCode:
                 if name in self.pathways:
                     raise JnsimError(f"the pathway '{name}' is defined twice")
                 statements = parse_statements(str(text))
-                check_code(model, statements, what=f"on_{default} code",
-                           writable=self.writable(), namespace=synapses.namespace,
-                           caller_ns=synapses._creation_namespace())
+                temporaries = check_code(
+                    model, statements, what=f"on_{default} code", writable=self.writable(),
+                    namespace=synapses.namespace,
+                    caller_ns=synapses._creation_namespace()).temporaries
                 check_shared_writes(
                     statements, f"on_{default} code", self.shared_names(),
                     hint=f"on_{default} code runs for single synapses, but a shared variable "
                          "has one value for the whole group (as in Brian, it cannot be "
                          "assigned here): declare it without the flag (shared)")
-                self.pathways[name] = Pathway(name, triggered_by, statements)
+                self.pathways[name] = Pathway(name, triggered_by, statements,
+                                              temporaries=temporaries)
 
     def summed_target(self, name: str) -> tuple[Any, str, int, int]:
         """Where the summed variable ``name`` writes: (group, variable, start, stop)."""
@@ -541,7 +546,7 @@ class SynapseCode:
         statements = self._event_statements() + statements_to_sympy(model, pathway.statements)
         if self.event_driven:
             statements.append(("lastupdate", symbol("t")))
-        per_step, per_element = function.bind(_names(statements))
+        per_step, per_element = function.bind(_names(statements) - pathway.temporaries)
         b.add("_size = _ring.shape[0]", "_slot = _step % _size", "_n = 0")
         b.add("for _k in range(_nspikes[0]):")
         b.add("_neuron = _spikes[_k]", indent=2)
@@ -573,7 +578,9 @@ class SynapseCode:
               *per_element, indent=body_indent)
         render_statements(b, statements, function.scalars, indent=body_indent,
                           loop_indent=loop_indent)
-        function.store([t for t, _ in statements if not t.startswith("_")], indent=body_indent)
+        function.store([t for t, _ in statements
+                        if not t.startswith("_") and t not in pathway.temporaries],
+                       indent=body_indent)
         if layout["heterogeneous"]:
             b.add("_s += 1", indent=body_indent)
         return b.operation("synapses", s.creation_index + (0.5 if pathway.triggered_by

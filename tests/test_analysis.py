@@ -5,6 +5,7 @@ import pytest
 import sympy
 
 from jnsim import (
+    CodeError,
     EquationError,
     Equations,
     NamespaceError,
@@ -461,8 +462,12 @@ def test_plain_xi_twice_in_one_equation_is_the_same_noise():
 
 
 @pytest.mark.parametrize(("text", "fragment"), [
-    ("x = xi : 1", "noise 'xi' can only appear in differential equations"),
-    ("x = xi_2*2 : 1", "noise 'xi_2' can only appear in differential equations"),
+    # a subexpression may draw noise (substituted into the equations using it), but it
+    # cannot be stored or shared
+    ("x = xi*sqrt(tau) : 1 (shared)", "draws noise ('xi'), so it cannot be flagged (shared)"),
+    ("x = xi_2*sqrt(tau) : 1 (constant over dt)",
+     "draws noise ('xi_2'), so it cannot be flagged (constant over dt)"),
+    ("dv/dt = y/tau : 1\ny = x**2 : 1\nx = xi*sqrt(tau) : 1", "must enter linearly"),
     ("dv/dt = -v/tau + xi**2/tau**0.5 : 1", "must enter linearly"),
     ("dv/dt = -v/tau + exp(xi) : 1", "must enter linearly"),
     ("dv/dt = -v/tau + xi*xi_2*sqrt(tau)/tau : 1", "must enter linearly"),
@@ -532,3 +537,24 @@ def test_analysed_model_repr_lists_variables():
     text = repr(analyse("dv/dt = -v/tau : volt\nI : amp", namespace={"tau": 1 * ms}))
     assert "Variable(v: differential equation, volt, float)" in text
     assert "externals: tau" in text
+
+
+def test_noise_in_a_subexpression_is_noise_of_the_equations_using_it():
+    model = analyse("""dv/dt = (I - v)/tau : 1
+                       I = mu + sigma*sqrt(tau)*xi_pop : 1
+                       dw/dt = -w/tau : 1
+                       mu : 1 (shared)
+                       sigma : 1 (shared)""", namespace={"tau": 10 * ms})
+    assert model.noise == {"v": ("xi_pop",), "w": ()}
+
+
+def test_a_noisy_subexpression_cannot_be_read_by_code():
+    from jnsim.analysis import check_code
+    from jnsim.equations import parse_expression
+
+    model = analyse("dv/dt = I/tau : 1\nI = sqrt(tau)*xi : 1", namespace={"tau": 10 * ms})
+    raises_jnsim(lambda: check_code(model, parse_expression("I > 1"), what="threshold",
+                                    namespace={}), CodeError,
+                 "'I' draws noise ('xi'), so it can only be used in differential equations")
+    # the variable the noise drives has a value, and code reads it
+    check_code(model, parse_expression("v > 1"), what="threshold", namespace={})

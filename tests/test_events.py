@@ -133,7 +133,9 @@ def test_bad_event_declarations_and_uses_get_clear_errors():
     raises_jnsim(lambda: EventMonitor(G, "bgi"), JnsimError, "no event 'bgi'", "'big'",
                  "did you mean 'big'?")
     raises_jnsim(lambda: G.run_on_event("small", "v = 0"), JnsimError, "no event 'small'")
-    raises_jnsim(lambda: G.run_on_event("big", "u = 0"), JnsimError, "'u'")
+    # 'u = 0' would define a temporary (Brian's rule); updating a new name is an error
+    raises_jnsim(lambda: G.run_on_event("big", "u += 1"), CodeError,
+                 "'u += ...' needs a value of 'u'")
     raises_jnsim(lambda: G.set_event_schedule("big", when="later"), JnsimError, "slot")
     raises_jnsim(lambda: EventMonitor(G, "big", variables="u"), JnsimError,
                  "no variable 'u'")

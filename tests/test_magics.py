@@ -159,7 +159,8 @@ BAD_NEURONS = [
       "units of volt",
       "  4 |     v = 5", "    |         ^"]),
     ("LIF", "dv/dt = (El - v)/taum : volt\nreset:\n    v = Vr\n    w += 1\n",
-     ["CodeError: line 5, column 5: the reset cannot assign to 'w'"]),
+     ["CodeError: line 5, column 5: 'w += ...' needs a value of 'w', which is not assigned "
+      "yet"]),
     ("LIF", "dv/dt = (El - v)/taum : volt\nthreshold:\n    v > Vt\nreset:\n    v == Vr\n",
      ["line 6, column 5: this is an expression, not an assignment"]),
     ('LIF --threshold "v > 3*ms"', "dv/dt = (El - v)/taum : volt\n",

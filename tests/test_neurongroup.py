@@ -24,6 +24,7 @@ from jnsim import (
     UnitError,
     cache_info,
     defaultclock,
+    linked_var,
     ms,
     mV,
     run,
@@ -213,8 +214,10 @@ def test_subgroups_share_state_with_their_parent():
 @pytest.mark.parametrize(("kwargs", "error", "fragments"), [
     ({"threshold": "v > 10"}, UnitError, ["cannot compare volt with dimensionless"]),
     ({"threshold": "v + 1*mV"}, CodeError, ["threshold must be a condition"]),
-    ({"threshold": "v > 1*mV", "reset": "vv = 0*mV"}, CodeError,
-     ["reset cannot assign to 'vv'", "did you mean 'v'?"]),
+    # a new name assigned with '=' is a temporary (Brian's rule, tested with the
+    # temporaries below); an in-place update of a new name is still a mistake
+    ({"threshold": "v > 1*mV", "reset": "vv += 1*mV"}, CodeError,
+     ["'vv += ...' needs a value of 'vv', which is not assigned yet", "did you mean 'v'?"]),
     ({"threshold": "v > 1*mV", "reset": "v = 0"}, UnitError,
      ["cannot assign a dimensionless value to 'v'", "5*volt"]),
     ({"threshold": "v > 1*mV", "reset": "I = 0*mV"}, CodeError,
@@ -782,3 +785,141 @@ def test_a_linked_variable_of_a_one_element_group_needs_no_index():
     two = NeuronGroup(2, "x : 1")
     raises_jnsim(lambda: setattr(reader, "x_input", linked_var(two, "x")), JnsimError,
                  "without an index")
+
+
+# -- temporary variables in code blocks -------------------------------------------------
+
+def test_reset_and_run_regularly_temporaries_match_brian():
+    """A new name assigned in a code block is a temporary that later statements read.
+
+    Brian 2.9 (numpy target, dt = 0.1 ms) gives c = 2.5, w = [11.5, 14, 16.5] and
+    v = 0.5 for this model after run(5*ms) (script in the commit adding this test:
+    the same code with ``from brian2 import *``).
+    """
+    H = NeuronGroup(3, """dv/dt = 1/(2*ms) : 1
+                          c : 1 (shared)
+                          w : 1""", threshold="v > 1", reset="a = v*2\nv = 0\nw += a")
+    H.run_regularly("half = 0.5\nc = c + half\nk = i*half + c\nw = w + k", dt=1 * ms)
+    run(5 * ms)
+    assert H.c_ == pytest.approx(2.5)
+    assert H.w_ == pytest.approx([11.5, 14.0, 16.5])
+    assert H.v_ == pytest.approx([0.5, 0.5, 0.5])
+
+
+def test_run_regularly_scalar_temporary_runs_once_and_random_ones_per_neuron():
+    # 'half' reads only constants: it is computed once, before the loop, so a shared
+    # variable may be set from it; 'draw' calls rand(): one value per neuron (Brian)
+    G = NeuronGroup(200, "c : 1 (shared)\nr : 1")
+    G.run_regularly("half = 0.25\nc = 2*half\ndraw = rand()\nr = draw", dt=1 * ms)
+    run(1 * ms)
+    assert G.c_ == pytest.approx(0.5)
+    assert len(set(G.r_.tolist())) == 200
+    raises_jnsim(lambda: G.run_regularly("k = r*2\nc = k"), CodeError,
+                 "the shared variable 'c' is assigned after the per-element variable 'k'")
+
+
+def test_run_on_event_temporary():
+    G = NeuronGroup(2, "dv/dt = 1/(1*ms) : 1\ncount : 1", threshold="v > 1", reset="v = 0")
+    G.run_on_event("spike", "step = 2\ncount += step")
+    run(2.55 * ms)
+    # spikes after 1.1 ms and 2.2 ms of integration at dt = 0.1 ms
+    assert G.count_ == pytest.approx([4, 4])
+
+
+@pytest.mark.parametrize(("reset", "error", "fragments"), [
+    ("y = a + 1\na = 2", CodeError,
+     ["line 1, column 5: 'a' is read before it is assigned",
+      "the code assigns it on line 2, which makes it a temporary variable"]),
+    ("ww += 1", CodeError,
+     ["'ww += ...' needs a value of 'ww'", "did you mean 'w'?", "first assigned with '='"]),
+    ("a = v\nw = a", UnitError, ["line 2, column 5: cannot assign volt to 'w'"]),
+    ("a = 1\na = 2*mV\nw = a", UnitError, ["cannot assign volt to 'a', which has units of 1"]),
+    ("ms = 3", CodeError, ["cannot assign to 'ms'", "the name of a unit"]),
+    ("xi_1 = 3", CodeError, ["cannot assign to 'xi_1'", "noise symbol"]),
+    ("lastspike = 3*ms", CodeError, ["cannot assign to 'lastspike'", "special symbol"]),
+])
+def test_temporary_mistakes(reset, error, fragments):
+    model = "dv/dt = -v/(10*ms) : volt\nw : 1"
+    raises_jnsim(lambda: NeuronGroup(1, model, threshold="v > 1*mV", reset=reset), error,
+                 *fragments)
+
+
+def test_unread_temporary_warns_with_a_hint():
+    from jnsim.errors import UnusedTemporaryWarning
+
+    with pytest.warns(UnusedTemporaryWarning, match="assigns 'vv'.*did you mean 'v'") as record:
+        NeuronGroup(1, "dv/dt = -v/(10*ms) : volt", threshold="v > 1*mV", reset="vv = 0*mV")
+    assert record[0].filename == __file__
+
+
+# -- noise in subexpressions ------------------------------------------------------------
+
+def test_noise_in_a_subexpression_gives_the_ornstein_uhlenbeck_statistics():
+    """Noise written in a subexpression (Spreizer et al. 2019) drives the equation.
+
+    Euler-Maruyama for dv = (mu - v)/tau dt + s*sqrt(tau)/tau dW with dt = tau/100 is
+    v' = a*v + b*N(0, 1), a = 1 - dt/tau, b = s*sqrt(dt/tau): stationary mean mu and
+    variance b**2/(1 - a**2) = 0.0452261 (reached after 10 tau). Brian 2.9 (numpy
+    target, seed(1), the same script with ``from brian2 import *``) gives mean 0.5037
+    and variance 0.04369 over its 4000 neurons; the bounds are 5 standard errors.
+    """
+    seed(3)
+    tau = 10 * ms
+    G = NeuronGroup(4000, """dv/dt = (noise - v)/tau : 1
+                             noise = mu + s*sqrt(tau)*xi_pop : 1
+                             mu = 0.5 : 1 (shared)
+                             s = 0.3 : 1 (shared)""", method="euler",
+                    namespace={"tau": tau})
+    run(100 * ms)
+    a, b = 0.99, 0.3 * math.sqrt(0.01)
+    variance = b**2 / (1 - a**2)
+    assert np.mean(G.v_) == pytest.approx(0.5, abs=5 * math.sqrt(variance / 4000))
+    assert np.var(G.v_) == pytest.approx(variance, abs=5 * variance * math.sqrt(2 / 4000))
+
+
+def test_noise_shared_by_two_equations_through_a_subexpression_is_the_same_noise():
+    G = NeuronGroup(50, """dv/dt = noise/ms : 1
+                           dw/dt = noise/ms : 1
+                           noise = sqrt(ms)*xi_1 : 1""", method="euler")
+    run(1 * ms)
+    assert np.allclose(G.v_, G.w_) and np.std(G.v_) > 0
+
+
+def test_a_noisy_subexpression_cannot_be_recorded():
+    G = NeuronGroup(2, "dv/dt = noise/ms : 1\nnoise = sqrt(ms)*xi : 1", method="euler")
+    raises_jnsim(lambda: StateMonitor(G, "noise", record=True), JnsimError,
+                 "'noise' of neurongroup", "draws noise ('xi'): it has no value to record")
+
+
+# -- shared subexpressions reading linked variables -------------------------------------
+
+def test_shared_subexpression_may_read_a_variable_linked_to_one_value():
+    """Brette & Guigon (2003) in Brian's examples: 'B = ... x ... : 1 (shared)' with
+    'x : 1 (linked)' to a group of one neuron. Brian checks shared subexpressions when the
+    group is created, before links exist, so it accepts this; here B = 2*x = 3 for every
+    neuron and dv/dt = (B*p - v)/tau integrates exactly to B*p*(1 - exp(-t/tau))."""
+    source = NeuronGroup(1, "x : 1")
+    source.x = 1.5
+    G = NeuronGroup(4, """dv/dt = (B*p - v)/(10*ms) : 1
+                          B = 2*x : 1 (shared)
+                          p : 1
+                          x : 1 (linked)""", method="exact")
+    G.x = linked_var(source, "x")
+    G.p = "i"
+    M = StateMonitor(G, "B", record=0)
+    run(5 * ms)
+    assert np.allclose(M.B_[0], 3.0)
+    expected = 3.0 * np.arange(4) * (1 - math.exp(-0.5))
+    assert G.v_ == pytest.approx(expected, rel=1e-9)
+
+
+def test_shared_subexpression_reading_a_per_element_link_is_refused():
+    # Brian runs this but records B from element 0 while the state update uses each
+    # element's own x: jnsim refuses the link instead
+    source = NeuronGroup(3, "x : 1")
+    G = NeuronGroup(3, "B = 2*x : 1 (shared)\nx : 1 (linked)")
+    raises_jnsim(lambda: setattr(G, "x", linked_var(source, "x")), JnsimError,
+                 "the shared subexpression 'B' of", "reads 'x', so 'x' must be linked to one "
+                 "value for all elements", "drop the flag (shared)")
+    raises_jnsim(lambda: NeuronGroup(3, "B = 2*y : 1 (shared)\ny : 1"), EquationError,
+                 "the shared subexpression 'B' refers to 'y', which has a value per element")

@@ -544,3 +544,61 @@ def test_indices_read_as_plain_integers_as_in_brian():
     G.v[S.i[:]] = [5.0, 6.0]  # usable as indices directly
     assert G.v_.tolist() == [5.0, 0.0, 6.0]
     assert [int(k) for k in S.i] == [0, 2]
+
+
+# -- temporary variables in pathway code --------------------------------------------------
+
+def test_on_pre_temporaries_match_brian():
+    """Tsodyks-Markram-like code with temporaries (Stimberg et al. 2018, example 1).
+
+    Brian 2.9 (numpy target, dt = 0.1 ms), spikes at 1, 3 and 4.5 ms, run(5*ms):
+    r = 0.23248094, x = 0.05693976, u = 0.80326301, v_post = 1.14869093.
+    """
+    from jnsim import SpikeGeneratorGroup
+
+    P = SpikeGeneratorGroup(1, [0, 0, 0], [1, 3, 4.5] * ms)
+    G = NeuronGroup(2, "v : 1")
+    S = Synapses(P, G, """du/dt = -u/(10*ms) : 1 (event-driven)
+                          dx/dt = (1-x)/(10*ms) : 1 (event-driven)
+                          r : 1""",
+                 on_pre="""U_0 = 0.5*(1 + 0.0*u)
+                           u += U_0*(1-u)
+                           r_S = u*x
+                           x -= r_S
+                           r = r_S
+                           v_post += r_S""")
+    S.connect()
+    S.x = 1
+    run(5 * ms)
+    assert S.r_ == pytest.approx([0.23248094] * 2, rel=1e-7)
+    assert S.x_ == pytest.approx([0.05693976] * 2, rel=1e-7)
+    assert S.u_ == pytest.approx([0.80326301] * 2, rel=1e-7)
+    assert G.v_ == pytest.approx([1.14869093] * 2, rel=1e-7)
+
+
+def test_on_pre_temporaries_are_locals_of_the_loop(capsys):
+    from jnsim import show_code
+
+    G, H = groups()
+    S = Synapses(G, H, "w : 1\nr : 1", on_pre="r_S = w*2\nr = r_S")
+    S.connect(j="i")
+    source = show_code(S)
+    assert "            r_S = 2*w\n            r = r_S\n" in source
+    assert "_a_r_S" not in source and "r_S = _" not in source
+
+
+def test_on_pre_temporary_mistakes():
+    G, H = groups()
+    raises_jnsim(lambda: Synapses(G, H, "w : 1", on_pre="w = r\nr = 2"), CodeError,
+                 "'r' is read before it is assigned")
+    raises_jnsim(lambda: Synapses(G, H, "w : 1", on_pre="r_post = 2"), CodeError,
+                 "cannot assign to 'r_post'")
+
+
+def test_connect_short_conditional_form():
+    # Brian's j='EXPR if COND' (Stimberg et al. 2018, example 4): 'EXPR for _ in range(1)
+    # if COND', so i connects to j = i for the first three sources only
+    G, H = groups(5, 5)
+    S = Synapses(G, H)
+    S.connect(j="i if i < 3")
+    assert pairs(S) == [(0, 0), (1, 1), (2, 2)]
