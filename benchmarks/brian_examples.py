@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -247,7 +248,13 @@ def main() -> None:
     parser.add_argument("--redo", action="store_true", help="re-run stored references")
     parser.add_argument("--timeout", type=float, default=600)
     parser.add_argument("--jobs", type=int, default=1)
+    parser.add_argument("--brian-target", choices=("cython", "numpy"),
+                        help="Brian's code generation target where a script sets none "
+                             "(Brian's default is cython; numpy saves the compilation, "
+                             "and gives the same figures to rounding)")
     args = parser.parse_args()
+    if args.brian_target:
+        os.environ["BRIAN_TARGET"] = args.brian_target
     examples = args.examples or fetch_examples(args.examples_cache, args.brian_python)
     if args.step == "reference":
         collect_reference(args, examples)

@@ -211,6 +211,9 @@ def main() -> None:
     import importlib
 
     simulator = importlib.import_module(args.simulator)
+    if args.simulator == "brian2" and os.environ.get("BRIAN_TARGET"):
+        # Brian's code generation target for scripts that do not choose one themselves
+        simulator.prefs.codegen.target = os.environ["BRIAN_TARGET"]
     offset_seeds(simulator, args.seed_offset)
     keep_monitors_alive(simulator)
     # A real ``__main__`` module, so that multiprocessing can pickle the script's functions.

@@ -105,7 +105,7 @@ def _skip_engine_methods(app, what, name, obj, skip, options):
         return True
     if what == "module" and name in _PINT_CLASSES:
         return True
-    if what == "module" and (name == "np" or name in jnsim._NUMPY_NAMES):
+    if what == "module" and (name in ("np", "numpy") or name in jnsim._NUMPY_NAMES):
         return True  # NumPy, offered by ``from jnsim import *`` as Brian offers it
     return None
 

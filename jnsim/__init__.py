@@ -152,7 +152,7 @@ def _numpy_names() -> list[str]:
             if not name.startswith("_") and name not in taken and not hasattr(builtins, name)]
 
 
-np = _numpy
+np = numpy = _numpy
 _NUMPY_NAMES = _numpy_names()
 # NumPy loads some submodules (f2py, testing, ma, ...) on first access; they are taken
 # from NumPy on first access here too (``__getattr__``), so that importing jnsim does
@@ -160,7 +160,7 @@ _NUMPY_NAMES = _numpy_names()
 _LAZY_NUMPY_NAMES = frozenset(name for name in _NUMPY_NAMES if name not in vars(_numpy))
 globals().update({_name: getattr(_numpy, _name) for _name in _NUMPY_NAMES
                   if _name not in _LAZY_NUMPY_NAMES})
-__all__ += ["np", *_NUMPY_NAMES]
+__all__ += ["np", "numpy", *_NUMPY_NAMES]
 
 # pylab's names, as ``from brian2 import *`` gives them: NumPy's fft/linalg/random names,
 # and matplotlib's (``plot``, ``figure``, ``xlabel``, ...) where it is installed, each

@@ -48,9 +48,9 @@ from .units import (
     dimensions_of,
     format_quantity,
     is_dimensionless,
+    quantity_from_sequence,
     quantity_from_si,
     registry,
-    si_unit,
     to_si,
     unit_words,
 )
@@ -92,17 +92,7 @@ def _as_quantity(value: Any) -> Any:
     """A list or tuple of quantities as one quantity array; anything else unchanged."""
     if isinstance(value, VariableView):
         return value.quantity
-    if isinstance(value, list | tuple) and any(
-            isinstance(v, registry.Quantity) for v in value):
-        dims = [dimensions_of(v) for v in value]
-        if any(not same_dimensions(d, dims[0]) for d in dims):
-            raise UnitError("the values in the list have different units: "
-                            + ", ".join(sorted({unit_words(d) for d in dims})),
-                            hint="give every value the same kind of unit, or write "
-                                 "np.array([...])*unit")
-        return registry.Quantity(np.array([float(to_si(v)) for v in value]),
-                                 si_unit(dims[0]))
-    return value
+    return quantity_from_sequence(value)
 
 
 def _describe_units(dims: Dimensions) -> str:

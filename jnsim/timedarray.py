@@ -16,7 +16,14 @@ import numpy as np
 from .clock import time_in_seconds
 from .errors import JnsimError
 from .namespace import FunctionInfo
-from .units import DIMENSIONLESS, Dimensions, dimensions_of, to_si, unit_words
+from .units import (
+    DIMENSIONLESS,
+    Dimensions,
+    dimensions_of,
+    quantity_from_sequence,
+    to_si,
+    unit_words,
+)
 
 __all__ = ["TimedArray"]
 
@@ -38,6 +45,7 @@ class TimedArray:
     """
 
     def __init__(self, values: Any, dt: Any, name: str | None = None) -> None:
+        values = quantity_from_sequence(values)  # [25*Hz, 50*Hz], nested lists
         magnitude = np.asarray(to_si(values), dtype=float)
         if magnitude.ndim not in (1, 2) or magnitude.shape[0] == 0:
             raise JnsimError(f"a TimedArray needs a 1-D or 2-D array of values, not shape "

@@ -18,6 +18,7 @@ from .errors import JnsimError, UnitError
 from .units import (
     Dimensions,
     dimensions_of,
+    quantity_from_sequence,
     quantity_from_si,
     same_dimensions,
     to_si,
@@ -87,6 +88,7 @@ def convert_value(spec: VariableSpec, value: Any, owner: str,
     """
     if isinstance(value, VariableView):
         value = value.quantity
+    value = quantity_from_sequence(value)  # G.I = [I_e, 0*uA]
     dims = dimensions_of(value)
     if _is_plain_zero(value):
         dims = spec.dims  # a plain 0 is zero in any unit, as in Brian

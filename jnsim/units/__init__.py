@@ -250,6 +250,49 @@ def dimensions_of(value: Any) -> Dimensions:
     return DIMENSIONLESS
 
 
+def quantity_from_sequence(value: Any) -> Any:
+    """A (nested) list or tuple holding quantities as one quantity array in SI units,
+    as Brian reads ``[I_e, 0*uA]`` or ``[[1*mV, 2*mV], [3*mV, 4*mV]]``; anything else is
+    returned unchanged.
+
+    Raises
+    ------
+    UnitError
+        If the quantities in the sequence have different dimensions.
+    """
+    if not isinstance(value, list | tuple):
+        return value
+    leaves: list[Any] = []
+
+    def gather(item: Any) -> None:
+        if isinstance(item, list | tuple):
+            for element in item:
+                gather(element)
+        else:
+            leaves.append(item)
+
+    gather(value)
+    quantities = [leaf for leaf in leaves if isinstance(leaf, registry.Quantity)]
+    if not quantities:
+        return value
+    dims = {UnitsContainer(q.dimensionality) for q in quantities}
+    plain = [leaf for leaf in leaves if not isinstance(leaf, registry.Quantity)]
+    if len(dims) > 1 or any(np.any(np.asarray(leaf) != 0) for leaf in plain):
+        described = sorted({unit_words(d) for d in dims} | ({"1"} if plain else set()))
+        raise UnitError("the values in the list have different units: "
+                        + ", ".join(described),
+                        hint="give every value the same kind of unit, or write "
+                             "np.array([...])*unit")
+
+    def in_si(item: Any) -> Any:
+        if isinstance(item, list | tuple):
+            return [in_si(element) for element in item]
+        return to_si(item)
+
+    (only,) = dims
+    return registry.Quantity(np.array(in_si(value), dtype=float), si_unit(only))
+
+
 def is_dimensionless(dims: Dimensions) -> bool:
     """True when ``dims`` has no physical dimension."""
     return not any(abs(power) > 1e-12 for power in dims.values())
