@@ -113,6 +113,18 @@ def test_markdown_report_of_cuba(tmp_path: Path) -> None:
         assert f"{package} " in text.split("* Software: ")[1].split("\n")[0]
 
 
+def test_star_import_gives_the_named_models() -> None:
+    import jnsim
+    import jnsim.models
+
+    namespace: dict[str, Any] = {}
+    exec("from jnsim import *", namespace)
+    assert namespace["NeuronModel"] is jnsim.models.NeuronModel
+    assert namespace["SynapseModel"] is jnsim.models.SynapseModel
+    assert {"NeuronModel", "SynapseModel"} <= set(jnsim.__all__)
+    assert all(hasattr(jnsim, name) for name in jnsim.__all__)
+
+
 def test_model_hash_changes_with_the_model_only(tmp_path: Path) -> None:
     def model_hash(text: str) -> str:
         return text.split("code): `")[1].split("`")[0]
