@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import os
 import shutil
 import subprocess
@@ -123,6 +124,38 @@ def test_star_import_gives_the_named_models() -> None:
     assert namespace["SynapseModel"] is jnsim.models.SynapseModel
     assert {"NeuronModel", "SynapseModel"} <= set(jnsim.__all__)
     assert all(hasattr(jnsim, name) for name in jnsim.__all__)
+
+
+class _NoDeepCopy:
+    """A payload that fails when deep-copied (as IPython's attributes on AST nodes)."""
+
+    def __init__(self) -> None:
+        self.data = list(range(100_000))
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> _NoDeepCopy:
+        raise AssertionError("report() deep-copied a shared AST node")
+
+
+def test_report_does_not_copy_the_parsers_shared_ast_nodes(tmp_path: Path) -> None:
+    """In IPython the parser's shared instances (ast.Load(), ast.Mult(), ...) carry
+    attributes; deep-copying expression trees copied them and made report() 60x
+    slower in a notebook than in a script."""
+    tree = ast.parse("a*b + c - d/e**f", mode="eval").body
+    shared = [tree.left.left.left.ctx, tree.left.left.op, tree.left.op, tree.op,  # type: ignore
+              tree.right.op, tree.right.right.op]  # type: ignore[attr-defined]
+    again = ast.parse("x*y", mode="eval").body
+    if again.op is not tree.left.left.op:  # type: ignore[attr-defined]
+        pytest.skip("this Python's parser does not share operator instances")
+    names = cuba(40)
+    names["P"].v = "-60*mV + 1*mV*randn()"
+    try:
+        for node in shared:
+            node._jnsim_payload = _NoDeepCopy()  # type: ignore[attr-defined]
+        text = report(tmp_path / "cuba.md", namespace=names)
+    finally:
+        for node in shared:
+            del node._jnsim_payload  # type: ignore[attr-defined]
+    assert "\\frac{\\mathrm{d}v}{\\mathrm{d}t}" in text
 
 
 def test_model_hash_changes_with_the_model_only(tmp_path: Path) -> None:

@@ -138,24 +138,48 @@ def latex_name(name: str, synaptic: bool = False) -> str:
 _ONE_UNIT = ":1"
 
 
-class _KeepOneTimesUnit(ast.NodeTransformer):
-    """Replace ``1*mV`` by a symbol typeset as ``1\\,\\mathrm{mV}``: SymPy would drop
-    the factor 1 and show ``v > 1*mV`` as ``v > mV``."""
+def _one_times_unit(node: ast.BinOp) -> ast.expr | None:
+    """The marker for ``node`` if it is ``1*unit`` or ``unit*1`` (or ``-1*unit``)."""
+    if not isinstance(node.op, ast.Mult):
+        return None
+    for one, unit in ((node.left, node.right), (node.right, node.left)):
+        negative = isinstance(one, ast.UnaryOp) and isinstance(one.op, ast.USub)
+        number = one.operand if negative else one  # type: ignore[attr-defined]
+        if (isinstance(number, ast.Constant) and not isinstance(number.value, bool)
+                and number.value == 1 and isinstance(unit, ast.Name)
+                and len(unit.id) > 1 and unit.id in UNITS):
+            marker: ast.expr = ast.Name(unit.id + _ONE_UNIT, ast.Load())
+            if negative:
+                marker = ast.UnaryOp(ast.USub(), marker)
+            return ast.copy_location(marker, node)
+    return None
 
-    def visit_BinOp(self, node: ast.BinOp) -> ast.AST:
-        self.generic_visit(node)
-        if isinstance(node.op, ast.Mult):
-            for one, unit in ((node.left, node.right), (node.right, node.left)):
-                negative = isinstance(one, ast.UnaryOp) and isinstance(one.op, ast.USub)
-                number = one.operand if negative else one  # type: ignore[attr-defined]
-                if (isinstance(number, ast.Constant) and not isinstance(number.value, bool)
-                        and number.value == 1 and isinstance(unit, ast.Name)
-                        and len(unit.id) > 1 and unit.id in UNITS):
-                    marker: ast.expr = ast.Name(unit.id + _ONE_UNIT, ast.Load())
-                    if negative:
-                        marker = ast.UnaryOp(ast.USub(), marker)
-                    return ast.copy_location(marker, node)
-        return node
+
+def _keep_one_times_unit(node: ast.AST) -> ast.AST:
+    """``node`` with ``1*mV`` replaced by a symbol typeset as ``1\\,\\mathrm{mV}``:
+    SymPy would drop the factor 1 and show ``v > 1*mV`` as ``v > mV``.
+
+    The tree is not changed: changed nodes are new, the rest is shared.  (Deep
+    copies are slow: in IPython the parser's shared ``ast.Load()`` and operator
+    instances carry attributes, which a deep copy would copy too.)
+    """
+    changes: dict[str, Any] = {}
+    for name, value in ast.iter_fields(node):
+        if isinstance(value, ast.AST):
+            new = _keep_one_times_unit(value)
+            if new is not value:
+                changes[name] = new
+        elif isinstance(value, list):
+            items = [_keep_one_times_unit(v) if isinstance(v, ast.AST) else v for v in value]
+            if any(a is not b for a, b in zip(items, value, strict=True)):
+                changes[name] = items
+    if changes:
+        node = copy.copy(node)  # shallow: the unchanged children stay shared
+        for name, value in changes.items():
+            setattr(node, name, value)
+    if isinstance(node, ast.BinOp):
+        return _one_times_unit(node) or node
+    return node
 
 
 def _symbol_latex(name: str, synaptic: bool) -> str:
@@ -194,7 +218,7 @@ def expression_latex(expression: Expression, synaptic: bool = False) -> str:
         quantity = _quantity_of(expression)
         if quantity is not None:
             return quantity
-    tree = _KeepOneTimesUnit().visit(copy.deepcopy(expression.tree))
+    tree = _keep_one_times_unit(expression.tree)
     return sympy_latex(to_sympy(tree, constants), synaptic)
 
 
