@@ -30,6 +30,7 @@ from jnsim import (
 )
 from jnsim.models import NeuronModel
 from jnsim.report.latex import PACKAGES
+from jnsim.report.values import describe_assignment
 
 REQUIRE_TOOLS = os.environ.get("JNSIM_REQUIRE_TOOLS") == "1"
 
@@ -214,15 +215,68 @@ def test_connection_patterns_weights_and_delays(tmp_path: Path) -> None:
     condition.connect("i != j", p="0.5")
     text = report(tmp_path / "p.md", namespace=locals())
     assert ("| A | A | $v^{\\text{post}}$ | one synapse | one-to-one (10 synapses) | "
-            "$w$: $\\mathcal{U}\\left(0.5 \\cdot \\mathrm{mV}, 1.5 \\cdot \\mathrm{mV}\\right)$ "
+            "$w$: $\\mathcal{U}\\left(0.5\\,\\mathrm{mV}, 1.5\\,\\mathrm{mV}\\right)$ "
             "| 2 ms |") in text
     assert ("| B | A | $v$ | explicit synapse | explicit list of pairs (2 synapses) | $w$: "
-            "$\\mathcal{N}\\left(1.0 \\cdot \\mathrm{mV}, 0.01 \\cdot \\mathrm{mV}^{2}\\right)$ "
+            "$\\mathcal{N}\\left(1\\,\\mathrm{mV}, \\left(0.1\\,\\mathrm{mV}\\right)^{2}\\right)$ "
             "| $i \\cdot \\mathrm{ms}$ |") in text
     assert "fixed number ($3$) per source, drawn at random (30 synapses)" in text
     assert "random, probability $0.5$ where $i \\neq j$" in text
     assert ("| B | Poisson spike trains | 10 independent Poisson processes, rate "
             "$5\\,\\mathrm{Hz}$ |") in text
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # uniform: offset and scale in any order, units on either factor, the 1 of '1*ms' kept
+    ("1*ms + 4*ms*rand()", r"\mathcal{U}\left(1\,\mathrm{ms}, 5\,\mathrm{ms}\right)"),
+    ("4*ms*rand() + 1*ms", r"\mathcal{U}\left(1\,\mathrm{ms}, 5\,\mathrm{ms}\right)"),
+    ("rand()*4*ms + 1*ms", r"\mathcal{U}\left(1\,\mathrm{ms}, 5\,\mathrm{ms}\right)"),
+    ("(1 + 4*rand())*ms", r"\mathcal{U}\left(1\,\mathrm{ms}, 5\,\mathrm{ms}\right)"),
+    ("5*ms - 4*ms*rand()", r"\mathcal{U}\left(1\,\mathrm{ms}, 5\,\mathrm{ms}\right)"),
+    ("1*ms + rand()*ms", r"\mathcal{U}\left(1\,\mathrm{ms}, 2\,\mathrm{ms}\right)"),
+    ("rand()*ms", r"\mathcal{U}\left(0, 1\,\mathrm{ms}\right)"),
+    ("2*rand()*second/1000", r"\mathcal{U}\left(0, 2\,\mathrm{ms}\right)"),
+    ("0.5*mV + rand()*mV", r"\mathcal{U}\left(0.5\,\mathrm{mV}, 1.5\,\mathrm{mV}\right)"),
+    ("0.01 + 0.02*rand()", r"\mathcal{U}\left(0.01, 0.03\right)"),
+    ("0.03 - 0.02*rand()", r"\mathcal{U}\left(0.01, 0.03\right)"),
+    ("rand()", r"\mathcal{U}\left(0, 1\right)"),
+    # constants stay names; '1*mV' next to them keeps its 1
+    ("Vr + rand()*(Vt - Vr)", r"\mathcal{U}\left(\text{Vr}, \text{Vt}\right)"),
+    ("Vr + 1*mV*rand()", r"\mathcal{U}\left(\text{Vr}, \text{Vr} + 1\,\mathrm{mV}\right)"),
+    # normal: N(mean, variance), the standard deviation shown in the mean's unit
+    ("-65*mV + 5*mV*randn()",
+     r"\mathcal{N}\left(-65\,\mathrm{mV}, \left(5\,\mathrm{mV}\right)^{2}\right)"),
+    ("5*mV*randn() - 65*mV",
+     r"\mathcal{N}\left(-65\,\mathrm{mV}, \left(5\,\mathrm{mV}\right)^{2}\right)"),
+    ("1*mV - 0.1*mV*randn()",
+     r"\mathcal{N}\left(1\,\mathrm{mV}, \left(0.1\,\mathrm{mV}\right)^{2}\right)"),
+    ("v_r + 1*mV*randn()", r"\mathcal{N}\left(v_{r}, \left(1\,\mathrm{mV}\right)^{2}\right)"),
+    ("1 + randn()", r"\mathcal{N}\left(1, 1\right)"),
+    ("2 + 0.5*randn()", r"\mathcal{N}\left(2, 0.25\right)"),
+])
+def test_distributions_match_their_expressions(text: str, expected: str) -> None:
+    assert describe_assignment(text, None) == f"${expected}$"
+
+
+def test_values_that_are_not_distributions() -> None:
+    assert describe_assignment("1*ms", None) == "1 ms"
+    assert describe_assignment("-65. * mvolt", None) == "-65 mV"
+    assert describe_assignment("i*ms", None) == r"$i \cdot \mathrm{ms}$"
+    assert not describe_assignment("rand()*rand()*ms", None).startswith(r"$\mathcal")
+    assert not describe_assignment("rand() + randn()", None).startswith(r"$\mathcal")
+
+
+def test_the_delay_column_keeps_the_offset_of_a_uniform_delay(tmp_path: Path) -> None:
+    start_scope()
+    tau = 10 * ms
+    A = NeuronGroup(4, "dv/dt = -v/tau : volt")
+    S = Synapses(A, A, "w : volt", on_pre="v_post += w")
+    S.connect()
+    S.delay = "1*ms + 4*ms*rand()"
+    text = report(tmp_path / "d.md", namespace=locals())
+    assert (r"| $\mathcal{U}\left(1\,\mathrm{ms}, 5\,\mathrm{ms}\right)$ |") in text
+    delays = S.delay[:] / ms
+    assert delays.min() >= 1 and delays.max() <= 5  # what the report says is what was drawn
 
 
 def test_summed_variables_and_locality(tmp_path: Path) -> None:

@@ -33,6 +33,7 @@ __all__ = [
     "equation_latex",
     "escape_latex_text",
     "expression_latex",
+    "expression_sympy",
     "latex_name",
     "quantity_latex",
     "quantity_text",
@@ -218,8 +219,22 @@ def expression_latex(expression: Expression, synaptic: bool = False) -> str:
         quantity = _quantity_of(expression)
         if quantity is not None:
             return quantity
-    tree = _keep_one_times_unit(expression.tree)
-    return sympy_latex(to_sympy(tree, constants), synaptic)
+    return sympy_latex(expression_sympy(expression), synaptic)
+
+
+def expression_sympy(expression: Expression) -> sympy.Expr:
+    """The SymPy form of ``expression`` for typesetting: ``1*mV`` stays a symbol
+    (see :func:`unit_symbol_value` to evaluate it)."""
+    constants = frozenset({"pi", "e", "inf"} & expression.identifiers)
+    return to_sympy(_keep_one_times_unit(expression.tree), constants)
+
+
+def unit_symbol_value(symbol: sympy.Symbol) -> Any | None:
+    """The unit a symbol of :func:`expression_sympy` stands for (``ms``, or ``1*ms`` as
+    written), or ``None`` for other names.  Single letters are never units here: they
+    may be model variables (``C``, ``A``)."""
+    name = symbol.name.removesuffix(_ONE_UNIT)
+    return UNITS[name] if len(name) > 1 and name in UNITS else None
 
 
 def _quantity_of(expression: Expression) -> str | None:
@@ -282,31 +297,35 @@ def _number(value: float) -> str:
     return rounded if len(rounded) < len(text) else text
 
 
-def quantity_text(value: Any, dims: Dimensions | None = None) -> str:
+def quantity_text(value: Any, dims: Dimensions | None = None,
+                  scale: float | None = None) -> str:
     """A value in SI base units as short readable text: ``10 ms``, ``-60 mV``, ``0.5``.
 
-    A single named unit gets the SI prefix that puts the number in [1, 1000);
-    compound units are shown in SI base units (``0.001 V/s``).
+    A single named unit gets the SI prefix that puts the number in [1, 1000) (or
+    ``scale`` there, to show several values in one unit); compound units are shown
+    in SI base units (``0.001 V/s``).
     """
     if isinstance(value, bool):
         return str(value)
     if dims is None or is_dimensionless(dims):
         return _number(float(value)) if isinstance(value, float) else str(value)
     value = float(value)
+    scale = value if scale is None else float(scale)
     symbol = unit_symbol(dims).replace("ohm", "Ω")
     if not re.fullmatch(r"[A-Za-zΩ]+", symbol) or symbol in ("kg", "mM", "mol", "cd", "K"):
         return f"{_number(value)} {symbol}"
-    exponent = 0 if value == 0 or not math.isfinite(value) else int(
-        math.floor(math.log10(abs(value)) / 3) * 3)
+    exponent = 0 if scale == 0 or not math.isfinite(scale) else int(
+        math.floor(math.log10(abs(scale)) / 3) * 3)
     exponent = max(-15, min(9, exponent))
-    if symbol == "s" and value != 0:  # times read best in ms (0.1 ms, 5 ms, 500 ms)
-        exponent = -3 if 1e-5 <= abs(value) < 1 else min(exponent, 0)
+    if symbol == "s" and scale != 0:  # times read best in ms (0.1 ms, 5 ms, 500 ms)
+        exponent = -3 if 1e-5 <= abs(scale) < 1 else min(exponent, 0)
     return f"{_number(value / 10.0 ** exponent)} {_PREFIXES[exponent]}{symbol}"
 
 
-def quantity_latex(value: Any, dims: Dimensions | None = None) -> str:
+def quantity_latex(value: Any, dims: Dimensions | None = None,
+                   scale: float | None = None) -> str:
     """:func:`quantity_text` as LaTeX math (without ``$``): ``10\\,\\mathrm{ms}``."""
-    text = quantity_text(value, dims)
+    text = quantity_text(value, dims, scale)
     if " " not in text:
         return text
     number, unit = text.split(" ", 1)
