@@ -12,18 +12,23 @@ from typing import Any
 import pytest
 
 from jnsim import (
+    Hz,
     JnsimError,
     Mohm,
     Network,
     NeuronGroup,
     PoissonGroup,
+    SpikeGeneratorGroup,
     SpikeMonitor,
     StateMonitor,
     Synapses,
     defaultclock,
+    linked_var,
     ms,
     mV,
+    nS,
     report,
+    second,
     seed,
     start_scope,
     us,
@@ -277,6 +282,68 @@ def test_the_delay_column_keeps_the_offset_of_a_uniform_delay(tmp_path: Path) ->
     assert (r"| $\mathcal{U}\left(1\,\mathrm{ms}, 5\,\mathrm{ms}\right)$ |") in text
     delays = S.delay[:] / ms
     assert delays.min() >= 1 and delays.max() <= 5  # what the report says is what was drawn
+
+
+def test_weights_are_what_the_pathways_add_to_the_target(tmp_path: Path) -> None:
+    """Only ``w`` of ``ge_post += w`` is a weight; STDP's parameters, its traces and the
+    plastic update of ``w`` itself are not (they used to be listed as weights)."""
+    start_scope()
+    taum, taue, w_max, we = 10 * ms, 5 * ms, 0.03, 0.5
+    P = NeuronGroup(5, "dv/dt = (ge - v)/taum : 1\ndge/dt = -ge/taue : 1")
+    stdp = Synapses(P, P, """
+        w : 1
+        tau_plus : second
+        tau_minus : second
+        A_plus : 1
+        dapre/dt = -apre/tau_plus : 1 (event-driven)
+        dapost/dt = -apost/tau_minus : 1 (event-driven)
+        """, on_pre="ge_post += w\napre += A_plus\nw = clip(w + apost, 0, w_max)",
+        on_post="apost -= A_plus\nw = clip(w + apre, 0, w_max)")
+    stdp.connect(j="i")
+    stdp.w = "0.01 + 0.02*rand()"
+    stdp.tau_plus, stdp.tau_minus, stdp.A_plus = 20 * ms, 60 * ms, 0.0002
+    fixed = Synapses(P, P, on_pre="v += 0.1\nge += we")
+    fixed.connect(j="i")
+    unset = Synapses(P, P, "c : 1\nscaled = 2*c : 1", on_pre="ge += scaled")
+    unset.connect(j="i")
+    text = report(tmp_path / "w.md", namespace=locals())
+    rows = {line.split(" | ")[3]: line for line in text.splitlines()
+            if line.startswith("| P | P |")}
+    assert rows["stdp synapse"].endswith(
+        " | one-to-one (5 synapses) | $w$: $\\mathcal{U}\\left(0.01, 0.03\\right)$ | "
+        "pre: 0 ms; post: 0 ms |")
+    assert rows["fixed synapse"].endswith(" | 0.1; $\\text{we}$ = 0.5 | 0 ms |")
+    assert rows["unset synapse"].endswith(" | $\\text{scaled}$ | 0 ms |")
+
+
+def test_weights_of_brians_homeostatic_inhibitory_stdp(tmp_path: Path) -> None:
+    """Brian 2's homeostatic_stdp_at_inhibitory_synapes.py: the aggregator adds a
+    constant to H; the plastic synapse changes only its own variables."""
+    start_scope()
+    tau_H, population_size, gamma = 0.1 * second, 1000, 5 * Hz
+    tau_stdp, eta = 20 * ms, 1 * nS * second
+    spikes = PoissonGroup(population_size, rates=5 * Hz)
+    global_factor = NeuronGroup(1, "G = H - gamma : Hz\ndH/dt = -H/tau_H : Hz")
+    aggregator = Synapses(spikes, global_factor,
+                          on_pre="H_post += 1/(tau_H * population_size)")
+    aggregator.connect()
+    pre = SpikeGeneratorGroup(1, [0], [0.5] * second)
+    post = SpikeGeneratorGroup(1, [0], [0.501] * second)
+    synapse = Synapses(pre, post, """
+        H : Hz (linked)
+        G = H - gamma : Hz
+        wij : siemens
+        dzi/dt = -zi / tau_stdp : 1 (event-driven)
+        dzj/dt = -zj / tau_stdp : 1 (event-driven)
+        """, on_pre="zi += 1.\nwij += eta * G * zj", on_post="zj += 1.\nwij += eta * G * (zi + 1)")
+    synapse.connect(i=0, j=0)
+    synapse.H = linked_var(global_factor, "H")
+    synapse.wij = 0 * nS
+    text = report(tmp_path / "h.md", namespace=locals())
+    assert ("| spikes | global_factor | $H^{\\text{post}}$ | aggregator synapse | "
+            "all-to-all (1000 synapses) | 10 mHz | 0 ms |") in text
+    assert ("| pre | post | — | synapse synapse | explicit list of pairs (1 synapses) | — | "
+            "pre: 0 ms; post: 0 ms |") in text
 
 
 def test_summed_variables_and_locality(tmp_path: Path) -> None:
