@@ -1,7 +1,9 @@
 """jnsim: Jupyter-native spiking neural network modelling.
 
 ``from jnsim import *`` gives Brian 2's vocabulary: :class:`Equations`, the units
-(``ms``, ``mV``, ``nS``, ``volt``, ``siemens``, ...), the default constants, and, as
+(``ms``, ``mV``, ``nS``, ``volt``, ``siemens``, ...), the default constants, the named
+models :class:`NeuronModel` and :class:`SynapseModel` (what ``%%neuron`` and
+``%%synapse`` create, and what model reports are organised by), and, as
 ``from brian2 import *`` does, NumPy (``np`` and its functions, except those named like
 Python builtins).
 """
@@ -42,6 +44,7 @@ from .functions import DEFAULT_CONSTANTS as _CONSTANTS
 from .groups import NeuronGroup, linked_var
 from .inputs import PoissonGroup, PoissonInput, SpikeGeneratorGroup
 from .live import explore
+from .models import NeuronModel, SynapseModel
 from .monitors import EventMonitor, PopulationRateMonitor, SpikeMonitor, StateMonitor
 from .network import Network, collect, magic_network, restore, run, show_code, stop, store
 from .operations import NetworkOperation, network_operation
@@ -78,6 +81,7 @@ __all__ = [
     "Network",
     "NetworkOperation",
     "NeuronGroup",
+    "NeuronModel",
     "PoissonGroup",
     "PoissonInput",
     "PopulationRateMonitor",
@@ -85,6 +89,7 @@ __all__ = [
     "EventMonitor",
     "SpikeMonitor",
     "StateMonitor",
+    "SynapseModel",
     "Synapses",
     "TimedArray",
     "cache_info",

@@ -149,6 +149,11 @@ class Synapses(Group):
         """Number of synapses."""
         return len(self.i_array)
 
+    @property
+    def method(self) -> str:
+        """The integration method of the clock-driven equations."""
+        return self.code.state_update.method
+
     def _allocate(self, has_event_driven: bool) -> None:
         assert self.model is not None
         for name, variable in self.model.variables.items():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import os
 import shutil
 import subprocess
@@ -11,24 +12,30 @@ from typing import Any
 import pytest
 
 from jnsim import (
+    Hz,
     JnsimError,
     Mohm,
     Network,
     NeuronGroup,
     PoissonGroup,
+    SpikeGeneratorGroup,
     SpikeMonitor,
     StateMonitor,
     Synapses,
     defaultclock,
+    linked_var,
     ms,
     mV,
+    nS,
     report,
+    second,
     seed,
     start_scope,
     us,
 )
 from jnsim.models import NeuronModel
 from jnsim.report.latex import PACKAGES
+from jnsim.report.values import describe_assignment
 
 REQUIRE_TOOLS = os.environ.get("JNSIM_REQUIRE_TOOLS") == "1"
 
@@ -113,6 +120,50 @@ def test_markdown_report_of_cuba(tmp_path: Path) -> None:
         assert f"{package} " in text.split("* Software: ")[1].split("\n")[0]
 
 
+def test_star_import_gives_the_named_models() -> None:
+    import jnsim
+    import jnsim.models
+
+    namespace: dict[str, Any] = {}
+    exec("from jnsim import *", namespace)
+    assert namespace["NeuronModel"] is jnsim.models.NeuronModel
+    assert namespace["SynapseModel"] is jnsim.models.SynapseModel
+    assert {"NeuronModel", "SynapseModel"} <= set(jnsim.__all__)
+    assert all(hasattr(jnsim, name) for name in jnsim.__all__)
+
+
+class _NoDeepCopy:
+    """A payload that fails when deep-copied (as IPython's attributes on AST nodes)."""
+
+    def __init__(self) -> None:
+        self.data = list(range(100_000))
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> _NoDeepCopy:
+        raise AssertionError("report() deep-copied a shared AST node")
+
+
+def test_report_does_not_copy_the_parsers_shared_ast_nodes(tmp_path: Path) -> None:
+    """In IPython the parser's shared instances (ast.Load(), ast.Mult(), ...) carry
+    attributes; deep-copying expression trees copied them and made report() 60x
+    slower in a notebook than in a script."""
+    tree = ast.parse("a*b + c - d/e**f", mode="eval").body
+    shared = [tree.left.left.left.ctx, tree.left.left.op, tree.left.op, tree.op,  # type: ignore
+              tree.right.op, tree.right.right.op]  # type: ignore[attr-defined]
+    again = ast.parse("x*y", mode="eval").body
+    if again.op is not tree.left.left.op:  # type: ignore[attr-defined]
+        pytest.skip("this Python's parser does not share operator instances")
+    names = cuba(40)
+    names["P"].v = "-60*mV + 1*mV*randn()"
+    try:
+        for node in shared:
+            node._jnsim_payload = _NoDeepCopy()  # type: ignore[attr-defined]
+        text = report(tmp_path / "cuba.md", namespace=names)
+    finally:
+        for node in shared:
+            del node._jnsim_payload  # type: ignore[attr-defined]
+    assert "\\frac{\\mathrm{d}v}{\\mathrm{d}t}" in text
+
+
 def test_model_hash_changes_with_the_model_only(tmp_path: Path) -> None:
     def model_hash(text: str) -> str:
         return text.split("code): `")[1].split("`")[0]
@@ -169,15 +220,130 @@ def test_connection_patterns_weights_and_delays(tmp_path: Path) -> None:
     condition.connect("i != j", p="0.5")
     text = report(tmp_path / "p.md", namespace=locals())
     assert ("| A | A | $v^{\\text{post}}$ | one synapse | one-to-one (10 synapses) | "
-            "$w$: $\\mathcal{U}\\left(0.5 \\cdot \\mathrm{mV}, 1.5 \\cdot \\mathrm{mV}\\right)$ "
+            "$w$: $\\mathcal{U}\\left(0.5\\,\\mathrm{mV}, 1.5\\,\\mathrm{mV}\\right)$ "
             "| 2 ms |") in text
     assert ("| B | A | $v$ | explicit synapse | explicit list of pairs (2 synapses) | $w$: "
-            "$\\mathcal{N}\\left(1.0 \\cdot \\mathrm{mV}, 0.01 \\cdot \\mathrm{mV}^{2}\\right)$ "
+            "$\\mathcal{N}\\left(1\\,\\mathrm{mV}, \\left(0.1\\,\\mathrm{mV}\\right)^{2}\\right)$ "
             "| $i \\cdot \\mathrm{ms}$ |") in text
     assert "fixed number ($3$) per source, drawn at random (30 synapses)" in text
     assert "random, probability $0.5$ where $i \\neq j$" in text
     assert ("| B | Poisson spike trains | 10 independent Poisson processes, rate "
             "$5\\,\\mathrm{Hz}$ |") in text
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # uniform: offset and scale in any order, units on either factor, the 1 of '1*ms' kept
+    ("1*ms + 4*ms*rand()", r"\mathcal{U}\left(1\,\mathrm{ms}, 5\,\mathrm{ms}\right)"),
+    ("4*ms*rand() + 1*ms", r"\mathcal{U}\left(1\,\mathrm{ms}, 5\,\mathrm{ms}\right)"),
+    ("rand()*4*ms + 1*ms", r"\mathcal{U}\left(1\,\mathrm{ms}, 5\,\mathrm{ms}\right)"),
+    ("(1 + 4*rand())*ms", r"\mathcal{U}\left(1\,\mathrm{ms}, 5\,\mathrm{ms}\right)"),
+    ("5*ms - 4*ms*rand()", r"\mathcal{U}\left(1\,\mathrm{ms}, 5\,\mathrm{ms}\right)"),
+    ("1*ms + rand()*ms", r"\mathcal{U}\left(1\,\mathrm{ms}, 2\,\mathrm{ms}\right)"),
+    ("rand()*ms", r"\mathcal{U}\left(0, 1\,\mathrm{ms}\right)"),
+    ("2*rand()*second/1000", r"\mathcal{U}\left(0, 2\,\mathrm{ms}\right)"),
+    ("0.5*mV + rand()*mV", r"\mathcal{U}\left(0.5\,\mathrm{mV}, 1.5\,\mathrm{mV}\right)"),
+    ("0.01 + 0.02*rand()", r"\mathcal{U}\left(0.01, 0.03\right)"),
+    ("0.03 - 0.02*rand()", r"\mathcal{U}\left(0.01, 0.03\right)"),
+    ("rand()", r"\mathcal{U}\left(0, 1\right)"),
+    # constants stay names; '1*mV' next to them keeps its 1
+    ("Vr + rand()*(Vt - Vr)", r"\mathcal{U}\left(\text{Vr}, \text{Vt}\right)"),
+    ("Vr + 1*mV*rand()", r"\mathcal{U}\left(\text{Vr}, \text{Vr} + 1\,\mathrm{mV}\right)"),
+    # normal: N(mean, variance), the standard deviation shown in the mean's unit
+    ("-65*mV + 5*mV*randn()",
+     r"\mathcal{N}\left(-65\,\mathrm{mV}, \left(5\,\mathrm{mV}\right)^{2}\right)"),
+    ("5*mV*randn() - 65*mV",
+     r"\mathcal{N}\left(-65\,\mathrm{mV}, \left(5\,\mathrm{mV}\right)^{2}\right)"),
+    ("1*mV - 0.1*mV*randn()",
+     r"\mathcal{N}\left(1\,\mathrm{mV}, \left(0.1\,\mathrm{mV}\right)^{2}\right)"),
+    ("v_r + 1*mV*randn()", r"\mathcal{N}\left(v_{r}, \left(1\,\mathrm{mV}\right)^{2}\right)"),
+    ("1 + randn()", r"\mathcal{N}\left(1, 1\right)"),
+    ("2 + 0.5*randn()", r"\mathcal{N}\left(2, 0.25\right)"),
+])
+def test_distributions_match_their_expressions(text: str, expected: str) -> None:
+    assert describe_assignment(text, None) == f"${expected}$"
+
+
+def test_values_that_are_not_distributions() -> None:
+    assert describe_assignment("1*ms", None) == "1 ms"
+    assert describe_assignment("-65. * mvolt", None) == "-65 mV"
+    assert describe_assignment("i*ms", None) == r"$i \cdot \mathrm{ms}$"
+    assert not describe_assignment("rand()*rand()*ms", None).startswith(r"$\mathcal")
+    assert not describe_assignment("rand() + randn()", None).startswith(r"$\mathcal")
+
+
+def test_the_delay_column_keeps_the_offset_of_a_uniform_delay(tmp_path: Path) -> None:
+    start_scope()
+    tau = 10 * ms
+    A = NeuronGroup(4, "dv/dt = -v/tau : volt")
+    S = Synapses(A, A, "w : volt", on_pre="v_post += w")
+    S.connect()
+    S.delay = "1*ms + 4*ms*rand()"
+    text = report(tmp_path / "d.md", namespace=locals())
+    assert (r"| $\mathcal{U}\left(1\,\mathrm{ms}, 5\,\mathrm{ms}\right)$ |") in text
+    delays = S.delay[:] / ms
+    assert delays.min() >= 1 and delays.max() <= 5  # what the report says is what was drawn
+
+
+def test_weights_are_what_the_pathways_add_to_the_target(tmp_path: Path) -> None:
+    """Only ``w`` of ``ge_post += w`` is a weight; STDP's parameters, its traces and the
+    plastic update of ``w`` itself are not (they used to be listed as weights)."""
+    start_scope()
+    taum, taue, w_max, we = 10 * ms, 5 * ms, 0.03, 0.5
+    P = NeuronGroup(5, "dv/dt = (ge - v)/taum : 1\ndge/dt = -ge/taue : 1")
+    stdp = Synapses(P, P, """
+        w : 1
+        tau_plus : second
+        tau_minus : second
+        A_plus : 1
+        dapre/dt = -apre/tau_plus : 1 (event-driven)
+        dapost/dt = -apost/tau_minus : 1 (event-driven)
+        """, on_pre="ge_post += w\napre += A_plus\nw = clip(w + apost, 0, w_max)",
+        on_post="apost -= A_plus\nw = clip(w + apre, 0, w_max)")
+    stdp.connect(j="i")
+    stdp.w = "0.01 + 0.02*rand()"
+    stdp.tau_plus, stdp.tau_minus, stdp.A_plus = 20 * ms, 60 * ms, 0.0002
+    fixed = Synapses(P, P, on_pre="v += 0.1\nge += we")
+    fixed.connect(j="i")
+    unset = Synapses(P, P, "c : 1\nscaled = 2*c : 1", on_pre="ge += scaled")
+    unset.connect(j="i")
+    text = report(tmp_path / "w.md", namespace=locals())
+    rows = {line.split(" | ")[3]: line for line in text.splitlines()
+            if line.startswith("| P | P |")}
+    assert rows["stdp synapse"].endswith(
+        " | one-to-one (5 synapses) | $w$: $\\mathcal{U}\\left(0.01, 0.03\\right)$ | "
+        "pre: 0 ms; post: 0 ms |")
+    assert rows["fixed synapse"].endswith(" | 0.1; $\\text{we}$ = 0.5 | 0 ms |")
+    assert rows["unset synapse"].endswith(" | $\\text{scaled}$ | 0 ms |")
+
+
+def test_weights_of_brians_homeostatic_inhibitory_stdp(tmp_path: Path) -> None:
+    """Brian 2's homeostatic_stdp_at_inhibitory_synapes.py: the aggregator adds a
+    constant to H; the plastic synapse changes only its own variables."""
+    start_scope()
+    tau_H, population_size, gamma = 0.1 * second, 1000, 5 * Hz
+    tau_stdp, eta = 20 * ms, 1 * nS * second
+    spikes = PoissonGroup(population_size, rates=5 * Hz)
+    global_factor = NeuronGroup(1, "G = H - gamma : Hz\ndH/dt = -H/tau_H : Hz")
+    aggregator = Synapses(spikes, global_factor,
+                          on_pre="H_post += 1/(tau_H * population_size)")
+    aggregator.connect()
+    pre = SpikeGeneratorGroup(1, [0], [0.5] * second)
+    post = SpikeGeneratorGroup(1, [0], [0.501] * second)
+    synapse = Synapses(pre, post, """
+        H : Hz (linked)
+        G = H - gamma : Hz
+        wij : siemens
+        dzi/dt = -zi / tau_stdp : 1 (event-driven)
+        dzj/dt = -zj / tau_stdp : 1 (event-driven)
+        """, on_pre="zi += 1.\nwij += eta * G * zj", on_post="zj += 1.\nwij += eta * G * (zi + 1)")
+    synapse.connect(i=0, j=0)
+    synapse.H = linked_var(global_factor, "H")
+    synapse.wij = 0 * nS
+    text = report(tmp_path / "h.md", namespace=locals())
+    assert ("| spikes | global_factor | $H^{\\text{post}}$ | aggregator synapse | "
+            "all-to-all (1000 synapses) | 10 mHz | 0 ms |") in text
+    assert ("| pre | post | — | synapse synapse | explicit list of pairs (1 synapses) | — | "
+            "pre: 0 ms; post: 0 ms |") in text
 
 
 def test_summed_variables_and_locality(tmp_path: Path) -> None:

@@ -20,23 +20,103 @@ The symbolic result is valid for the parameters as symbols: eigenvalues that
 are different symbols (``-1/taue``, ``-1/taum``) are treated as different, so
 setting ``taue == taum`` numerically divides by zero.  Give equal time
 constants the same name to get the confluent formula.
+
+The work is bounded: before each rational simplification the number of terms of
+the expanded numerator and denominator is estimated (:func:`expanded_size`), and
+a system whose solution needs a bigger one has no usable closed form (the
+formula would be slow to derive and slow to evaluate); ``default_method`` then
+falls back to the next method.  The bound counts terms, not seconds, so the
+same model always gets the same method.
 """
 
 from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import sympy
 
 from .system import DT, TIME, ODESystem
 
-__all__ = ["LinearForm", "exact_solution", "is_linear_system", "linear_form", "split_affine"]
+__all__ = [
+    "MAX_TERMS",
+    "LinearForm",
+    "exact_solution",
+    "expanded_size",
+    "is_linear_system",
+    "linear_form",
+    "split_affine",
+]
 
 #: Eigenvalues bigger than this (in SymPy operations) make the result unreadable.
 _MAX_EIGENVALUE_OPS = 40
+
+#: The most terms (numerator plus denominator, expanded) a rational expression may
+#: have to be simplified.  Polynomial GCDs grow fast beyond it: the homeostatic STDP
+#: weight equation needs one of about 3000 terms (20 s); the exact solutions in the
+#: test suite need at most about 110 (milliseconds).
+MAX_TERMS = 500
+
+
+class _TooLarge(Exception):
+    """A rational expression has more than :data:`MAX_TERMS` terms (see :func:`_cancel`)."""
+
+    def __init__(self, size: int) -> None:
+        super().__init__(size)
+        self.size = size
+
+
+def _terms(expr: sympy.Expr) -> int:
+    """An upper bound on the number of terms of ``expand(expr)`` (a polynomial expr)."""
+    if expr.is_Add:
+        return sum(_terms(a) for a in expr.args)
+    if expr.is_Mul:
+        return math.prod(_terms(a) for a in expr.args)
+    if expr.is_Pow and expr.exp.is_Integer and expr.exp > 0:
+        base, power = _terms(expr.base), int(expr.exp)
+        return math.comb(base + power - 1, power)  # monomials of degree `power`
+    return 1
+
+
+def expanded_size(expr: sympy.Expr) -> int:
+    """An upper bound on the terms of ``expr`` as one expanded fraction.
+
+    This is the size of the polynomials whose greatest common divisor
+    ``sympy.cancel`` computes; it is found without expanding anything.
+
+    Examples
+    --------
+    >>> a, b, c = sympy.symbols("a b c")
+    >>> expanded_size((a + b)**2 / (a - c))
+    5
+    """
+    numerator, denominator = expr.as_numer_denom()
+    return _terms(numerator) + _terms(denominator)
+
+
+def _bounded(simplify: Callable[[sympy.Expr], sympy.Expr]) -> Callable[[sympy.Expr], sympy.Expr]:
+    """``simplify``, raising :class:`_TooLarge` for expressions over :data:`MAX_TERMS`."""
+
+    def bounded(expr: sympy.Expr) -> sympy.Expr:
+        if not isinstance(expr, sympy.Expr) or expr.is_Atom:
+            return simplify(expr)
+        size = expanded_size(expr)
+        if size > MAX_TERMS:
+            raise _TooLarge(size)
+        return simplify(expr)
+
+    return bounded
+
+
+_cancel = _bounded(sympy.cancel)
+_expand = _bounded(sympy.expand)
+
+
+def _too_large(error: _TooLarge) -> str:
+    return (f"the exact solution is too large to derive (a coefficient with about "
+            f"{error.size} terms; the limit is {MAX_TERMS})")
 
 
 @dataclass(frozen=True)
@@ -51,25 +131,31 @@ def _is_zero(expr: sympy.Expr) -> bool:
     """Whether ``expr`` is identically zero (rational simplification only)."""
     if expr == 0:
         return True
-    return sympy.cancel(sympy.expand(expr)) == 0
+    return _cancel(_expand(expr)) == 0
 
 
 def _coefficient(f: sympy.Expr, x: sympy.Symbol) -> sympy.Expr:
     """``df/dx``, with cheap simplification of rational expressions."""
     a = sympy.diff(f, x)
     if x in a.free_symbols and not a.atoms(sympy.Function):
-        a = sympy.cancel(a)
+        a = _cancel(a)
     return a
 
 
 def split_affine(f: sympy.Expr, x: sympy.Symbol) -> tuple[sympy.Expr, sympy.Expr] | None:
-    """``(a, b)`` with ``f == a*x + b`` and ``a``, ``b`` free of ``x``, or ``None``."""
-    a = _coefficient(f, x)
-    if x in a.free_symbols:
+    """``(a, b)`` with ``f == a*x + b`` and ``a``, ``b`` free of ``x``, or ``None``.
+
+    ``None`` also when ``f`` is too large to simplify (see :data:`MAX_TERMS`).
+    """
+    try:
+        a = _coefficient(f, x)
+        if x in a.free_symbols:
+            return None
+        b = f.xreplace({x: sympy.S.Zero})
+        if b.has(sympy.nan, sympy.zoo, sympy.oo, -sympy.oo):
+            b = _cancel(f - a * x)
+    except _TooLarge:
         return None
-    b = f.xreplace({x: sympy.S.Zero})
-    if b.has(sympy.nan, sympy.zoo, sympy.oo, -sympy.oo):
-        b = sympy.cancel(f - a * x)
     if x in b.free_symbols:
         return None
     return a, b
@@ -104,6 +190,13 @@ def linear_form(system: ODESystem) -> tuple[LinearForm | None, str]:
         The linear form, or ``None`` and a reason such as
         ``"dv/dt is not linear in w"``.  Noise terms are not looked at.
     """
+    try:
+        return _linear_form(system)
+    except _TooLarge as error:
+        return None, _too_large(error)
+
+
+def _linear_form(system: ODESystem) -> tuple[LinearForm | None, str]:
     states = system.symbols
     rows, offsets = [], []
     for var in system.variables:
@@ -118,7 +211,7 @@ def linear_form(system: ODESystem) -> tuple[LinearForm | None, str]:
             row.append(a)
         b = f.xreplace({x: sympy.S.Zero for x in states})
         if b.has(sympy.nan, sympy.zoo, sympy.oo, -sympy.oo):
-            b = sympy.cancel(f - sum(a * x for a, x in zip(row, states, strict=True)))
+            b = _cancel(f - sum(a * x for a, x in zip(row, states, strict=True)))
         if TIME in b.free_symbols:
             return None, f"d{var}/dt depends on time t"
         rows.append(row)
@@ -175,6 +268,15 @@ def _solve(
     matrix: sympy.ImmutableMatrix, offset: sympy.ImmutableMatrix, names: tuple[str, ...]
 ) -> tuple[_Row, ...] | str:
     """Rows of ``expm(M dt)`` for the augmented matrix, or a reason string."""
+    try:
+        return _solve_bounded(matrix, offset, names)
+    except _TooLarge as error:
+        return _too_large(error)
+
+
+def _solve_bounded(
+    matrix: sympy.ImmutableMatrix, offset: sympy.ImmutableMatrix, names: tuple[str, ...]
+) -> tuple[_Row, ...] | str:
     n = matrix.rows
     augmented = sympy.zeros(n + 1, n + 1)
     augmented[:n, :n] = matrix
@@ -227,7 +329,7 @@ def _eigenvalues(matrix: sympy.Matrix, names: tuple[str, ...]) -> list[sympy.Exp
             found.append(matrix[block[0], block[0]])
             continue
         coupled = ", ".join(names[i] for i in block)
-        roots = sympy.roots(matrix.extract(block, block).charpoly())
+        roots = _roots(matrix.extract(block, block))
         if sum(roots.values()) != len(block) or any(
             r.has(sympy.RootOf) or sympy.count_ops(r) > _MAX_EIGENVALUE_OPS for r in roots
         ):
@@ -240,6 +342,22 @@ def _eigenvalues(matrix: sympy.Matrix, names: tuple[str, ...]) -> list[sympy.Exp
                 )
             found.extend([root] * multiplicity)
     return _canonical(found)
+
+
+def _roots(block: sympy.Matrix) -> dict[sympy.Expr, int]:
+    """The eigenvalues of ``block`` that SymPy finds by factoring its characteristic
+    polynomial and the quadratic formula, with multiplicity.
+
+    Cubic and quartic formulas are not tried: their results are never compact
+    (see ``_MAX_EIGENVALUE_OPS``) and SymPy can spend minutes deriving them.
+    Raises :class:`_TooLarge` for blocks whose characteristic polynomial would be
+    too large to compute or factor.
+    """
+    size = math.prod(1 + sum(expanded_size(e) for e in block.row(i) if e != 0)
+                     for i in range(block.rows))
+    if size > MAX_TERMS:
+        raise _TooLarge(size)
+    return sympy.roots(block.charpoly(), cubics=False, quartics=False)
 
 
 def _canonical(values: Iterable[sympy.Expr]) -> list[sympy.Expr]:
@@ -277,7 +395,7 @@ def _convolve(terms: _Terms, lam: sympy.Expr) -> _Terms:
                 c * (-1) ** j * math.factorial(p) / math.factorial(p - j) / delta ** (j + 1),
             )
         add((0, lam), -c * (-1) ** p * math.factorial(p) / delta ** (p + 1))
-    return {key: sympy.cancel(value) for key, value in result.items()}
+    return {key: _cancel(value) for key, value in result.items()}
 
 
 def _putzer(
@@ -291,7 +409,7 @@ def _putzer(
     total: dict[tuple[int, sympy.Expr], sympy.Matrix] = {}
     for k in range(size):
         if k > 0:
-            product = (product * (matrix - eigenvalues[k - 1] * identity)).applyfunc(sympy.cancel)
+            product = (product * (matrix - eigenvalues[k - 1] * identity)).applyfunc(_cancel)
             r = _convolve(r, eigenvalues[k])
         if product.is_zero_matrix:
             break
@@ -328,7 +446,7 @@ def _collect_row(
         add(growth * sympy.sin(sign * omega * DT), [-sign * im for _, im in parts])
     row = []
     for basis, coefficients in real.items():
-        simplified = tuple(sympy.factor(sympy.cancel(c)) for c in coefficients)
+        simplified = tuple(sympy.factor(_cancel(c)) for c in coefficients)
         if any(c != 0 for c in simplified):
             row.append((basis, simplified))
     if any(c.has(sympy.re, sympy.im, sympy.I) for _, cs in row for c in cs):

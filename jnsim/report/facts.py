@@ -17,10 +17,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..base import JnsimObject
-from ..units import Dimensions
+from ..errors import JnsimError
+from ..units import Dimensions, dimensions_of, to_si
 from .models import ModelCode, ModelFact, group_value, model_code, model_fact
 from .typeset import latex_name, quantity_text
-from .values import connection_pattern, describe_assignment, resolve_constant
+from .values import connection_pattern, describe_assignment, evaluate_quantity, resolve_constant
 
 __all__ = ["ReportFacts", "gather", "object_labels"]
 
@@ -215,36 +216,77 @@ def _source_type(obj: Any) -> str:
     return "Poisson spike source" if type(obj).__name__ == "PoissonGroup" else "spike generator"
 
 
+def _is_synaptic(name: str, s: Any) -> bool:
+    """Whether ``name`` is declared in the equations of the synapses ``s`` (not a
+    variable of a connected group, nor ``i``, ``j``, ``t``, ...)."""
+    return name in getattr(s.model, "variables", {})
+
+
+def _weight(name: str, s: Any) -> str:
+    """``$w$: U(0.01, 0.03)``: a synaptic variable and its assigned value, if any."""
+    text = f"${latex_name(name, True)}$"
+    value = getattr(s, "initializers", {}).get(name)
+    spec = getattr(s, "specs", {}).get(name)
+    if value is None:
+        return text
+    return f"{text}: {describe_assignment(value, spec.dims if spec else None, True)}"
+
+
+def _constant_weight(expression: Any, namespace: Mapping[str, Any]) -> str | None:
+    """``$w_e$ = 1.62 mV`` or ``1 mV`` for a pathway that adds a constant, else ``None``."""
+    if expression.function_names:
+        return None
+    if len(expression.names) == 1:
+        constant = resolve_constant(next(iter(expression.names)), namespace)
+        if constant is not None and str(expression) == constant.name:
+            return (f"${latex_name(constant.name, True)}$ = "
+                    f"{quantity_text(constant.value, constant.dims)}")
+    try:
+        value = evaluate_quantity(str(expression), namespace)
+        return quantity_text(float(to_si(value)), dimensions_of(value))
+    except (JnsimError, TypeError, ValueError, ZeroDivisionError, AttributeError):
+        return None
+
+
+def _weights(s: Any, namespace: Mapping[str, Any]) -> list[str]:
+    """What the pathways add to the connected groups' variables (``ge += w`` → ``w``).
+
+    The synaptic variables read by a statement whose target belongs to the pre- or
+    post-synaptic group, with their assigned values; a constant (``ge += we``) when
+    no synaptic variable is read.  Plasticity (``w += A_plus*apost``) and traces
+    (``apre += A_pre``) update the synapses themselves and are not weights.
+    """
+    code = model_code(s)
+    weights = []
+    for _, _, statements in code.pathways if code else ():
+        for statement in statements:
+            if _is_synaptic(statement.target, s):
+                continue
+            names = sorted(n for n in statement.expression.names if _is_synaptic(n, s))
+            if names:
+                weights.extend(_weight(name, s) for name in names)
+                continue
+            constant = _constant_weight(statement.expression, namespace)
+            if constant is not None:
+                weights.append(constant)
+    return weights
+
+
 def _projection(s: Any, name_of: _Namer, type_name: str, namespace: Mapping[str, Any]
                 ) -> ProjectionFact:
     ns = _namespace_of(s, namespace)
     pattern = "; ".join(connection_pattern(e) for e in getattr(s, "connections", ())) or \
         "not connected"
-    specs = getattr(s, "specs", {})
-    weights = []
-    for name, text in getattr(s, "initializers", {}).items():
-        if name.startswith("delay") or name not in specs:
-            continue
-        weights.append(f"${latex_name(name, True)}$: "
-                       f"{describe_assignment(text, specs[name].dims, True)}")
     targets = []
     for _, _, statements in model_code(s).pathways if model_code(s) else ():
-        for statement in statements:
-            if statement.target not in specs:
-                targets.append(f"${latex_name(statement.target, True)}$")
-            if not weights and statement.target not in specs:
-                value = statement.expression
-                if len(value.names) == 1 and not value.function_names:
-                    constant = resolve_constant(next(iter(value.names)), ns)
-                    if constant is not None and str(value) == constant.name:
-                        weights.append(f"${latex_name(constant.name, True)}$ = "
-                                       f"{quantity_text(constant.value, constant.dims)}")
+        targets.extend(f"${latex_name(statement.target, True)}$" for statement in statements
+                       if statement.target not in getattr(s, "specs", {}))
     for name, variable in getattr(s.model, "variables", {}).items():
         if "summed" in variable.flags:
             targets.append(f"${latex_name(name, True)}$ (summed)")
     return ProjectionFact(name_of(s.source), name_of(s.target), type_name,
                           ", ".join(dict.fromkeys(targets)) or "—", pattern,
-                          "; ".join(dict.fromkeys(weights)) or "—", _delays(s), int(s.N))
+                          "; ".join(dict.fromkeys(_weights(s, ns))) or "—", _delays(s), int(s.N))
 
 
 def _delays(s: Any) -> str:

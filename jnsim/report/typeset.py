@@ -33,6 +33,7 @@ __all__ = [
     "equation_latex",
     "escape_latex_text",
     "expression_latex",
+    "expression_sympy",
     "latex_name",
     "quantity_latex",
     "quantity_text",
@@ -138,24 +139,48 @@ def latex_name(name: str, synaptic: bool = False) -> str:
 _ONE_UNIT = ":1"
 
 
-class _KeepOneTimesUnit(ast.NodeTransformer):
-    """Replace ``1*mV`` by a symbol typeset as ``1\\,\\mathrm{mV}``: SymPy would drop
-    the factor 1 and show ``v > 1*mV`` as ``v > mV``."""
+def _one_times_unit(node: ast.BinOp) -> ast.expr | None:
+    """The marker for ``node`` if it is ``1*unit`` or ``unit*1`` (or ``-1*unit``)."""
+    if not isinstance(node.op, ast.Mult):
+        return None
+    for one, unit in ((node.left, node.right), (node.right, node.left)):
+        negative = isinstance(one, ast.UnaryOp) and isinstance(one.op, ast.USub)
+        number = one.operand if negative else one  # type: ignore[attr-defined]
+        if (isinstance(number, ast.Constant) and not isinstance(number.value, bool)
+                and number.value == 1 and isinstance(unit, ast.Name)
+                and len(unit.id) > 1 and unit.id in UNITS):
+            marker: ast.expr = ast.Name(unit.id + _ONE_UNIT, ast.Load())
+            if negative:
+                marker = ast.UnaryOp(ast.USub(), marker)
+            return ast.copy_location(marker, node)
+    return None
 
-    def visit_BinOp(self, node: ast.BinOp) -> ast.AST:
-        self.generic_visit(node)
-        if isinstance(node.op, ast.Mult):
-            for one, unit in ((node.left, node.right), (node.right, node.left)):
-                negative = isinstance(one, ast.UnaryOp) and isinstance(one.op, ast.USub)
-                number = one.operand if negative else one  # type: ignore[attr-defined]
-                if (isinstance(number, ast.Constant) and not isinstance(number.value, bool)
-                        and number.value == 1 and isinstance(unit, ast.Name)
-                        and len(unit.id) > 1 and unit.id in UNITS):
-                    marker: ast.expr = ast.Name(unit.id + _ONE_UNIT, ast.Load())
-                    if negative:
-                        marker = ast.UnaryOp(ast.USub(), marker)
-                    return ast.copy_location(marker, node)
-        return node
+
+def _keep_one_times_unit(node: ast.AST) -> ast.AST:
+    """``node`` with ``1*mV`` replaced by a symbol typeset as ``1\\,\\mathrm{mV}``:
+    SymPy would drop the factor 1 and show ``v > 1*mV`` as ``v > mV``.
+
+    The tree is not changed: changed nodes are new, the rest is shared.  (Deep
+    copies are slow: in IPython the parser's shared ``ast.Load()`` and operator
+    instances carry attributes, which a deep copy would copy too.)
+    """
+    changes: dict[str, Any] = {}
+    for name, value in ast.iter_fields(node):
+        if isinstance(value, ast.AST):
+            new = _keep_one_times_unit(value)
+            if new is not value:
+                changes[name] = new
+        elif isinstance(value, list):
+            items = [_keep_one_times_unit(v) if isinstance(v, ast.AST) else v for v in value]
+            if any(a is not b for a, b in zip(items, value, strict=True)):
+                changes[name] = items
+    if changes:
+        node = copy.copy(node)  # shallow: the unchanged children stay shared
+        for name, value in changes.items():
+            setattr(node, name, value)
+    if isinstance(node, ast.BinOp):
+        return _one_times_unit(node) or node
+    return node
 
 
 def _symbol_latex(name: str, synaptic: bool) -> str:
@@ -194,8 +219,22 @@ def expression_latex(expression: Expression, synaptic: bool = False) -> str:
         quantity = _quantity_of(expression)
         if quantity is not None:
             return quantity
-    tree = _KeepOneTimesUnit().visit(copy.deepcopy(expression.tree))
-    return sympy_latex(to_sympy(tree, constants), synaptic)
+    return sympy_latex(expression_sympy(expression), synaptic)
+
+
+def expression_sympy(expression: Expression) -> sympy.Expr:
+    """The SymPy form of ``expression`` for typesetting: ``1*mV`` stays a symbol
+    (see :func:`unit_symbol_value` to evaluate it)."""
+    constants = frozenset({"pi", "e", "inf"} & expression.identifiers)
+    return to_sympy(_keep_one_times_unit(expression.tree), constants)
+
+
+def unit_symbol_value(symbol: sympy.Symbol) -> Any | None:
+    """The unit a symbol of :func:`expression_sympy` stands for (``ms``, or ``1*ms`` as
+    written), or ``None`` for other names.  Single letters are never units here: they
+    may be model variables (``C``, ``A``)."""
+    name = symbol.name.removesuffix(_ONE_UNIT)
+    return UNITS[name] if len(name) > 1 and name in UNITS else None
 
 
 def _quantity_of(expression: Expression) -> str | None:
@@ -258,31 +297,35 @@ def _number(value: float) -> str:
     return rounded if len(rounded) < len(text) else text
 
 
-def quantity_text(value: Any, dims: Dimensions | None = None) -> str:
+def quantity_text(value: Any, dims: Dimensions | None = None,
+                  scale: float | None = None) -> str:
     """A value in SI base units as short readable text: ``10 ms``, ``-60 mV``, ``0.5``.
 
-    A single named unit gets the SI prefix that puts the number in [1, 1000);
-    compound units are shown in SI base units (``0.001 V/s``).
+    A single named unit gets the SI prefix that puts the number in [1, 1000) (or
+    ``scale`` there, to show several values in one unit); compound units are shown
+    in SI base units (``0.001 V/s``).
     """
     if isinstance(value, bool):
         return str(value)
     if dims is None or is_dimensionless(dims):
         return _number(float(value)) if isinstance(value, float) else str(value)
     value = float(value)
+    scale = value if scale is None else float(scale)
     symbol = unit_symbol(dims).replace("ohm", "Ω")
     if not re.fullmatch(r"[A-Za-zΩ]+", symbol) or symbol in ("kg", "mM", "mol", "cd", "K"):
         return f"{_number(value)} {symbol}"
-    exponent = 0 if value == 0 or not math.isfinite(value) else int(
-        math.floor(math.log10(abs(value)) / 3) * 3)
+    exponent = 0 if scale == 0 or not math.isfinite(scale) else int(
+        math.floor(math.log10(abs(scale)) / 3) * 3)
     exponent = max(-15, min(9, exponent))
-    if symbol == "s" and value != 0:  # times read best in ms (0.1 ms, 5 ms, 500 ms)
-        exponent = -3 if 1e-5 <= abs(value) < 1 else min(exponent, 0)
+    if symbol == "s" and scale != 0:  # times read best in ms (0.1 ms, 5 ms, 500 ms)
+        exponent = -3 if 1e-5 <= abs(scale) < 1 else min(exponent, 0)
     return f"{_number(value / 10.0 ** exponent)} {_PREFIXES[exponent]}{symbol}"
 
 
-def quantity_latex(value: Any, dims: Dimensions | None = None) -> str:
+def quantity_latex(value: Any, dims: Dimensions | None = None,
+                   scale: float | None = None) -> str:
     """:func:`quantity_text` as LaTeX math (without ``$``): ``10\\,\\mathrm{ms}``."""
-    text = quantity_text(value, dims)
+    text = quantity_text(value, dims, scale)
     if " " not in text:
         return text
     number, unit = text.split(" ", 1)

@@ -18,9 +18,16 @@ from ..equations import parse_expression
 from ..errors import JnsimError
 from ..functions import DEFAULT_CONSTANTS
 from ..namespace import ExternalConstant, resolve_external
-from ..sympy_conversion import rand, randn, to_sympy
+from ..sympy_conversion import rand, randn
 from ..units import UNITS, Dimensions, dimensions_of, registry, to_si
-from .typeset import expression_latex, quantity_text, sympy_latex
+from .typeset import (
+    expression_latex,
+    expression_sympy,
+    quantity_latex,
+    quantity_text,
+    sympy_latex,
+    unit_symbol_value,
+)
 
 __all__ = [
     "connection_pattern",
@@ -108,9 +115,58 @@ def resolve_constant(name: str, namespace: Mapping[str, Any] | None) -> External
 
 # -- distributions -----------------------------------------------------------------------
 
+def _quantity_value(expression: sympy.Expr) -> Any | None:
+    """``expression`` as a quantity (or a number) when it is made of numbers and units
+    only (``4*ms + 1*ms`` is 5 ms), else ``None``."""
+    if expression.is_number:
+        return float(expression) if expression.is_real else None
+    symbols = [s for s in expression.free_symbols if isinstance(s, sympy.Symbol)]
+    units = {s: unit_symbol_value(s) for s in symbols}
+    if len(symbols) < len(expression.free_symbols) or any(u is None for u in units.values()):
+        return None
+    plain = expression.xreplace({s: sympy.Symbol(f"unit{i}") for i, s in enumerate(symbols)})
+    namespace = {f"unit{i}": 1.0 * units[s] for i, s in enumerate(symbols)}
+    try:
+        return evaluate_quantity(sympy.sstr(plain), namespace)
+    except (JnsimError, TypeError, ValueError, ZeroDivisionError, AttributeError):
+        return None
+
+
+def _scale(*values: Any) -> float | None:
+    """The largest magnitude among the quantities ``values`` (``None`` entries left out)."""
+    magnitudes = [abs(float(to_si(v))) for v in values if v is not None]
+    return max(magnitudes) if magnitudes else None
+
+
+def _parameter_latex(value: sympy.Expr, synaptic: bool, scale: float | None = None) -> str:
+    """A parameter of a distribution: a quantity (``1\\,\\mathrm{ms}``, in the unit
+    that suits ``scale``) or an expression."""
+    quantity = _quantity_value(value)
+    if quantity is not None:
+        return quantity_latex(float(to_si(quantity)), dimensions_of(quantity), scale)
+    return sympy_latex(value, synaptic)
+
+
+def _variance_latex(sigma: sympy.Expr, synaptic: bool, scale: float | None = None) -> str:
+    """``sigma**2``: a number squared, or ``(5\\,\\mathrm{mV})^{2}`` with units."""
+    quantity = _quantity_value(sigma)
+    if quantity is None:
+        return sympy_latex(sigma ** 2, synaptic)
+    if isinstance(quantity, float):
+        return quantity_latex(quantity ** 2)
+    text = quantity_latex(abs(float(to_si(quantity))), dimensions_of(quantity), scale)
+    return rf"\left({text}\right)^{{2}}"
+
+
 def distribution_latex(expression: sympy.Basic, synaptic: bool = False) -> str | None:
     """``\\mathcal{U}(a, b)`` or ``\\mathcal{N}(\\mu, \\sigma^2)`` for ``a + (b-a)*rand()``
-    and ``mu + sigma*randn()``; ``None`` for anything else."""
+    and ``mu + sigma*randn()``; ``None`` for anything else.
+
+    Parameters made of numbers and units are shown as quantities in one unit,
+    computed from the whole expression: ``1*ms + 4*ms*rand()`` is
+    :math:`\\mathcal{U}(1\\,\\mathrm{ms}, 5\\,\\mathrm{ms})` (use
+    :func:`~jnsim.report.typeset.expression_sympy` to keep ``1*ms`` as written).
+    """
     draws = [a for a in expression.atoms(sympy.Function) if isinstance(a, rand | randn)]
     if len(draws) != 1:
         return None
@@ -126,12 +182,22 @@ def distribution_latex(expression: sympy.Basic, synaptic: bool = False) -> str |
     slope, intercept = polynomial.all_coeffs()
     if isinstance(draw, rand):
         low, high = intercept, sympy.simplify(intercept + slope)
-        if slope.is_negative:
+        if _is_negative(slope):
             low, high = high, low
-        return (rf"\mathcal{{U}}\left({sympy_latex(low, synaptic)}, "
-                rf"{sympy_latex(high, synaptic)}\right)")
-    return (rf"\mathcal{{N}}\left({sympy_latex(intercept, synaptic)}, "
-            rf"{sympy_latex(slope ** 2, synaptic)}\right)")
+        scale = _scale(_quantity_value(low), _quantity_value(high))
+        return (rf"\mathcal{{U}}\left({_parameter_latex(low, synaptic, scale)}, "
+                rf"{_parameter_latex(high, synaptic, scale)}\right)")
+    scale = _scale(_quantity_value(intercept), _quantity_value(slope))
+    return (rf"\mathcal{{N}}\left({_parameter_latex(intercept, synaptic, scale)}, "
+            rf"{_variance_latex(slope, synaptic, scale)}\right)")
+
+
+def _is_negative(value: sympy.Expr) -> bool:
+    """Whether ``value`` is negative (a quantity such as ``-2*ms`` included)."""
+    if value.is_negative:
+        return True
+    quantity = _quantity_value(value)
+    return quantity is not None and float(to_si(quantity)) < 0
 
 
 # -- assigned values ---------------------------------------------------------------------
@@ -164,7 +230,7 @@ def describe_assignment(text: Any, dims: Dimensions | None, synaptic: bool = Fal
         expression = parse_expression(text)
     except JnsimError:
         return f"`{text}`{suffix}"
-    distribution = distribution_latex(to_sympy(expression), synaptic)
+    distribution = distribution_latex(expression_sympy(expression), synaptic)
     if distribution is not None:
         return f"${distribution}${suffix}"
     return f"${expression_latex(expression, synaptic)}${suffix}"
