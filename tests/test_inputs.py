@@ -362,7 +362,9 @@ def test_poisson_input_mistakes():
     raises_jnsim(lambda: PoissonInput(G, "v", 10, 5 * Hz, [1, 2] * mV), JnsimError,
                  "one value")
     raises_jnsim(lambda: PoissonInput(G, "v", 10, 5 * Hz, 1 * mV, when="later"), JnsimError,
-                 "not a time slot", "synapses")
+                 "'later' is not a slot of a time step", "synapses", "after_thresholds")
+    raises_jnsim(lambda: PoissonInput(G, "v", 10.5, 5 * Hz, 1 * mV), JnsimError,
+                 "non-negative integer, not 10.5")
     raises_jnsim(lambda: PoissonInput("G", "v", 10, 5 * Hz, 1 * mV), JnsimError,
                  "needs a NeuronGroup")
     fast = PoissonInput(G, "v", 10, 20000 * Hz, 1 * mV)
