@@ -23,12 +23,15 @@ Large recordings are reduced before they are sent to the browser:
   bin's centre time): the envelope is exact, so spikes and extremes stay visible.
 
 Bokeh's JavaScript is loaded inline (``output_notebook(INLINE, hide_banner=True)``)
-before the first figure is shown in a notebook (:func:`setup_notebook`); the CDN
-is never used.
+before the first figure is shown in a notebook (:func:`setup_notebook`), once per
+kernel and under one MIME type; the CDN is never used. A figure shown with
+:func:`show` (or a monitor displayed in a cell) also carries a static ``image/png``
+copy for renderers without JavaScript (:mod:`jnsim.figure_png`, needs matplotlib).
 """
 
 from __future__ import annotations
 
+import base64
 import math
 import weakref
 from collections.abc import Callable, Sequence
@@ -79,6 +82,12 @@ _setup_done = [False]
 def setup_notebook(force: bool = False) -> bool:
     """Load BokehJS inline into the notebook, once per kernel.
 
+    ``output_notebook(INLINE, hide_banner=True)`` publishes the 4 MB of BokehJS
+    twice, as ``application/javascript`` and again as JupyterLab's
+    ``application/vnd.bokehjs_load.v0+json``. Only the first is kept: JupyterLab,
+    Notebook 7, the classic notebook, VS Code and nbviewer all run it, and the
+    notebook stores BokehJS once.
+
     Parameters
     ----------
     force
@@ -94,24 +103,59 @@ def setup_notebook(force: bool = False) -> bool:
         return False
     if _setup_done[0] and not force:
         return True
+    from unittest import mock
+
+    import bokeh.io.notebook
     from bokeh.io import output_notebook
     from bokeh.resources import INLINE
 
-    output_notebook(INLINE, hide_banner=True)
+    published: list[tuple[dict[str, Any], dict[str, Any]]] = []
+
+    def capture(data: dict[str, Any], metadata: Any = None, **kwargs: Any) -> None:
+        published.append((data, metadata or {}))
+
+    with mock.patch.object(bokeh.io.notebook, "publish_display_data", capture):
+        output_notebook(INLINE, hide_banner=True)
+    for data, metadata in published:
+        if JS_MIME_TYPE in data:
+            data = {JS_MIME_TYPE: data[JS_MIME_TYPE]}
+        _publish(data, metadata)
     _setup_done[0] = True
     return True
+
+
+JS_MIME_TYPE = "application/javascript"
+EXEC_MIME_TYPE = "application/vnd.bokehjs_exec.v0+json"
+
+
+def _publish(data: dict[str, Any], metadata: dict[str, Any] | None = None) -> None:
+    from IPython.display import publish_display_data
+
+    publish_display_data(data, metadata or {})
 
 
 def show(fig: Any) -> None:
     """Show a Bokeh figure in the notebook (loading BokehJS inline first).
 
-    Outside a notebook this does nothing: it never opens a browser or writes
-    an HTML file.
+    The output holds the figure's HTML element, a static ``image/png`` copy of it
+    (for renderers that cannot run BokehJS; made with matplotlib if installed, see
+    :mod:`jnsim.figure_png`) and the script that renders it. Outside a notebook
+    this does nothing: it never opens a browser or writes an HTML file.
     """
-    if setup_notebook():
-        from bokeh.io import show as bokeh_show
+    if not setup_notebook():
+        return
+    from bokeh.embed.notebook import notebook_content
 
-        bokeh_show(fig)
+    from .figure_png import figure_png
+
+    script, div, _ = notebook_content(fig)
+    title = getattr(getattr(fig, "title", None), "text", "") or type(fig).__name__
+    bundle: dict[str, Any] = {"text/html": div, "text/plain": f"<Bokeh figure: {title}>"}
+    png = figure_png(fig)
+    if png is not None:
+        bundle["image/png"] = base64.b64encode(png).decode("ascii")
+    _publish(bundle)
+    _publish({JS_MIME_TYPE: script, EXEC_MIME_TYPE: ""}, {EXEC_MIME_TYPE: {"id": fig.id}})
 
 
 def display_monitor(monitor: Any) -> None:

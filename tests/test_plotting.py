@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 import numpy as np
@@ -230,20 +231,48 @@ def test_monitor_rich_display_loads_bokeh_inline_once(ran: Any, monkeypatch: Any
     import bokeh.io
 
     _, _, spikes, states, _ = ran
-    loaded: list[tuple[Any, dict[str, Any]]] = []
-    shown: list[Any] = []
+    published: list[tuple[dict[str, Any], dict[str, Any]]] = []
     monkeypatch.setattr(plotting, "in_notebook", lambda: True)
     monkeypatch.setattr(plotting, "_setup_done", [False])
+    monkeypatch.setattr(plotting, "_publish",
+                        lambda data, metadata=None: published.append((data, metadata or {})))
+    loads: list[Any] = []
+    real_load = bokeh.io.output_notebook
     monkeypatch.setattr(bokeh.io, "output_notebook",
-                        lambda resources=None, **kw: loaded.append((resources, kw)))
-    monkeypatch.setattr(bokeh.io, "show", lambda obj, **kw: shown.append(obj))
+                        lambda resources=None, **kw: (loads.append((resources, kw)),
+                                                      real_load(resources, **kw)))
     spikes._ipython_display_()
     states._ipython_display_()
     from bokeh.resources import INLINE
 
-    assert len(loaded) == 1
-    assert loaded[0][0] is INLINE and loaded[0][1] == {"hide_banner": True}
-    assert [f.yaxis[0].axis_label for f in shown] == ["neuron index", "v (mV)"]
+    assert len(loads) == 1 and loads[0][0] is INLINE and loads[0][1]["hide_banner"]
+    # BokehJS (megabytes) is published once, under one MIME type only.
+    bokehjs = [d for d, _ in published if "Bokeh" in d.get("application/javascript", "")
+               and len(d["application/javascript"]) > 1_000_000]
+    assert len(bokehjs) == 1 and list(bokehjs[0]) == ["application/javascript"]
+    assert not any("application/vnd.bokehjs_load.v0+json" in d for d, _ in published)
+    # Each figure: its element with a static PNG copy, then the script that renders it.
+    figures = [d for d, _ in published if "text/html" in d]
+    assert len(figures) == 2
+    for data in figures:
+        png = base64.b64decode(data["image/png"])
+        assert png.startswith(b"\x89PNG\r\n\x1a\n")
+    scripts = [m for d, m in published if "application/vnd.bokehjs_exec.v0+json" in d]
+    assert len(scripts) == 2 and all("id" in m["application/vnd.bokehjs_exec.v0+json"]
+                                     for m in scripts)
+
+
+def test_png_copy_is_omitted_without_matplotlib(ran: Any, monkeypatch: Any) -> None:
+    import sys
+
+    from jnsim.figure_png import figure_png
+
+    _, _, spikes, _, _ = ran
+    assert figure_png(spikes.plot()) is not None
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    monkeypatch.setitem(sys.modules, "matplotlib.figure", None)
+    monkeypatch.setitem(sys.modules, "matplotlib.backends.backend_agg", None)
+    assert figure_png(spikes.plot()) is None
 
 
 def test_monitor_display_outside_a_notebook_is_text(ran: Any, monkeypatch: Any,
