@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -67,3 +68,36 @@ def test_cuba_figures_have_a_png_copy(cuba: Any) -> None:
         png = base64.b64decode(output["data"]["image/png"])
         assert png.startswith(b"\x89PNG\r\n\x1a\n")
         assert 10_000 < len(png) < 400_000
+
+
+def _markdown(name: str) -> str:
+    nbformat = pytest.importorskip("nbformat")
+    notebook = nbformat.read(NOTEBOOKS / name, as_version=4)
+    return "\n".join(c.source for c in notebook.cells if c.cell_type == "markdown")
+
+
+def test_cuba_prints_loop_and_compile_time_apart(cuba: Any) -> None:
+    text = "".join(o.get("text", "") for o in _outputs(cuba) if o.output_type == "stream")
+    found = re.search(r"simulation loop (\d+\.\d+) s; (compiling|loading) the kernel"
+                      r"(?: from the disk cache)? (\d+\.\d+) s", text)
+    assert found, text
+    assert float(found.group(3)) > 0
+
+
+def test_tutorial_links_point_to_notebooks_that_exist() -> None:
+    for path in sorted(NOTEBOOKS.glob("*.ipynb")):
+        text = _markdown(path.name)
+        assert "plotting tutorial" not in text, path.name  # there is none
+        for target in re.findall(r"\]\(([^)#\s]+)", text):
+            if "://" not in target:
+                assert (NOTEBOOKS / target).exists(), f"{path.name} links to {target}"
+    assert "](02_cuba.ipynb)" in _markdown("01_quickstart.ipynb")
+
+
+def test_stdp_states_measured_times_not_a_vague_claim() -> None:
+    text = _markdown("03_stdp.ipynb")
+    assert "take a few seconds" not in text
+    nbformat = pytest.importorskip("nbformat")
+    notebook = nbformat.read(NOTEBOOKS / "03_stdp.ipynb", as_version=4)
+    code = "\n".join(c.source for c in notebook.cells if c.cell_type == "code")
+    assert "stats.kernel_seconds" in code and "stats.compile_seconds" in code

@@ -86,6 +86,39 @@ def test_trace_plot_shows_values_in_millivolts(ran: Any) -> None:
         np.testing.assert_allclose(data["xs"][k], states.t_ * 1e3)
 
 
+def test_state_monitor_figure_shows_every_variable_with_a_legend() -> None:
+    jnsim.start_scope()
+    namespace = {"tau": 10 * ms}
+    group = NeuronGroup(4, "dv/dt = (I - v) / tau : volt\nI : volt\nx : 1",
+                        method="exact", namespace=namespace)
+    group.I = "(1 + i) * mV"
+    group.x = "i * 0.5"
+    states = StateMonitor(group, ["v", "I", "x"], record=[0, 2])
+    Network(group, states).run(20 * ms)
+    fig = states.plot()
+    labels = [item.label["value"] for item in fig.legend[0].items]
+    assert labels == ["v", "I", "x"]
+    sources = figure_sources(fig)
+    assert set(sources) == {"traces", "traces_I", "traces_x"}
+    assert sources["traces_I"].data["ys"][1][-1] == pytest.approx(3.0)  # mV
+    assert sources["traces_x"].data["ys"][1][0] == pytest.approx(1.0)
+    # v and I share the left axis (mV); x (no unit) has its own on the right.
+    assert fig.yaxis[0].axis_label == "v, I (mV)"
+    assert [a.axis_label for a in fig.right] == ["x"]
+    assert list(fig.extra_y_ranges) == ["y_x"]
+    assert len({c for name in sources for c in sources[name].data["color"]}) == 3
+    # One variable on request: no legend, the old figure.
+    assert states.plot("I").yaxis[0].axis_label == "I (mV)"
+    assert not states.plot("I").legend
+    from jnsim.figure_png import figure_png
+
+    assert figure_png(fig) is not None
+    group.I = "10*mV"
+    Network(group, states).run(5 * ms)
+    update_figure(fig)
+    assert sources["traces_I"].data["ys"][0][-1] == pytest.approx(10.0)
+
+
 def test_trace_plot_selects_recorded_elements_and_rejects_others(ran: Any) -> None:
     _, _, _, states, _ = ran
     data = figure_sources(states.plot(indices=[7]))["traces"].data
