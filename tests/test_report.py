@@ -100,7 +100,7 @@ def test_markdown_report_of_cuba(tmp_path: Path) -> None:
         "* Variable $v$: $\\mathrm{V}$, per neuron, initial value: "
         "$\\mathcal{U}\\left(\\text{Vr}, \\text{Vt}\\right)$, unless refractory",
         "$$\n\\frac{\\mathrm{d}v}{\\mathrm{d}t} = "
-        "\\frac{\\text{El} + \\text{ge} + \\text{gi} - v}{\\text{taum}}\n$$",
+        "\\frac{\\text{ge} + \\text{gi} - v + \\text{El}}{\\text{taum}}\n$$",
         "**Spike emission:** if $v > \\text{Vt}$:\n\n* emit a spike at time $t$\n"
         "* $v \\leftarrow \\text{Vr}$",
         "**Refractoriness:** for 5 ms after each spike; $v$ held constant meanwhile",
@@ -423,3 +423,23 @@ def test_markdown_report_converts_with_pandoc(tmp_path: Path) -> None:
                             timeout=120)
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "cuba.pdf").stat().st_size > 10_000
+
+
+# -- typesetting: the user's term order, readable exponentials -------------------------
+
+def test_typeset_keeps_the_written_order_of_terms_and_sets_long_exponents_as_exp() -> None:
+    from jnsim.equations.expressions import parse_expression
+    from jnsim.report.typeset import expression_latex
+
+    def tex(text: str) -> str:
+        return expression_latex(parse_expression(text))
+
+    assert tex("v - VT") == r"v - \text{VT}"
+    assert tex("2*x - 3") == r"2 \cdot x - 3"
+    assert tex("(ge + gi - (v - El)) / taum") == \
+        r"\frac{\text{ge} + \text{gi} - v + \text{El}}{\text{taum}}"
+    assert tex("gL*(EL - v) + gL*DeltaT*exp((v - VT)/DeltaT) + I - w") == (
+        r"\text{gL} \cdot \left(\text{EL} - v\right) + \text{DeltaT} \cdot \text{gL} \cdot "
+        r"\exp\left(\frac{v - \text{VT}}{\text{DeltaT}}\right) + I - w")
+    assert tex("exp(2)") == "e^{2}"  # short exponents stay superscripts
+    assert tex("exp(-v/tau)") == r"\exp\left(- \frac{v}{\tau}\right)"
