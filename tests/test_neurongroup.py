@@ -833,7 +833,7 @@ def test_run_on_event_temporary():
     ("ww += 1", CodeError,
      ["'ww += ...' needs a value of 'ww'", "did you mean 'w'?", "first assigned with '='"]),
     ("a = v\nw = a", UnitError, ["line 2, column 5: cannot assign volt to 'w'"]),
-    ("a = 1\na = 2*mV\nw = a", UnitError, ["cannot assign volt to 'a', which has units of 1"]),
+    ("a = 1\na = 2*mV\nw = a", UnitError, ["cannot assign volt to 'a', which is dimensionless"]),
     ("ms = 3", CodeError, ["cannot assign to 'ms'", "the name of a unit"]),
     ("xi_1 = 3", CodeError, ["cannot assign to 'xi_1'", "noise symbol"]),
     ("lastspike = 3*ms", CodeError, ["cannot assign to 'lastspike'", "special symbol"]),
