@@ -232,7 +232,10 @@ class StateMonitor(JnsimObject):
     def resolve(self, run_namespace: Any, caller_ns: Any) -> dict[str, Any]:
         if _is_synapses(self.group):  # the synapses' own names, and those of their groups
             return self.group.resolve(run_namespace, caller_ns)
-        externals: dict[str, Any] = {}
+        from .linked_subexpressions import computed_link_externals
+
+        externals: dict[str, Any] = computed_link_externals(self.group, run_namespace,
+                                                            caller_ns)
         model = self.group.model
         for variable in self.variables:
             if variable in self.group.subexpression_names():
@@ -298,7 +301,8 @@ class StateMonitor(JnsimObject):
         builder = FunctionBuilder(f"{cid}_{self.slug}_record")
         arrays = {n: spec.shared for n, spec in group.specs.items()}
         function = ElementFunction(builder, arrays, group.code_id, externals,
-                                   links=_link_keys(group))
+                                   links=_link_keys(group),
+                                   computed=getattr(group, "computed_links", dict)())
         builder.parameter("t", "t")
         builder.parameter("_count", f"{cid}__count")
         builder.parameter("_t_buffer", f"{cid}__t")
