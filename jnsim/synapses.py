@@ -210,6 +210,21 @@ class Synapses(Group):
         result[order] = rank
         return result
 
+    @property
+    def N_incoming_post(self) -> np.ndarray:
+        """The number of synapses onto each neuron of the target group (Brian's name and
+        layout: indexed by the neuron's index in the whole group, so synapses onto a
+        subgroup ``G[k:]`` give ``k`` leading zeros)."""
+        counts = self.code.fan_counts()["N_incoming"]
+        return np.concatenate([np.zeros(self.target_start, np.int64), counts]).astype(np.int32)
+
+    @property
+    def N_outgoing_pre(self) -> np.ndarray:
+        """The number of synapses from each neuron of the source group (indexed as
+        :attr:`N_incoming_post`)."""
+        counts = self.code.fan_counts()["N_outgoing"]
+        return np.concatenate([np.zeros(self.source_start, np.int64), counts]).astype(np.int32)
+
     def _fan_in_out(self, name: str) -> np.ndarray:
         """``N_incoming``/``N_outgoing`` per synapse, from the per-neuron counts."""
         owner = self.j_array if name == "N_incoming" else self.i_array

@@ -663,3 +663,16 @@ def test_state_monitor_of_synapses_pre_post_subexpressions_and_indexing():
     raises_jnsim(lambda: StateMonitor(S, "nothing"), JnsimError, "no variable 'nothing'",
                  "v_pre")
     raises_jnsim(lambda: M1[0], JnsimError, "does not record element 0")
+
+
+def test_n_incoming_post_and_n_outgoing_pre_per_neuron():
+    """Spreizer_et_al_2019 reads ``syn.N_incoming_post``: per neuron of the whole target
+    group (Brian 2.9 gives exactly these arrays, int32, for synapses between subgroups)."""
+    G = NeuronGroup(6, "v : 1")
+    S = Synapses(G[1:4], G[2:6])
+    S.connect(i=[0, 0, 1, 2, 2, 2], j=[0, 3, 3, 1, 3, 3])
+    assert S.N_incoming_post.dtype == np.int32
+    np.testing.assert_array_equal(S.N_incoming_post, [0, 0, 1, 1, 0, 4])
+    np.testing.assert_array_equal(S.N_outgoing_pre, [0, 2, 1, 3])
+    S.connect(i=0, j=1)  # kept up to date
+    np.testing.assert_array_equal(S.N_incoming_post, [0, 0, 1, 2, 0, 4])
