@@ -676,3 +676,42 @@ def test_n_incoming_post_and_n_outgoing_pre_per_neuron():
     np.testing.assert_array_equal(S.N_outgoing_pre, [0, 2, 1, 3])
     S.connect(i=0, j=1)  # kept up to date
     np.testing.assert_array_equal(S.N_incoming_post, [0, 0, 1, 2, 0, 4])
+
+
+def test_generator_condition_sees_the_generated_index_gaussian_connectivity():
+    """Brian's synapses/efficient_gaussian_connectivity.py: the ``if`` clause of a
+    generator reads ``j``, the generated index (Brian's rule), and connecting is
+    vectorised (20000 neurons take well under a second per call)."""
+    seed(5)
+    N, alpha, q = 2000, 0.1, 0.001
+    w = math.ceil(math.sqrt(math.log(q) / -alpha))
+    pmax = math.exp(-alpha * w**2)
+    G = NeuronGroup(N, "v : 1")
+    limited = Synapses(G, G)
+    limited.connect(j="k for k in range(i-w, i+w) if rand()<exp(-alpha*(i-j)**2)",
+                    skip_if_invalid=True, namespace={"w": w, "alpha": alpha})
+    d = np.arange(N)[:, None] - np.arange(N)[None, :]
+    p = np.exp(-alpha * d.astype(float) ** 2)
+    window = (d <= w) & (d > -w)  # k in [i-w, i+w): i - k in (-w, w]
+    mean, sd = p[window].sum(), math.sqrt((p * (1 - p))[window].sum())
+    # Brian 2.9 gives 5576 synapses for N=1000 (expectation 5578.2): same process
+    assert abs(limited.N - mean) < 4 * sd
+    assert np.abs(limited.i - limited.j).max() <= w
+    divided = Synapses(G, G)
+    ns = {"w": w, "alpha": alpha, "pmax": pmax}
+    divided.connect(j="k for k in range(i-w, i+w) if rand()<exp(-alpha*(i-j)**2)",
+                    skip_if_invalid=True, namespace=ns)
+    divided.connect(j="k for k in sample(0, i-w, p=pmax) if rand()<exp(-alpha*(i-j)**2)/pmax",
+                    skip_if_invalid=True, namespace=ns)
+    divided.connect(j="k for k in sample(i+w, N_post, p=pmax) if "
+                      "rand()<exp(-alpha*(i-j)**2)/pmax", skip_if_invalid=True, namespace=ns)
+    # exact: every pair with probability exp(-alpha*(i-j)**2)
+    mean, sd = p.sum(), math.sqrt((p * (1 - p)).sum())
+    assert abs(divided.N - mean) < 4 * sd
+    distance = np.abs(divided.i - divided.j)
+    expected_far = p[np.abs(d) > w].sum()  # about 0.2 synapses beyond the window
+    assert np.sum(distance > w) <= expected_far + 4 * math.sqrt(expected_far) + 2
+    upper = Synapses(G, G)  # j in the condition is the generated index
+    upper.connect(j="k for k in range(i-3, i+4) if j > i and 0 <= j < N_post")
+    assert upper.N == 3 * N - 6
+    assert np.all(upper.j > upper.i)
