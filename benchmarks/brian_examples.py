@@ -152,8 +152,8 @@ def compare(reference: dict[str, Any], result: dict[str, Any]) -> dict[str, Any]
 
 def collect_reference(args: argparse.Namespace, examples: Path) -> None:
     store = load(args.reference)
-    names = [name for name in point_neuron_examples(examples)
-             if (not args.only or name in args.only) and (args.redo or name not in store)]
+    names = [name for name in (args.only or point_neuron_examples(examples))
+             if args.redo or name not in store]
 
     def reference_of(name: str) -> tuple[str, dict[str, Any]]:
         script = examples / name

@@ -116,38 +116,51 @@ def reinit_devices() -> None:
     """Accept Brian's ``reinit_devices()``: jnsim keeps no build state between runs."""
 
 
-class _MultiCompartmentFeature:
-    """A Brian name for multi-compartment modelling, which jnsim does not offer: using
-    it raises a :class:`~jnsim.errors.JnsimError` that names the feature at once."""
+class _UnsupportedFeature:
+    """A Brian name for a feature jnsim does not offer: using it raises a
+    :class:`~jnsim.errors.JnsimError` that names the feature at once."""
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, why: str, hint: str) -> None:
         self.__name__ = self.__qualname__ = name
+        self._why, self._hint = why, hint
 
     def _refuse(self) -> Any:
         from .errors import JnsimError
 
-        raise JnsimError(
-            f"{self.__name__} is not supported: jnsim simulates point neurons, not "
-            "multi-compartment models (SpatialNeuron, Morphology and its sections)",
-            hint="model each compartment as a NeuronGroup variable, or run this script "
-                 "with Brian 2")
+        raise JnsimError(f"{self.__name__} is not supported: {self._why}", hint=self._hint)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         return self._refuse()
 
     def __getattr__(self, name: str) -> Any:
-        if name.startswith("__"):
+        if name.startswith("_"):
             raise AttributeError(name)
         return self._refuse()
 
     def __repr__(self) -> str:
-        return f"<{self.__name__}: multi-compartment models are not supported by jnsim>"
+        return f"<{self.__name__}: not supported by jnsim>"
 
 
 MULTI_COMPARTMENT_NAMES = ("SpatialNeuron", "Morphology", "Soma", "Cylinder", "Section")
-for _name in MULTI_COMPARTMENT_NAMES:
-    globals()[_name] = _MultiCompartmentFeature(_name)
-__all__ += list(MULTI_COMPARTMENT_NAMES)
+_MULTI_COMPARTMENT = ("jnsim simulates point neurons, not multi-compartment models "
+                      "(SpatialNeuron, Morphology and its sections)",
+                      "model each compartment as a NeuronGroup variable, or run this "
+                      "script with Brian 2")
+_USER_FUNCTIONS = ("equations in jnsim call the default functions and TimedArrays, not "
+                   "Python functions",
+                   "write the function in the equations (a subexpression), or tabulate it "
+                   "with a TimedArray")
+UNSUPPORTED = {
+    **{name: _MULTI_COMPARTMENT for name in MULTI_COMPARTMENT_NAMES},
+    "Function": _USER_FUNCTIONS,
+    "implementation": _USER_FUNCTIONS,
+    "BinomialFunction": ("binomially distributed random numbers in equations are not "
+                         "available yet", "draw them with a PoissonInput or "
+                         "rand() comparisons, or run this script with Brian 2"),
+}
+for _name, (_why, _hint) in UNSUPPORTED.items():
+    globals()[_name] = _UnsupportedFeature(_name, _why, _hint)
+__all__ += list(UNSUPPORTED)
 
 
 class _BrianLogger:
