@@ -16,8 +16,11 @@ The examples come from Brian 2.9's source distribution (``pip download --no-deps
 names a folder of examples instead. The point-neuron examples are every script outside
 ``compartmental/`` (multi-compartment models, out of scope), ``standalone/`` and
 ``multiprocessing/`` (about Brian's build device and process pools, not models), less the
-modules other examples import (``params.py``, ``plot_utils.py``). An example whose Brian
-reference does not run here (a package missing, a download) is listed and not counted.
+modules other examples import (``params.py``, ``plot_utils.py``) and the scripts that
+build a morphology (``SpatialNeuron``, ``Soma``, ...): those are out of scope and must fail
+at once with a message naming the feature, which ``compare`` checks. An example whose
+Brian reference does not run here (a package missing, a download, longer than the
+time-out) is listed and not counted.
 
 Agreement (``agrees``):
 
@@ -29,9 +32,11 @@ Agreement (``agrees``):
   networks amplify such moves; 1 % is far below the differences a modelling error makes
   (a state mean 0.314 instead of 0.244 is 29 %).
 * **stochastic** scripts: jnsim's random streams differ from Brian's, so each figure must
-  lie within 4 standard deviations of the three Brian runs' mean, plus 3 % of the mean
-  (three samples estimate a spread roughly; the floor keeps a chance small spread from
-  failing an agreeing result).
+  lie in the 99 % prediction interval of Brian's n runs (three), the interval that holds
+  a new draw from the same distribution with probability 0.99: mean +- t(0.995, n-1) *
+  sd * sqrt(1 + 1/n), with Student's t for n - 1 degrees of freedom (9.925 for n = 3)
+  because the spread itself is estimated from three runs, plus 2 % of the mean (and 2
+  spikes) so that a spread that came out near zero by chance fails no agreeing result.
 
 Results go to ``--out`` as JSON and to standard output as a Markdown table.
 """
@@ -41,6 +46,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -75,8 +81,11 @@ def fetch_examples(cache: Path, python: str) -> Path:
     return examples
 
 
-def point_neuron_examples(examples: Path) -> list[str]:
-    """Relative paths of the point-neuron example scripts, sorted."""
+MULTI_COMPARTMENT = re.compile(r"\b(SpatialNeuron|Morphology|Soma|Cylinder|Section)\s*\(")
+
+
+def candidate_examples(examples: Path) -> list[str]:
+    """Relative paths of the example scripts outside the excluded folders, sorted."""
     found = []
     for path in sorted(examples.rglob("*.py")):
         relative = path.relative_to(examples)
@@ -84,6 +93,23 @@ def point_neuron_examples(examples: Path) -> list[str]:
             continue
         found.append(relative.as_posix())
     return found
+
+
+def is_multi_compartment(script: Path) -> bool:
+    """Whether a script builds a multi-compartment model (out of jnsim's scope)."""
+    return bool(MULTI_COMPARTMENT.search(script.read_text()))
+
+
+def point_neuron_examples(examples: Path) -> list[str]:
+    """The candidates that model point neurons (no morphology), sorted."""
+    return [name for name in candidate_examples(examples)
+            if not is_multi_compartment(examples / name)]
+
+
+def multi_compartment_examples(examples: Path) -> list[str]:
+    """The candidates that build multi-compartment models, sorted."""
+    return [name for name in candidate_examples(examples)
+            if is_multi_compartment(examples / name)]
 
 
 def run_example(python: str, simulator: str, script: Path, seed_offset: int,
@@ -123,6 +149,21 @@ def deterministic_tolerance(key: str, reference: float, spread: float) -> float:
     return 0.01 * abs(reference) + 0.01 * abs(spread) + 1e-300
 
 
+#: Student's t quantile t(0.995, df) for df = 1..10 (two-sided 99 %; standard tables).
+T_995 = {1: 63.657, 2: 9.925, 3: 5.841, 4: 4.604, 5: 4.032, 6: 3.707, 7: 3.499, 8: 3.355,
+         9: 3.250, 10: 3.169}
+
+
+def stochastic_tolerance(key: str, samples: list[float]) -> float:
+    """Half-width of the 99 % prediction interval of ``samples``, plus the floor."""
+    mean = statistics.fmean(samples)
+    n = len(samples)
+    spread = 0.0
+    if n > 1:
+        spread = T_995[min(n - 1, 10)] * statistics.stdev(samples) * (1 + 1 / n) ** 0.5
+    return spread + 0.02 * abs(mean) + (2.0 if is_count(key) else 1e-300)
+
+
 def compare(reference: dict[str, Any], result: dict[str, Any]) -> dict[str, Any]:
     """Whether one jnsim run agrees with the Brian reference runs of the same script."""
     if result.get("status") != "ok":
@@ -143,8 +184,7 @@ def compare(reference: dict[str, Any], result: dict[str, Any]) -> dict[str, Any]
             spread = runs[0].get(spread_key, 0.0) if key.endswith(".mean") else 0.0
             tolerance = deterministic_tolerance(key, mean, spread)
         else:
-            sd = statistics.stdev(samples) if len(samples) > 1 else 0.0
-            tolerance = 4 * sd + 0.03 * abs(mean) + (2.0 if is_count(key) else 1e-300)
+            tolerance = stochastic_tolerance(key, samples)
         if not abs(value - mean) <= tolerance:
             differences.append(f"{key}: {value:.6g} vs {mean:.6g} (tolerance {tolerance:.3g})")
     return {"agrees": not differences, "why": "; ".join(differences[:4])}
@@ -177,10 +217,20 @@ def collect_reference(args: argparse.Namespace, examples: Path) -> None:
 
 def compare_all(args: argparse.Namespace, examples: Path) -> dict[str, Any]:
     store = load(args.reference)
-    names = [name for name in point_neuron_examples(examples)
+    spatial = set(multi_compartment_examples(examples))
+    names = [name for name in candidate_examples(examples)
              if not args.only or name in args.only]
 
     def one(name: str) -> tuple[str, dict[str, Any]]:
+        if name in spatial:  # out of scope: it must fail at once, naming the feature
+            result = run_example(args.python, "jnsim", examples / name, 0, args.timeout)
+            clear = (result.get("status") == "error" and bool(result.get("clear_error"))
+                     and "not supported" in result.get("error", ""))
+            return name, {"counted": False, "multi_compartment": True, "clear": clear,
+                          "result": result,
+                          "why": "multi-compartment: " + ("fails at once with a clear "
+                                                          "message" if clear else
+                                                          "NO CLEAR MESSAGE")}
         reference = store.get(name)
         if reference is None or not reference["usable"]:
             return name, {"counted": False, "why": "no Brian reference" if reference is None
@@ -200,15 +250,47 @@ def compare_all(args: argparse.Namespace, examples: Path) -> dict[str, Any]:
     return outcomes
 
 
+def rejudge(args: argparse.Namespace, examples: Path) -> dict[str, Any]:
+    """The outcomes of stored jnsim results, judged against the reference again (the
+    latest result of each example wins)."""
+    store = load(args.reference)
+    stored: dict[str, Any] = {}
+    for path in args.results:
+        stored.update(load(path))
+    outcomes = {}
+    for name in candidate_examples(examples):
+        outcome = stored.get(name)
+        if outcome is None:
+            continue
+        reference = store.get(name)
+        if outcome.get("multi_compartment") or "result" not in outcome:
+            outcomes[name] = outcome
+        elif reference is None or not reference["usable"]:
+            outcomes[name] = {"counted": False, "why": "no Brian reference"
+                              if reference is None else "Brian 2.9 does not run it here"}
+        else:
+            outcomes[name] = {**outcome, **compare(reference, outcome["result"]),
+                              "counted": True,
+                              "brian_wall_s": reference["runs"][0].get("wall_s")}
+    return outcomes
+
+
 def markdown(outcomes: dict[str, Any]) -> str:
     counted = {name: o for name, o in outcomes.items() if o["counted"]}
     agreeing = sum(1 for o in counted.values() if o["agrees"])
+    spatial = [o for o in outcomes.values() if o.get("multi_compartment")]
+    clear = sum(1 for o in spatial if o["clear"])
+    not_counted = len(outcomes) - len(counted) - len(spatial)
     lines = [f"**{agreeing} of {len(counted)}** point-neuron examples agree with Brian "
-             f"{BRIAN_VERSION}.", "", "| example | result | jnsim s | Brian s | detail |",
+             f"{BRIAN_VERSION}; {not_counted} more have no Brian reference here; "
+             f"{clear} of {len(spatial)} multi-compartment examples fail at once with a "
+             "clear message.", "", "| example | result | jnsim s | Brian s | detail |",
              "|---|---|---|---|---|"]
     for name, outcome in outcomes.items():
         result = outcome.get("result", {})
-        if not outcome["counted"]:
+        if outcome.get("multi_compartment"):
+            verdict = "out of scope"
+        elif not outcome["counted"]:
             verdict = "not counted"
         elif outcome["agrees"]:
             verdict = "agrees"
@@ -219,7 +301,7 @@ def markdown(outcomes: dict[str, Any]) -> str:
         else:
             verdict = result.get("status", "?")
         detail = outcome.get("why", "")
-        if result.get("status") == "error":
+        if result.get("status") == "error" and not outcome.get("multi_compartment"):
             detail = f"{result['error_type']}: {result['error'].splitlines()[0][:160]}"
         detail = detail.replace("|", "\\|")
         lines.append(f"| {name} | {verdict} | {result.get('wall_s', '')} | "
@@ -237,7 +319,11 @@ def save(path: Path, data: dict[str, Any]) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("step", choices=("reference", "compare"))
+    parser.add_argument("step", choices=("reference", "compare", "table"),
+                        help="table: judge stored jnsim results (--out, several files "
+                             "with --results) against the reference again, without running")
+    parser.add_argument("--results", type=Path, nargs="*", default=[],
+                        help="for 'table': result files of earlier compare runs")
     parser.add_argument("--examples", type=Path, help="a folder of Brian examples")
     parser.add_argument("--examples-cache", type=Path, default=DEFAULT_CACHE)
     parser.add_argument("--brian-python", default="/tmp/brian-venv/bin/python")
@@ -259,7 +345,8 @@ def main() -> None:
     if args.step == "reference":
         collect_reference(args, examples)
         return
-    outcomes = compare_all(args, examples)
+    run_step = rejudge if args.step == "table" else compare_all
+    outcomes = run_step(args, examples)
     save(args.out, outcomes)
     print()
     print(markdown(outcomes))
