@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -341,7 +342,7 @@ def test_weights_of_brians_homeostatic_inhibitory_stdp(tmp_path: Path) -> None:
     synapse.wij = 0 * nS
     text = report(tmp_path / "h.md", namespace=locals())
     assert ("| spikes | global_factor | $H^{\\text{post}}$ | aggregator synapse | "
-            "all-to-all (1000 synapses) | 10 mHz | 0 ms |") in text
+            "all-to-all (1000 synapses) | 0.01 Hz | 0 ms |") in text
     assert ("| pre | post | — | synapse synapse | explicit list of pairs (1 synapses) | — | "
             "pre: 0 ms; post: 0 ms |") in text
 
@@ -356,7 +357,7 @@ def test_summed_variables_and_locality(tmp_path: Path) -> None:
     assert "| $k$ | 0 (default) | shared | float64 |" in text
     assert "* Variable ${g_{\\text{syn}}}^{\\text{post}}$: $\\mathrm{V}$, " \
            "per post-synaptic neuron (summed)" in text
-    assert "| $s$ | 0 V (default) | per synapse | float64 |" in text
+    assert "| $s$ | 0 mV (default) | per synapse | float64 |" in text
 
 
 def test_report_mistakes(tmp_path: Path) -> None:
@@ -423,3 +424,59 @@ def test_markdown_report_converts_with_pandoc(tmp_path: Path) -> None:
                             timeout=120)
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "cuba.pdf").stat().st_size > 10_000
+
+
+def test_one_quantity_format_everywhere(tmp_path: Path) -> None:
+    """Quantities inside expressions, resets and tables read alike: '13\\,mV', not
+    '13 \\cdot mV'; a zero keeps the unit it was given in (or the usual one of its
+    dimension); small numbers as powers of ten; rates in Hz."""
+    start_scope()
+    tau, Ee, VT = 10 * ms, 0 * mV, -63 * mV
+    G = NeuronGroup(3, """
+        dv/dt = (Ee - v)/tau + alpha*mV : volt
+        alpha = 0.128*exp((17*mV - v + VT)/(18*mV))/ms : Hz
+        dx/dt = -x*6.6e-05/ms : 1
+        th : volt
+        """, threshold="v > -20*mV", reset="v = -70*mV", method="euler")
+    G.th = 0 * mV
+    G.v = "-56*mV + rand()*5*mV"
+    slow = PoissonGroup(5, rates=0.2 * Hz)
+    text = report(tmp_path / "q.md", namespace=locals())
+    for fragment in (
+            r"\alpha = \frac{0.128 \cdot e^{\frac{\text{VT} + 17\,\mathrm{mV} - v}"
+            r"{18\,\mathrm{mV}}}}{\mathrm{ms}}",
+            r"\frac{\mathrm{d}x}{\mathrm{d}t} = - \frac{6.6 \times 10^{-5} \cdot x}{\mathrm{ms}}",
+            r"**Spike emission:** if $v > -20\,\mathrm{mV}$:",
+            r"* $v \leftarrow -70\,\mathrm{mV}$",
+            r"$\mathcal{U}\left(-56\,\mathrm{mV}, -51\,\mathrm{mV}\right)$",
+            "| $\\text{Ee}$ | 0 mV | shared (external) | float64 |",
+            "| $\\text{th}$ | 0 mV | per neuron | float64 |",
+            "5 independent Poisson processes, rate 0.2 Hz |"):
+        assert fragment in text, fragment
+    assert r"\alpha \cdot \mathrm{mV}" in text  # a variable times a unit is a product
+    assert not re.search(r"\d \\cdot \\mathrm", text)
+    assert "0 V" not in text and "mHz" not in text
+    latex = report(tmp_path / "q.tex", namespace=locals())
+    assert r"\frac{6.6 \times 10^{-5} \cdot x}{\mathrm{ms}}" in latex
+    assert "rate 0.2 Hz" in latex
+
+
+@pytest.mark.parametrize(("value", "dims", "markdown", "latex"), [
+    (6.6e-5, None, "6.6×10⁻⁵", r"6.6 \times 10^{-5}"),
+    (2.5e7, None, "2.5×10⁷", r"2.5 \times 10^{7}"),
+    (0.2, "Hz", "0.2 Hz", r"0.2\,\mathrm{Hz}"),
+    (2000.0, "Hz", "2 kHz", r"2\,\mathrm{kHz}"),
+    (0.0, "V", "0 mV", r"0\,\mathrm{mV}"),
+    (0.0, "S", "0 nS", r"0\,\mathrm{nS}"),
+    (0.0, "s", "0 ms", r"0\,\mathrm{ms}"),
+    (-0.07, "V", "-70 mV", r"-70\,\mathrm{mV}"),
+])
+def test_quantity_formatter(value: float, dims: str | None, markdown: str, latex: str) -> None:
+    from jnsim.report.typeset import quantity_latex, quantity_text
+    from jnsim.units import dimensions_of
+
+    units = {"Hz": Hz, "V": mV, "S": nS, "s": ms}
+    dimensions = dimensions_of(units[dims]) if dims else None
+    assert quantity_text(value, dimensions) == markdown
+    assert quantity_latex(value, dimensions) == latex
+    assert quantity_text(0 * nS * 1000) == "0 nS"  # a zero keeps the unit it was given in

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 from .facts import ReportFacts
 from .models import ModelFact
-from .typeset import escape_latex_text
+from .typeset import escape_latex_text, text_number_latex
 
 __all__ = ["PACKAGES", "report_latex", "rich_latex"]
 
@@ -27,8 +27,15 @@ _RICH = re.compile(r"(\$\$.*?\$\$|\$[^$]*\$|`[^`]*`)", re.S)
 _UNICODE = {"µ": r"$\mu$", "Ω": r"$\Omega$", "→": r"$\rightarrow$", "—": "---", "–": "--"}
 
 
+def _powers(text: str) -> str:
+    """Numbers written ``6.6×10⁻⁵`` (see :func:`~jnsim.report.typeset.quantity_text`)
+    as math."""
+    return re.sub(r"-?[\d.]+×10[⁻⁰¹²³⁴⁵⁶⁷⁸⁹]+", lambda m: f"${text_number_latex(m.group(0))}$",
+                  text)
+
+
 def _plain(text: str) -> str:
-    escaped = escape_latex_text(text)
+    escaped = _powers(escape_latex_text(text))
     escaped = escaped.replace("<", r"\textless{}").replace(">", r"\textgreater{}")
     escaped = escaped.replace("|", r"\textbar{}")
     for char, replacement in _UNICODE.items():
@@ -38,7 +45,7 @@ def _plain(text: str) -> str:
 
 def _light(text: str) -> str:
     """Escape a user's description, keeping LaTeX commands and light Markdown."""
-    text = re.sub(r"(?<!\\)([&%#_])", r"\\\1", text)
+    text = _powers(re.sub(r"(?<!\\)([&%#_])", r"\\\1", text))
     text = text.replace("<", r"\textless{}").replace(">", r"\textgreater{}")
     text = re.sub(r"\*\*(.+?)\*\*", r"\\textbf{\1}", text)
     text = re.sub(r"(?<![\w*])\*(?!\s)(.+?)(?<!\s)\*(?![\w*])", r"\\emph{\1}", text)

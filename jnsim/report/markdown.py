@@ -89,6 +89,18 @@ _HEADER_INCLUDES = r"""header-includes: |
   \DeclareUnicodeCharacter{00B5}{\ensuremath{\mu}}
   \DeclareUnicodeCharacter{03A9}{\ensuremath{\Omega}}
   \DeclareUnicodeCharacter{2192}{\ensuremath{\rightarrow}}
+  \DeclareUnicodeCharacter{00D7}{\ensuremath{\times}}
+  \DeclareUnicodeCharacter{207B}{\textsuperscript{-}}
+  \DeclareUnicodeCharacter{2070}{\textsuperscript{0}}
+  \DeclareUnicodeCharacter{00B9}{\textsuperscript{1}}
+  \DeclareUnicodeCharacter{00B2}{\textsuperscript{2}}
+  \DeclareUnicodeCharacter{00B3}{\textsuperscript{3}}
+  \DeclareUnicodeCharacter{2074}{\textsuperscript{4}}
+  \DeclareUnicodeCharacter{2075}{\textsuperscript{5}}
+  \DeclareUnicodeCharacter{2076}{\textsuperscript{6}}
+  \DeclareUnicodeCharacter{2077}{\textsuperscript{7}}
+  \DeclareUnicodeCharacter{2078}{\textsuperscript{8}}
+  \DeclareUnicodeCharacter{2079}{\textsuperscript{9}}
   \fi
   ```"""
 

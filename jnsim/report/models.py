@@ -35,6 +35,7 @@ from .typeset import (
     quantity_text,
     statement_latex,
     unit_latex,
+    unit_scale,
 )
 from .values import describe_assignment, resolve_constant
 
@@ -255,11 +256,11 @@ def group_value(group: Any, name: str, dims: Dimensions, synaptic: bool,
     initial value; without a recorded assignment it started at zero.
     """
     text = getattr(group, "initializers", {}).get(name)
+    array = getattr(group, "arrays", {}).get(name)
     if text is not None:
         return describe_assignment(text, dims, synaptic)
     if evolves:
         return quantity_text(0.0, dims) + " (default)"
-    array = getattr(group, "arrays", {}).get(name)
     if array is None or array.size == 0:
         return quantity_text(0.0, dims) + " (default)"
     if np.all(array == array.flat[0]):
@@ -267,8 +268,18 @@ def group_value(group: Any, name: str, dims: Dimensions, synaptic: bool,
         value = bool(value) if array.dtype == bool else (
             int(value) if array.dtype.kind == "i" else float(value))
         return quantity_text(value, dims) + (" (default)" if not np.any(array) else "")
-    return f"from {quantity_text(float(array.min()), dims)} to " \
-           f"{quantity_text(float(array.max()), dims)}"
+    return _summary(array, dims)
+
+
+def _summary(array: np.ndarray, dims: Dimensions) -> str:
+    """``min -70 mV, mean -65 mV, max -60 mV`` (in one unit), or the one value."""
+    values = np.asarray(array, dtype=float).ravel()
+    low, high = float(values.min()), float(values.max())
+    if low == high:
+        return quantity_text(low, dims)
+    scale = max(abs(low), abs(high))
+    return ", ".join(f"{word} {quantity_text(value, dims, scale)}" for word, value in (
+        ("min", low), ("mean", float(values.mean())), ("max", high)))
 
 
 def _common(values: Sequence[str]) -> str | None:
@@ -298,8 +309,11 @@ def external_rows(code: ModelCode, namespace: Mapping[str, Any] | None,
             rows.append(Row(f"${latex_name(name, synaptic)}$", "not defined yet", "shared",
                             "float64"))
             continue
+        given = namespace.get(name) if namespace is not None else None
         rows.append(Row(f"${latex_name(name, synaptic)}$",
-                        quantity_text(constant.value, constant.dims), "shared (external)",
+                        quantity_text(constant.value, constant.dims,
+                                      unit_scale(given) if constant.value == 0 else None),
+                        "shared (external)",
                         _DTYPES.get(constant.dtype, constant.dtype)))
     described = []
     for name in sorted(functions - set(DEFAULT_FUNCTIONS)):
