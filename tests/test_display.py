@@ -94,7 +94,7 @@ def test_neuron_model_card() -> None:
     assert "Leaky integrate-and-fire, $\\tau \\dot v = E_L - v$." in card
     assert "| $E_{L}$ | — | per neuron | float64 |" in card
     assert "| $v_{\\text{th}}$ | -50 mV | shared (external) | float64 |" in card
-    assert "(integration: exact)" in card
+    assert "(integration: exact, chosen automatically)" in card
     assert "**Spike emission:** if $v > v_{\\text{th}}$:" in card
     assert "* $v \\leftarrow E_{L}$" in card
     assert "**Refractoriness:** for 5 ms after each spike; $v$ held constant meanwhile" in card

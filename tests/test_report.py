@@ -198,7 +198,7 @@ def test_gather_subprojections(tmp_path: Path) -> None:
     merged = report(tmp_path / "merged.md", namespace=names, gather_subprojections=True)
     assert "| P[0:160] | P |" in split and "| P[160:200] | P |" in split
     assert "| P[0:160] |" not in merged
-    row = next(line for line in merged.splitlines() if line.startswith("| P | P |"))
+    row = next(line for line in merged.splitlines() if line.startswith("| Ce, Ci | P | P |"))
     assert "Ce synapse / Ci synapse" in row
     assert "P[0:160] → P: random, probability 0.08" in row
 
@@ -308,8 +308,8 @@ def test_weights_are_what_the_pathways_add_to_the_target(tmp_path: Path) -> None
     unset = Synapses(P, P, "c : 1\nscaled = 2*c : 1", on_pre="ge += scaled")
     unset.connect(j="i")
     text = report(tmp_path / "w.md", namespace=locals())
-    rows = {line.split(" | ")[3]: line for line in text.splitlines()
-            if line.startswith("| P | P |")}
+    rows = {line.split(" | ")[4]: line for line in text.splitlines()
+            if " | P | P | " in line}
     assert rows["stdp synapse"].endswith(
         " | one-to-one (5 synapses) | $w$: $\\mathcal{U}\\left(0.01, 0.03\\right)$ | "
         "pre: 0 ms; post: 0 ms |")
@@ -480,3 +480,57 @@ def test_quantity_formatter(value: float, dims: str | None, markdown: str, latex
     assert quantity_text(value, dimensions) == markdown
     assert quantity_latex(value, dimensions) == latex
     assert quantity_text(0 * nS * 1000) == "0 nS"  # a zero keeps the unit it was given in
+
+
+def test_operations_timed_arrays_and_methods_are_reported(tmp_path: Path) -> None:
+    """run_regularly, custom events with run_on_event, network_operation and TimedArray
+    appear where Nordlie et al. put them; a network operation's dt is not the time
+    step; projections carry their names; methods keep the user's names; dt is Δt."""
+    from jnsim import TimedArray, network_operation
+
+    start_scope()
+    defaultclock.dt = 0.1 * ms
+    tau, r = 10 * ms, 5 * Hz
+    stimulus = TimedArray([25, 50, 12] * Hz, dt=100 * ms)
+    drive = PoissonGroup(4, rates="stimulus(t)")
+    G = NeuronGroup(3, "dv/dt = (I - v)/tau : volt\nI : volt", threshold="rand() < r*dt",
+                    reset="v = -70*mV", method="midpoint", events={"low": "v < -80*mV"})
+    G.I = [0, 10, 20] * mV
+    G.run_regularly("I = 0.99*I", dt=1 * ms)
+    G.run_on_event("low", "v = 0*mV")
+    feed = Synapses(drive, G, "w : volt", on_pre="v += w", name="feed")
+    feed.connect()
+    feed.w = 1 * mV
+
+    @network_operation(dt=10 * ms)
+    def adapt() -> None:
+        pass
+
+    names = dict(locals())
+    text = report(tmp_path / "o.md", namespace=names)
+    for fragment in (
+            "time step 0.1 ms.",
+            "* Time step: 0.1 ms\n",
+            "| feed | drive | G | $v$ | feed synapse | all-to-all (12 synapses) |",
+            "| feed | feed synapse | $w$ | 1 mV |",
+            "| $I$ | given per element: min 0 mV, mean 10 mV, max 20 mV | per neuron |",
+            "**Equations:** (integration: midpoint)",
+            r"**Spike emission:** if $\operatorname{rand}\left(\right) < \Delta t \cdot r$:",
+            "**On event `low`, when $v < -80\\,\\mathrm{mV}$ (`run_on_event`):**\n\n"
+            "* $v \\leftarrow 0\\,\\mathrm{mV}$",
+            "**Every 1 ms (`run_regularly`, slot `start`):**\n\n"
+            "* $I \\leftarrow 0.99 \\cdot I$",
+            "| stimulus | time-varying values (TimedArray) | 3 values, one every 100 ms: "
+            "min 12 Hz, mean 29 Hz, max 50 Hz; called as "
+            "$\\operatorname{stimulus}{\\left(t \\right)}$ by drive |",
+            "| adapt | network operation | Python function `adapt` called every 10 ms "
+            "(before the step) |"):
+        assert fragment in text, f"{fragment!r} not in the report:\n{text}"
+    assert "rk2" not in text and "10 ms, " not in text and "\\text{dt}" not in text
+    latex = report(tmp_path / "o.tex", namespace=names)
+    assert r"\textbf{Name} & \textbf{Source} & \textbf{Target}" in latex
+    assert r"feed & drive & G & $v$ & feed synapse" in latex
+    assert r"\textbf{Regular updates} & Every 1 ms (\texttt{run\_regularly}" in latex
+    assert r"\textbf{Events} & On event \texttt{low}, when $v < -80\,\mathrm{mV}$" in latex
+    assert r"stimulus & time-varying values (TimedArray)" in latex
+    assert r"\textbf{Time step} & 0.1 ms" in latex

@@ -153,6 +153,10 @@ def _model_table(letter: str, fact: ModelFact) -> str:
         rows.append((f"On a {title.split(',')[0].split(' at ')[0]}",
                      rich_latex(title) + r":\par " +
                      (r"\par ".join(f"${s}$" for s in statements) or "---")))
+    for title, statements in fact.operations:
+        rows.append(("Regular updates" if title.startswith("Every") else "Events",
+                     rich_latex(title) + r":\par " +
+                     (r"\par ".join(f"${s}$" for s in statements) or "---")))
     if fact.delay:
         rows.append(("Default delay", _plain(fact.delay)))
     if fact.functions:
@@ -193,12 +197,12 @@ def report_body(facts: ReportFacts) -> str:
     if facts.projections:
         parts.append(_table(
             "C", "Connectivity",
-            ("Source", "Target", "Target variable", "Synapse type", "Pattern", "Weights",
-             "Delays"),
-            [(_plain(p.source), _plain(p.target), rich_latex(p.targets), _plain(p.type),
-              rich_latex(p.pattern), rich_latex(p.weights), rich_latex(p.delays))
-             for p in facts.projections],
-            (0.1, 0.08, 0.1, 0.12, 0.22, 0.16, 0.08)))
+            ("Name", "Source", "Target", "Target variable", "Synapse type", "Pattern",
+             "Weights", "Delays"),
+            [(_plain(p.name), _plain(p.source), _plain(p.target), rich_latex(p.targets),
+              _plain(p.type), rich_latex(p.pattern), rich_latex(p.weights),
+              rich_latex(p.delays)) for p in facts.projections],
+            (0.08, 0.1, 0.08, 0.1, 0.12, 0.2, 0.14, 0.08)))
     parts += [_model_table("D", m) for m in facts.neuron_models]
     parts += [_model_table("E", m) for m in facts.synapse_models]
     parts += _parameters(facts)

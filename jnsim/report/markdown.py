@@ -74,6 +74,9 @@ def model_markdown(fact: ModelFact, level: int = 2, show_users: bool = True) -> 
     for title, statements in fact.pathways:
         body = "\n".join(f"* ${s}$" for s in statements) or "* (no statements)"
         parts.append(f"**On a {title}:**\n\n{body}")
+    for title, statements in fact.operations:
+        body = "\n".join(f"* ${s}$" for s in statements) or "* (no statements)"
+        parts.append(f"**{title}:**\n\n{body}")
     if fact.delay:
         parts.append(f"**Default delay:** {fact.delay}")
     if fact.functions:
@@ -129,9 +132,9 @@ def structure_markdown(facts: ReportFacts, level: int = 1) -> str:
     if facts.projections:
         parts.append(f"{h2} Projections")
         parts.append(table(
-            ("Source", "Target", "Target variable", "Synapse type", "Pattern", "Weights",
-             "Delays"),
-            [(p.source, p.target, p.targets, p.type, p.pattern, p.weights, p.delays)
+            ("Projection", "Source", "Target", "Target variable", "Synapse type", "Pattern",
+             "Weights", "Delays"),
+            [(p.name, p.source, p.target, p.targets, p.type, p.pattern, p.weights, p.delays)
              for p in facts.projections]))
     if facts.monitors:
         parts.append(f"{h2} Monitors")
