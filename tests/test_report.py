@@ -534,3 +534,105 @@ def test_operations_timed_arrays_and_methods_are_reported(tmp_path: Path) -> Non
     assert r"\textbf{Events} & On event \texttt{low}, when $v < -80\,\mathrm{mV}$" in latex
     assert r"stimulus & time-varying values (TimedArray)" in latex
     assert r"\textbf{Time step} & 0.1 ms" in latex
+
+
+def cobahh_like(n: int = 400) -> dict[str, Any]:
+    """Hodgkin-Huxley neurons with conductance-based synapses (Brette et al. 2007's
+    COBAHH benchmark, as in Brian's example), built but not run."""
+    from jnsim import Equations, cm, msiemens, siemens, ufarad, umetre
+
+    start_scope()
+    seed(3)
+    area = 20000 * umetre ** 2
+    Cm = (1 * ufarad * cm ** -2) * area
+    gl = (5e-5 * siemens * cm ** -2) * area
+    El, EK, ENa, VT = -60 * mV, -90 * mV, 50 * mV, -63 * mV
+    g_na = (100 * msiemens * cm ** -2) * area
+    g_kd = (30 * msiemens * cm ** -2) * area
+    taue, taui, Ee, Ei, we, wi = 5 * ms, 10 * ms, 0 * mV, -80 * mV, 6 * nS, 67 * nS
+    eqs = Equations("""
+        dv/dt = (gl*(El-v)+ge*(Ee-v)+gi*(Ei-v)-
+                 g_na*(m*m*m)*h*(v-ENa)-
+                 g_kd*(n*n*n*n)*(v-EK))/Cm : volt
+        dm/dt = alpha_m*(1-m)-beta_m*m : 1
+        dn/dt = alpha_n*(1-n)-beta_n*n : 1
+        dh/dt = alpha_h*(1-h)-beta_h*h : 1
+        dge/dt = -ge*(1./taue) : siemens
+        dgi/dt = -gi*(1./taui) : siemens
+        alpha_m = 0.32*(mV**-1)*4*mV/exprel((13*mV-v+VT)/(4*mV))/ms : Hz
+        beta_m = 0.28*(mV**-1)*5*mV/exprel((v-VT-40*mV)/(5*mV))/ms : Hz
+        alpha_h = 0.128*exp((17*mV-v+VT)/(18*mV))/ms : Hz
+        beta_h = 4./(1+exp((40*mV-v+VT)/(5*mV)))/ms : Hz
+        alpha_n = 0.032*(mV**-1)*5*mV/exprel((15*mV-v+VT)/(5*mV))/ms : Hz
+        beta_n = .5*exp((10*mV-v+VT)/(40*mV))/ms : Hz
+        """)
+    P = NeuronGroup(n, model=eqs, threshold="v>-20*mV", refractory=3 * ms,
+                    method="exponential_euler")
+    Pe, Pi = P[: n * 4 // 5], P[n * 4 // 5:]
+    Ce = Synapses(Pe, P, on_pre="ge+=we")
+    Ci = Synapses(Pi, P, on_pre="gi+=wi")
+    Ce.connect(p=0.02)
+    Ci.connect(p=0.02)
+    P.v = "El + (randn() * 5 - 5)*mV"
+    P.ge = "(randn() * 1.5 + 4) * 10.*nS"
+    P.gi = "(randn() * 12 + 20) * 10.*nS"
+    spikes = SpikeMonitor(P)
+    return locals()
+
+
+def song_stdp(n: int = 1000) -> dict[str, Any]:
+    """Song, Miller & Abbott (2000) STDP, as in Brian's example, built but not run."""
+    start_scope()
+    taum, taupre, taupost, taue = 10 * ms, 20 * ms, 20 * ms, 5 * ms
+    Ee, vt, vr, El = 0 * mV, -54 * mV, -60 * mV, -74 * mV
+    F, gmax, dApre = 15 * Hz, 0.01, 0.01
+    dApost = -dApre * taupre / taupost * 1.05 * gmax
+    dApre *= gmax
+    poisson_input = PoissonGroup(n, rates=F)
+    neurons = NeuronGroup(1, "dv/dt = (ge * (Ee-v) + El - v) / taum : volt\n"
+                             "dge/dt = -ge / taue : 1", threshold="v>vt", reset="v = vr",
+                          method="euler")
+    S = Synapses(poisson_input, neurons, """
+        w : 1
+        dApre/dt = -Apre / taupre : 1 (event-driven)
+        dApost/dt = -Apost / taupost : 1 (event-driven)""",
+        on_pre="ge += w\nApre += dApre\nw = clip(w + Apost, 0, gmax)",
+        on_post="Apost += dApost\nw = clip(w + Apre, 0, gmax)")
+    S.connect()
+    S.w = "rand() * gmax"
+    mon = StateMonitor(S, "w", record=[0, 1])
+    s_mon = SpikeMonitor(poisson_input)
+    return locals()
+
+
+@pytest.mark.parametrize("network", ["cuba", "cobahh", "stdp"])
+def test_latex_report_has_no_overfull_boxes(tmp_path: Path, network: str) -> None:
+    """Nothing sticks out of its cell: long names break (P[0:3200], poisson_input),
+    long equations are scaled to their cell, and pdflatex reports no overfull box."""
+    pdflatex = tool("pdflatex")
+    names = {"cuba": lambda: cuba(4000), "cobahh": cobahh_like, "stdp": song_stdp}[network]()
+    report(tmp_path / "r.tex", title=network, namespace=names)
+    for _ in range(2):  # longtable settles its column widths on the second run
+        result = subprocess.run([pdflatex, "-interaction=nonstopmode", "-halt-on-error",
+                                 "r.tex"], cwd=tmp_path, capture_output=True, text=True,
+                                timeout=120)
+        assert result.returncode == 0, result.stdout[-3000:]
+    log = (tmp_path / "r.log").read_text(errors="replace")
+    assert "Overfull" not in log, re.findall(r"Overfull.*\n.*", log)
+
+
+def test_latex_tables_are_lettered_once_and_break_between_variables(tmp_path: Path) -> None:
+    text = report(tmp_path / "h.tex", namespace=cobahh_like(40))
+    letters = re.findall(r"\\textbf\{([A-Z]+)\}\\quad\\textbf\{([^}]*)\}\} \\\\ \\hline\n"
+                         r"(?:\\rowcolor\[gray\].*\n)?\\endfirsthead", text)
+    assert [letter for letter, _ in letters] == [chr(ord("A") + k) for k in range(len(letters))]
+    assert ("D", "Neuron model: P neuron") in letters
+    assert ("E", "Parameters of P neuron") in letters
+    # one row per variable, so that a page can break between them; the title (and
+    # header) rows are repeated on the next page, ruled off by the break's \hline
+    assert "\\textbf{Dynamics} & \\jnsimfit{\\alpha_{m} = " in text
+    assert "\\\\ \\hline\n & \\jnsimfit{\\beta_{m} = " in text
+    assert ("\\textbf{D}\\quad\\textbf{Neuron model: P neuron} \\textit{(continued)}} \\\\\n"
+            "\\endhead") in text
+    assert "{\\footnotesize\n\\begin{longtable}" in text  # the eight Connectivity columns
+    assert "P[\\allowbreak{}0:\\allowbreak{}32]" in text
