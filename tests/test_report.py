@@ -636,3 +636,10 @@ def test_latex_tables_are_lettered_once_and_break_between_variables(tmp_path: Pa
             "\\endhead") in text
     assert "{\\footnotesize\n\\begin{longtable}" in text  # the eight Connectivity columns
     assert "P[\\allowbreak{}0:\\allowbreak{}32]" in text
+
+
+def test_latex_text_keeps_powers_of_ten_and_times_signs_in_math() -> None:
+    from jnsim.report.latex import rich_latex
+
+    assert rich_latex("4 × 3 values, 6.6×10⁻⁵ s and -2×10⁷") == (
+        r"4 $\times$ 3 values, $6.6 \times 10^{-5}$ s and $-2 \times 10^{7}$")

@@ -31,7 +31,8 @@ PACKAGES = (r"\usepackage{amsmath,amssymb}", r"\usepackage{array,longtable}",
             r"\resizebox{\linewidth}{!}{\usebox{\jnsimbox}}\else\usebox{\jnsimbox}\fi}")
 
 _RICH = re.compile(r"(\$\$.*?\$\$|\$[^$]*\$|`[^`]*`)", re.S)
-_UNICODE = {"µ": r"$\mu$", "Ω": r"$\Omega$", "→": r"$\rightarrow$", "—": "---", "–": "--"}
+_UNICODE = {"µ": r"$\mu$", "×": r"$\times$", "Ω": r"$\Omega$", "→": r"$\rightarrow$",
+            "—": "---", "–": "--"}
 
 
 def _powers(text: str) -> str:
