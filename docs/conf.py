@@ -72,8 +72,9 @@ nb_merge_streams = True
 # Model cards and reports are Markdown outputs with tables and $math$.
 nb_render_markdown_format = "myst"
 
-# Bokeh figures come as HTML plus two notebook-only MIME types (bokehjs_load/_exec) that a
-# static page cannot use; the HTML part is rendered, the other two are skipped silently.
+# Bokeh figures come as HTML (with a PNG copy) plus the notebook-only MIME type
+# bokehjs_exec that a static page cannot use; the HTML part is rendered, the other is
+# skipped silently.
 suppress_warnings = ["mystnb.unknown_mime_type"]
 
 # -- API reference ----------------------------------------------------------------------

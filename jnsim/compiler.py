@@ -33,6 +33,7 @@ import shutil
 import sys
 import tempfile
 import threading
+import time
 import types
 import uuid
 import warnings
@@ -445,6 +446,36 @@ class Kernel:
             return self._dispatcher(*args)
         except NumbaError as exc:
             raise KernelCompileError.from_exception(self._function_name, self._path, exc) from exc
+
+    def prepare(self, *args: Any) -> float:
+        """Compile the kernel for these arguments, or load it from the disk cache,
+        without running it.
+
+        Returns
+        -------
+        float
+            Wall seconds spent compiling or loading (0.0 if that was done before,
+            or when Numba's JIT is disabled).
+
+        Raises
+        ------
+        KernelCompileError
+            If Numba cannot type or lower the kernel for these arguments.
+        """
+        if self._origin is not None:
+            return 0.0
+        typeof = getattr(self._dispatcher, "typeof_pyval", None)
+        compile_signature = getattr(self._dispatcher, "compile", None)
+        if typeof is None or compile_signature is None:  # NUMBA_DISABLE_JIT
+            return 0.0
+        started = time.perf_counter()
+        try:
+            compile_signature(tuple(typeof(a) for a in args))
+        except NumbaError as exc:
+            raise KernelCompileError.from_exception(self._function_name, self._path, exc) from exc
+        finally:
+            self._note_origin()
+        return time.perf_counter() - started
 
     def _first_call(self, args: tuple) -> Any:
         try:

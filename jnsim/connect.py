@@ -265,30 +265,63 @@ def parse_generator(text: str) -> Generator:
 
 def _from_generator(request: ConnectRequest, n_pre: int, n_post: int, values: ValueLookup
                     ) -> tuple[np.ndarray, np.ndarray]:
+    """Vectorised over the outer index, in blocks of at most ``_BLOCK_PAIRS`` candidates.
+
+    As in Brian, the ``if`` clause sees the generated index under its own name (``j``
+    for a generator of ``j``) with the values of the group at that index; generated
+    indices outside the group are dropped (``skip_if_invalid``) before it is evaluated.
+    """
     generator = request.generator
     assert generator is not None
     by_target = request.generator_target
     outer_size, inner_size = (n_pre, n_post) if by_target == "j" else (n_post, n_pre)
     outer_name = "i" if by_target == "j" else "j"
-    found_outer, found_inner = [], []
     rng = random_generator()
-    for outer in range(outer_size):
-        candidates = _candidates(generator, outer, outer_name, values, rng)
-        if candidates is None:
-            continue
-        inner = _generated_indices(generator, outer, outer_name, candidates, values)
+    outer = np.arange(outer_size, dtype=np.int64)
+    starts, lengths, steps = _ranges(generator, outer, outer_name, values)
+    fixed_p = _fixed_probability(generator, outer, outer_name, values)
+    found_outer, found_inner = [], []
+    for rows in _row_blocks(lengths):
+        if generator.kind == "sample" and generator.keyword == "size":
+            candidates, owner = _sized_sample(generator, outer[rows], starts[rows],
+                                              lengths[rows], steps[rows], outer_name,
+                                              values, rng)
+        else:
+            owner, offsets = _flat_candidates(lengths[rows], fixed_p)
+            candidates = starts[rows][owner] + offsets * steps[rows][owner]
+            owner = outer[rows][owner]
+            if generator.kind == "sample" and fixed_p is None:
+                assert generator.keyword_value is not None
+                p = _vector(generator.keyword_value, owner, outer_name, values, len(owner))
+                keep = rng.random(len(owner)) < p
+                owner, candidates = owner[keep], candidates[keep]
+        inner = _vector(generator.element, owner, outer_name, values, len(owner),
+                        {generator.variable: candidates} if generator.variable else None
+                        ).astype(np.int64)
         valid = (inner >= 0) & (inner < inner_size)
+        if request.skip_if_invalid and not np.all(valid):
+            owner, inner, candidates = owner[valid], inner[valid], candidates[valid]
+            valid = valid[valid]
+        if generator.condition is not None and len(owner):
+            # indices outside the group are clipped only to look values up: as in
+            # Brian, an invalid index is an error only if the condition accepts it
+            safe = np.clip(inner, 0, max(inner_size - 1, 0))
+            extra = {generator.variable: candidates} if generator.variable else {}
+            i, j = (owner, safe) if by_target == "j" else (safe, owner)
+            names = values(generator.condition, i, j)
+            names.update({"i": i, "j": j, by_target: inner, **extra})
+            keep = np.broadcast_to(np.asarray(evaluate(generator.condition, names, len(owner)),
+                                              dtype=bool), owner.shape)
+            owner, inner, valid = owner[keep], inner[keep], valid[keep]
         if not np.all(valid):
-            if not request.skip_if_invalid:
-                bad = int(inner[~valid][0])
-                raise JnsimError(
-                    f"the generator gives {by_target}={bad} for {outer_name}={outer}, outside "
-                    f"[0, {inner_size})",
-                    hint="add a condition such as 'if 0 <= k < N_post', or pass "
-                         "skip_if_invalid=True")
-            inner = inner[valid]
-        found_outer.append(np.full(len(inner), outer, dtype=np.int64))
-        found_inner.append(inner.astype(np.int64))
+            bad = int(np.flatnonzero(~valid)[0])
+            raise JnsimError(
+                f"the generator gives {by_target}={int(inner[bad])} for {outer_name}="
+                f"{int(owner[bad])}, outside [0, {inner_size})",
+                hint="add a condition such as 'if 0 <= k < N_post', or pass "
+                     "skip_if_invalid=True")
+        found_outer.append(owner)
+        found_inner.append(inner)
     outer_all = np.concatenate(found_outer) if found_outer else np.zeros(0, np.int64)
     inner_all = np.concatenate(found_inner) if found_inner else np.zeros(0, np.int64)
     if request.condition is not None and len(outer_all):
@@ -301,51 +334,89 @@ def _from_generator(request: ConnectRequest, n_pre: int, n_post: int, values: Va
     return inner_all[order], outer_all[order]
 
 
-def _scalar(expression: Expression, outer: int, outer_name: str, values: ValueLookup) -> Any:
-    index = np.array([outer])
-    i, j = (index, index)
-    names = values(expression, i, j)
+def _vector(expression: Expression, outer: np.ndarray, outer_name: str, values: ValueLookup,
+            size: int, extra: dict[str, Any] | None = None) -> np.ndarray:
+    """``expression`` for each entry of ``outer`` (the outer index), as an array."""
+    names = values(expression, outer, outer)
     names[outer_name] = outer
-    return np.ravel(evaluate(expression, names, 1))[0]
+    names.update(extra or {})
+    return np.broadcast_to(np.asarray(evaluate(expression, names, size)), (size,))
 
 
-def _candidates(generator: Generator, outer: int, outer_name: str, values: ValueLookup,
-                rng: np.random.Generator) -> np.ndarray | None:
+def _ranges(generator: Generator, outer: np.ndarray, outer_name: str, values: ValueLookup
+            ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Start, number of candidates and step of the ``range``/``sample`` of each outer
+    index (Python's ``range`` rules)."""
+    size = len(outer)
     if generator.kind == "single":
-        return np.array([0])
-    args = [int(_scalar(a, outer, outer_name, values)) for a in generator.arguments]
-    candidates = np.arange(*args)
-    if generator.kind == "sample":
-        assert generator.keyword_value is not None
-        amount = float(_scalar(generator.keyword_value, outer, outer_name, values))
-        if generator.keyword == "p":
-            candidates = candidates[rng.random(len(candidates)) < amount]
-        else:
-            size = int(amount)
-            if size > len(candidates):
-                raise JnsimError(f"sample(size={size}) asks for more than the "
-                                 f"{len(candidates)} candidates")
-            candidates = np.sort(rng.choice(candidates, size=size, replace=False))
-    return candidates
+        return (np.zeros(size, np.int64), np.ones(size, np.int64), np.ones(size, np.int64))
+    args = [_vector(a, outer, outer_name, values, size).astype(np.int64)
+            for a in generator.arguments]
+    if len(args) == 1:
+        args = [np.zeros(size, np.int64), args[0]]
+    start, stop = args[0], args[1]
+    step = args[2] if len(args) > 2 else np.ones(size, np.int64)
+    if np.any(step == 0):
+        raise JnsimError("range() step must not be zero")
+    span = np.where(step > 0, stop - start + step - 1, stop - start + step + 1)
+    lengths = np.maximum(0, span // step)
+    return start, lengths, step
 
 
-def _generated_indices(generator: Generator, outer: int, outer_name: str,
-                       candidates: np.ndarray, values: ValueLookup) -> np.ndarray:
-    size = len(candidates)
-    index = np.full(size, outer)
+def _fixed_probability(generator: Generator, outer: np.ndarray, outer_name: str,
+                       values: ValueLookup) -> float | None:
+    """The ``p`` of ``sample(..., p=...)`` when it is the same for every outer index."""
+    if generator.kind != "sample" or generator.keyword != "p" or not len(outer):
+        return None
+    assert generator.keyword_value is not None
+    p = _vector(generator.keyword_value, outer, outer_name, values, len(outer))
+    return float(p[0]) if np.all(p == p[0]) else None
 
-    def names_for(expression: Expression) -> dict[str, Any]:
-        names = values(expression, index, index)
-        names[outer_name] = outer
-        if generator.variable:
-            names[generator.variable] = candidates
-        return names
 
-    if generator.condition is not None and size:
-        keep = np.broadcast_to(evaluate(generator.condition, names_for(generator.condition),
-                                        size), (size,)).astype(bool)
-        candidates, index = candidates[keep], index[keep]
-        size = len(candidates)
-    result = evaluate(generator.element, names_for(generator.element), size)
-    return np.broadcast_to(np.asarray(result), (size,)).astype(np.int64)
+def _row_blocks(lengths: np.ndarray) -> list[slice]:
+    """Consecutive outer indices with about ``_BLOCK_PAIRS`` candidates in each block."""
+    ends = np.cumsum(lengths)
+    blocks, first = [], 0
+    while first < len(lengths):
+        before = ends[first - 1] if first else 0
+        last = int(np.searchsorted(ends, before + _BLOCK_PAIRS, side="right"))
+        last = max(last, first + 1)
+        blocks.append(slice(first, last))
+        first = last
+    return blocks
 
+
+def _flat_candidates(lengths: np.ndarray, p: float | None) -> tuple[np.ndarray, np.ndarray]:
+    """For every candidate of a block: its row in the block and its position in the row;
+    with ``p``, only the candidates kept with probability ``p`` (geometric skipping)."""
+    total = int(lengths.sum())
+    if p is None or p >= 1:
+        positions = np.arange(total, dtype=np.int64)
+    elif p <= 0 or total == 0:
+        positions = np.zeros(0, np.int64)
+    else:
+        positions = _bernoulli_positions(p, total)
+    ends = np.cumsum(lengths)
+    owner = np.searchsorted(ends, positions, side="right")
+    offsets = positions - (ends[owner] - lengths[owner]) if len(positions) else positions
+    return owner.astype(np.int64), offsets.astype(np.int64)
+
+
+def _sized_sample(generator: Generator, outer: np.ndarray, starts: np.ndarray,
+                  lengths: np.ndarray, steps: np.ndarray, outer_name: str,
+                  values: ValueLookup, rng: np.random.Generator
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """``sample(..., size=n)``: ``n`` distinct candidates of each outer index."""
+    assert generator.keyword_value is not None
+    sizes = _vector(generator.keyword_value, outer, outer_name, values, len(outer)
+                    ).astype(np.int64)
+    candidates, owners = [], []
+    for row in range(len(outer)):
+        size, length = int(sizes[row]), int(lengths[row])
+        if size > length:
+            raise JnsimError(f"sample(size={size}) asks for more than the {length} candidates")
+        chosen = np.sort(rng.choice(length, size=size, replace=False))
+        candidates.append(starts[row] + chosen * steps[row])
+        owners.append(np.full(size, outer[row], np.int64))
+    return (np.concatenate(candidates) if candidates else np.zeros(0, np.int64),
+            np.concatenate(owners) if owners else np.zeros(0, np.int64))

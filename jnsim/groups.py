@@ -47,7 +47,13 @@ class LinkedVariable:
             variable = group._spec.name
             group = group._owner
         group = getattr(group, "parent", group)
-        if variable is None or variable not in getattr(group, "specs", {}):
+        subexpressions = (group.subexpression_names() if hasattr(group, "subexpression_names")
+                          else ())
+        #: Whether the source is a subexpression (computed where it is read)
+        self.subexpression = (variable not in getattr(group, "specs", {})
+                              and variable in subexpressions)
+        if variable is None or (variable not in getattr(group, "specs", {})
+                                and not self.subexpression):
             raise JnsimError(f"{getattr(group, 'name', group)!r} has no variable "
                              f"{variable!r} to link to")
         self.group = group
@@ -58,6 +64,14 @@ class LinkedVariable:
             raise JnsimError(f"linked_var index outside [0, {group.N})")
 
     @property
+    def source_spec(self) -> VariableSpec:
+        """What the source is: a variable's spec, or one made for a subexpression."""
+        if not self.subexpression:
+            return self.group.specs[self.variable]
+        info = self.group.model.variables[self.variable]
+        return VariableSpec(self.variable, info.dims, info.dtype, info.shared, read_only=True)
+
+    @property
     def direct(self) -> bool:
         """Whether the link has no index (element k reads element k of the source, or
         the one value of a shared source): then the linked group can share the
@@ -66,8 +80,11 @@ class LinkedVariable:
 
     def values_for(self, size: int) -> np.ndarray:
         """The linked values as seen by a group of ``size`` elements."""
-        source = self.group.arrays[self.variable]
-        if self.group.specs[self.variable].shared:
+        if self.subexpression:
+            source = self.group.subexpression_si(self.variable)
+        else:
+            source = self.group.arrays[self.variable]
+        if self.source_spec.shared:
             return source
         return source[self.index] if self.index is not None else source
 
@@ -166,7 +183,7 @@ class Group(JnsimObject):
         if variable is None or "linked" not in variable.flags:
             raise JnsimError(f"'{name}' of {self.name} is not declared as linked",
                              hint=f"declare it with the flag: '{name} : <unit> (linked)'")
-        source_spec = link.group.specs[link.variable]
+        source_spec = link.source_spec
         from .dimensions import same_dimensions
 
         if not same_dimensions(source_spec.dims, variable.dims):
@@ -192,7 +209,12 @@ class Group(JnsimObject):
                              hint=f"declare '{name}' with the type of {link.describe()}")
         self._check_link_for_shared_readers(name, link, source_spec.shared)
         own = self.specs[name]
-        if link.direct:
+        if link.subexpression:
+            # computed where it is read (jnsim.linked_subexpressions); the array is only
+            # a placeholder
+            self.specs[name] = replace(own, shared=source_spec.shared, read_only=True)
+            self.arrays[name] = np.zeros(1 if source_spec.shared else self.N, own.numpy_type)
+        elif link.direct:
             # The group shares the source's array (and whether it is shared), so that
             # every reader and writer of the variable (own code, synapses, monitors)
             # reaches the source without knowing about the link.
@@ -203,6 +225,8 @@ class Group(JnsimObject):
             self.arrays[name] = np.zeros(self.N, own.numpy_type)
         self.links[name] = link
         self.initializers[name] = f"linked to {link.describe()}"
+        if link.subexpression:
+            self.computed_links()  # errors now, not at run()
 
     def check_direct_access(self, name: str, user: str) -> None:
         """Raise unless code outside this group may use the array of ``name`` as its own.
@@ -241,6 +265,8 @@ class Group(JnsimObject):
         """Driver keys of linked variables (see ``ElementFunction.links``)."""
         result = {}
         for name, link in self.links.items():
+            if link.subexpression:
+                continue  # see computed_links
             shared = link.group.specs[link.variable].shared
             index_key = f"{self.code_id}__link_{name}" if link.index is not None else None
             result[name] = (f"{link.group.code_id}__{link.variable}", index_key, shared)
@@ -250,10 +276,24 @@ class Group(JnsimObject):
         """Driver values of linked variables (source arrays and index maps)."""
         values: dict[str, Any] = {}
         for name, link in self.links.items():
-            values[f"{link.group.code_id}__{link.variable}"] = link.group.arrays[link.variable]
+            if link.subexpression:
+                source = link.group
+                values.update({f"{source.code_id}__{n}": source.arrays[n]
+                               for n in source.arrays})
+            else:
+                values[f"{link.group.code_id}__{link.variable}"] = link.group.arrays[
+                    link.variable]
             if link.index is not None:
                 values[f"{self.code_id}__link_{name}"] = link.index
         return values
+
+    def computed_links(self) -> dict[str, Any]:
+        """Linked variables that read a subexpression of their source, as
+        :class:`~jnsim.linked_subexpressions.ComputedLink` values."""
+        from .linked_subexpressions import computed_link
+
+        return {name: computed_link(self, name, link)
+                for name, link in self.__dict__.get("links", {}).items() if link.subexpression}
 
     def check_links(self) -> None:
         """Raise if a variable declared linked has not been linked."""

@@ -351,12 +351,47 @@ class PoissonGroup(_SpikeSource):
             raise JnsimError(f"the rates of {self.name} must be finite and non-negative, "
                              f"not {first:g} Hz", hint="the rates were left unchanged")
 
+    # -- run_regularly ------------------------------------------------------------------
+    @property
+    def code(self) -> _PoissonCode:
+        """What :class:`~jnsim.neuron_code.RegularOperation` needs of the group."""
+        return _PoissonCode(self)
+
+    @property
+    def regular_operations(self) -> list[Any]:
+        """The group's ``run_regularly`` operations."""
+        return self.__dict__.setdefault("_regular_operations", [])
+
+    def run_regularly(self, code: str, dt: Any = None, when: str = "start",
+                      name: str | None = None) -> Any:
+        """Run statements for every neuron at regular intervals (every ``dt``), e.g.
+        ``P.run_regularly('rates = r0*(1 + 0.2*randn())', dt=50*ms)`` (numeric rates
+        only: rates given as an expression have nothing to assign)."""
+        from .neuron_code import RegularOperation
+
+        if self.rates_expression is not None:
+            raise JnsimError(
+                f"the rates of {self.name} are given by the expression "
+                f"'{self.rates_expression!s}': run_regularly code cannot assign them",
+                hint="create the group with numeric rates (PoissonGroup(N, 0*Hz)) and set "
+                     "them in the run_regularly code")
+        operation = RegularOperation(self, code, dt, when, name)  # type: ignore[arg-type]
+        self.regular_operations.append(operation)
+        return operation
+
     # -- running -----------------------------------------------------------------------
     def resolve(self, run_namespace: Mapping[str, Any] | None,
                 caller_ns: Mapping[str, Any] | None) -> dict[str, Any]:
-        """Resolve the external names of a rate expression for a run."""
+        """Resolve the external names of a rate expression (or of run_regularly code)
+        for a run."""
         if self.rates_expression is None:
-            return {}
+            externals: dict[str, Any] = {}
+            for operation in self.regular_operations:
+                externals.update(check_code(
+                    self.model, operation.statements, what="run_regularly code",
+                    writable=self.code.writable(), namespace=self.namespace,
+                    run_namespace=run_namespace, caller_ns=caller_ns, strict=True).externals)
+            return externals
         return dict(_check_rate_expression(
             self.rates_expression, namespace=self.namespace, run_namespace=run_namespace,
             caller_ns=caller_ns, strict=True))
@@ -385,7 +420,9 @@ class PoissonGroup(_SpikeSource):
         builder.add("if _rand(_rng) < _p:", indent=2)
         builder.add("_spikes[_n] = _idx", "_n += 1", indent=3)
         builder.add("_nspikes[0] = _n")
-        return [builder.operation("thresholds", self.creation_index, cid, every)]
+        regular = [operation.operation(externals, base_dt, index)
+                   for index, operation in enumerate(self.regular_operations)]
+        return [builder.operation("thresholds", self.creation_index, cid, every), *regular]
 
     def argument_values(self, externals: Mapping[str, Any], base_dt: float) -> dict[str, Any]:
         """Arrays and values the operation reads."""
@@ -403,6 +440,28 @@ class PoissonGroup(_SpikeSource):
             rates = (format_quantity(values[0] * registry.hertz)
                      if np.all(values == values[0]) else "per-neuron rates")
         return f"<PoissonGroup {self.name!r} of {self.N} neurons at {rates}>"
+
+
+class _PoissonCode:
+    """The code interface of a :class:`PoissonGroup` that ``run_regularly`` uses
+    (as :class:`~jnsim.neuron_code.NeuronCode` offers it for neuron groups)."""
+
+    def __init__(self, group: PoissonGroup) -> None:
+        self.group = group
+
+    def shared_names(self) -> set[str]:
+        return set()
+
+    def writable(self) -> dict[str, Any]:
+        from .dimensions import NameInfo
+
+        return {"rates": NameInfo(_HERTZ, "float")}
+
+    def _element_function(self, name: str, externals: Mapping[str, Any]) -> ElementFunction:
+        group = self.group
+        builder = FunctionBuilder(f"{group.code_id}_{group.slug}_{name}")
+        return ElementFunction(builder, {n: False for n in group.arrays}, group.code_id,
+                               externals)
 
 
 def _check_rate_expression(expression: Expression, **namespaces: Any

@@ -821,7 +821,7 @@ def explore(net: Any = None, params: Mapping[Any, Any] | None = None, duration: 
     >>> ex = explore(net, params={'we': (0*mV, 3*mV)}, duration=1*second)  # doctest: +SKIP
     >>> ex.set(we=2*mV)  # doctest: +SKIP
     """
-    from .network import collect, magic_network
+    from .network import collect, get_magic_network
 
     caller = caller_namespace() if namespace is None else dict(namespace)
     if net is None:  # the network run() simulates: its time is the objects' time
@@ -829,7 +829,7 @@ def explore(net: Any = None, params: Mapping[Any, Any] | None = None, duration: 
         if not objects:
             raise JnsimError("explore() found no objects to simulate",
                              hint="pass a Network, or create groups first")
-        net = magic_network()
+        net = get_magic_network()
         net.objects = objects
     if not params:
         raise JnsimError("explore() needs at least one parameter",

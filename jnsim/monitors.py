@@ -26,7 +26,7 @@ from .equations import EquationKind, is_noise_name, parse_expression
 from .errors import JnsimError
 from .groups import group_slice
 from .neuron_code import ElementFunction, _every
-from .sympy_conversion import to_sympy
+from .sympy_conversion import symbol, to_sympy
 from .units import Dimensions, quantity_from_si, registry
 
 __all__ = ["EventMonitor", "PopulationRateMonitor", "SpikeMonitor", "StateMonitor"]
@@ -138,7 +138,10 @@ class StateMonitor(JnsimObject):
         self.variables = tuple(variables)
         #: Brian's name for :attr:`variables`
         self.record_variables = list(self.variables)
-        known = set(self.group.specs) | set(self.group.subexpression_names())
+        if _is_synapses(self.group):
+            known = set(self.group.recordable())
+        else:
+            known = set(self.group.specs) | set(self.group.subexpression_names())
         for variable in self.variables:
             if variable not in known:
                 raise JnsimError(f"{self.group.name} has no variable '{variable}' to record",
@@ -162,12 +165,17 @@ class StateMonitor(JnsimObject):
             shapes[variable] = ((len(indices),), self._dtype(variable))
         self.buffers = _Growing(shapes)
 
+    def _spec(self, variable: str) -> Any:
+        if _is_synapses(self.group):
+            return self.group.recordable().get(variable)
+        return self.group.specs.get(variable)
+
     def _dtype(self, variable: str) -> type:
-        spec = self.group.specs.get(variable)
+        spec = self._spec(variable)
         return spec.numpy_type if spec is not None else np.float64
 
     def _dims(self, variable: str) -> Dimensions:
-        spec = self.group.specs.get(variable)
+        spec = self._spec(variable)
         if spec is not None:
             return spec.dims
         return self.group.model.variables[variable].dims
@@ -196,16 +204,38 @@ class StateMonitor(JnsimObject):
             return values
         return quantity_from_si(values, self._dims(variable))
 
-    def __getitem__(self, index: int) -> _StateMonitorView:
-        positions = np.flatnonzero(self.record == index)
-        if positions.size == 0:
-            raise JnsimError(f"{self.name} does not record element {index}",
-                             hint=f"it records {self.record.tolist()[:10]}...")
-        return _StateMonitorView(self, int(positions[0]))
+    def __getitem__(self, index: Any) -> _StateMonitorView:
+        """The recording of element ``index`` (an int), or of several elements (a list
+        or array of indices, or a subgroup of the recorded group), as in Brian."""
+        if getattr(index, "parent", None) is not None:  # a subgroup: its elements
+            index = np.arange(index.start, index.stop) - self.offset
+        if isinstance(index, int | np.integer):
+            wanted = np.array([index])
+        else:
+            wanted = np.asarray(index)
+            if wanted.ndim != 1 or not (wanted.size == 0 or np.issubdtype(wanted.dtype,
+                                                                           np.integer)):
+                raise JnsimError(f"cannot select recorded elements with {index!r}",
+                                 hint="use an int or a list of ints, e.g. M[0].v or M[[0, 2]].v")
+        positions = []
+        for element in wanted.tolist():
+            found = np.flatnonzero(self.record == element)
+            if found.size == 0:
+                raise JnsimError(f"{self.name} does not record element {element}",
+                                 hint=f"it records {self.record.tolist()[:10]}...")
+            positions.append(int(found[0]))
+        if isinstance(index, int | np.integer):
+            return _StateMonitorView(self, positions[0])
+        return _StateMonitorView(self, np.array(positions, dtype=np.int64))
 
     # -- running ------------------------------------------------------------------------
     def resolve(self, run_namespace: Any, caller_ns: Any) -> dict[str, Any]:
-        externals: dict[str, Any] = {}
+        if _is_synapses(self.group):  # the synapses' own names, and those of their groups
+            return self.group.resolve(run_namespace, caller_ns)
+        from .linked_subexpressions import computed_link_externals
+
+        externals: dict[str, Any] = computed_link_externals(self.group, run_namespace,
+                                                            caller_ns)
         model = self.group.model
         for variable in self.variables:
             if variable in self.group.subexpression_names():
@@ -216,13 +246,63 @@ class StateMonitor(JnsimObject):
                     caller_ns=caller_ns, strict=True).externals)
         return externals
 
+    def _synapse_statements(self) -> list[tuple[str, Any]]:
+        """What each recorded name of synapses is, in the names synapse code reads."""
+        model = self.group.model
+        statements = []
+        for variable in self.variables:
+            value = symbol(variable)
+            if variable in self.group.specs:
+                pass
+            elif variable in model.variables and "summed" not in model.variables[
+                    variable].flags:  # a synaptic subexpression
+                value = model.inline_subexpressions(model.expressions[variable])
+            elif value in model.foreign:  # a subexpression of a connected group
+                value = model.foreign[value]
+            statements.append((f"_value_{variable}", value))
+        return statements
+
+    def _synapse_operation(self, externals: Mapping[str, Any], base_dt: float) -> Operation:
+        from .synapse_code import SynapseFunction, _index_lines
+
+        group = self.group
+        cid = self.code_id
+        builder = FunctionBuilder(f"{cid}_{self.slug}_record")
+        function = SynapseFunction(builder, group, externals)
+        function.indices()
+        builder.parameter("t", "t")
+        builder.parameter("_count", f"{cid}__count")
+        builder.parameter("_t_buffer", f"{cid}__t")
+        builder.parameter("_indices", f"{cid}__indices")
+        for variable in self.variables:
+            builder.parameter(f"_buffer_{variable}", f"{cid}__buffer_{variable}")
+        statements = self._synapse_statements()
+        names = set()
+        for _, value in statements:
+            names |= {s.name for s in value.free_symbols}
+        per_step, per_element = function.bind(names)
+        builder.add("_row = _count[0]", "_t_buffer[_row] = t", *per_step)
+        builder.add("for _k in range(_indices.shape[0]):")
+        builder.add("_idx = _indices[_k]", *_index_lines(per_element, statements),
+                    *per_element, indent=2)
+        render_statements(builder, statements, function.scalars, indent=2, loop_indent=1)
+        for variable in self.variables:
+            builder.add(f"_buffer_{variable}[_row, _k] = _value_{variable}", indent=2)
+        builder.add("_count[0] = _row + 1")
+        every = _every(self.record_dt or group.dt_, base_dt, self.name)
+        room = f"({cid}__t.shape[0] - {cid}__count[0]) * {every}"
+        return builder.operation(self.when, 1000 + self.creation_index, cid, every, (room,))
+
     def operations(self, externals: Mapping[str, Any], base_dt: float) -> list[Operation]:
         group = self.group
+        if _is_synapses(group):
+            return [self._synapse_operation(externals, base_dt)]
         cid = self.code_id
         builder = FunctionBuilder(f"{cid}_{self.slug}_record")
         arrays = {n: spec.shared for n, spec in group.specs.items()}
         function = ElementFunction(builder, arrays, group.code_id, externals,
-                                   links=_link_keys(group))
+                                   links=_link_keys(group),
+                                   computed=getattr(group, "computed_links", dict)())
         builder.parameter("t", "t")
         builder.parameter("_count", f"{cid}__count")
         builder.parameter("_t_buffer", f"{cid}__t")
@@ -259,6 +339,8 @@ class StateMonitor(JnsimObject):
         for variable in self.variables:
             values[f"{cid}__buffer_{variable}"] = self.buffers.arrays[variable]
         values.update(external_values(externals, self.group.code_id))
+        if _is_synapses(self.group):
+            values.update(_synapse_values(self.group))
         if hasattr(self.group, "link_values"):
             values.update(self.group.link_values())
         return values
@@ -717,6 +799,28 @@ class PopulationRateMonitor(JnsimObject):
 
 
 _unused = EquationKind
+
+
+def _is_synapses(group: Any) -> bool:
+    return hasattr(group, "recordable") and hasattr(group, "i_array")
+
+
+def _synapse_values(synapses: Any) -> dict[str, Any]:
+    """The arrays that code reading synapses and their connected groups uses."""
+    sid = synapses.code_id
+    values: dict[str, Any] = {f"{sid}__{n}": a for n, a in synapses.arrays.items()}
+    values.update({
+        f"{sid}__synapse_i": synapses.i_array, f"{sid}__synapse_j": synapses.j_array,
+        f"{sid}__src_start": np.int64(synapses.source_start),
+        f"{sid}__tgt_start": np.int64(synapses.target_start),
+        f"{sid}__N": np.int64(synapses.N), f"{sid}__dt": float(synapses.dt_),
+        f"{sid}__N_pre": np.int64(synapses.source_stop - synapses.source_start),
+        f"{sid}__N_post": np.int64(synapses.target_stop - synapses.target_start),
+        **{f"{sid}__{name}": counts for name, counts in synapses.code.fan_counts().items()},
+    })
+    for group in (synapses.source_group, synapses.target_group):
+        values.update({f"{group.code_id}__{n}": a for n, a in group.arrays.items()})
+    return values
 
 
 def _link_keys(group: Any) -> dict[str, tuple[str, str | None, bool]]:

@@ -24,6 +24,7 @@ from .equations import EquationKind, Expression, Statement, parse_expression, pa
 from .errors import CodeError, JnsimError
 from .held_inputs import check_held, held_functions, integrate_holding
 from .integration import ODESystem, StateUpdate
+from .linked_subexpressions import ComputedLink, bind_computed_link, computed_link_externals
 from .namespace import ExternalConstant, ExternalFunction
 from .sympy_conversion import symbol, to_sympy
 from .units import Dimensions, dimensions_of, to_si
@@ -153,16 +154,25 @@ class ElementFunction:
     #: Linked variables: name -> (driver key of the source array, key of the index map
     #: or None when element k reads element k, whether the source is shared)
     links: Mapping[str, tuple[str, str | None, bool]] = field(default_factory=dict)
+    #: Linked variables computed from a subexpression of their source (by name)
+    computed: Mapping[str, ComputedLink] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.builder.register_timed_arrays(self.externals, self.code_id)
 
     def bind(self, names: Iterable[str]) -> tuple[list[str], list[str]]:
         """Declare parameters for ``names``; returns (per-step lines, per-element loads)."""
-        per_step, per_element = [], []
+        per_step: list[str] = []
+        per_element: list[str] = []
         b = self.builder
-        for name in sorted(set(names)):
-            if name in ("t",):
+        names = set(names)
+        for name in names & set(self.computed):
+            names |= self.computed[name].specials
+        for name in sorted(names):
+            if name in self.computed:
+                bind_computed_link(self.computed[name], b, self.code_id, self.scalars,
+                                   per_step, per_element)
+            elif name in ("t",):
                 b.parameter("t", "t")
                 self.scalars.add(name)
             elif name == "dt":
@@ -376,6 +386,7 @@ class NeuronCode:
                 "writable": self.writable()}))
         for code, options in blocks:
             externals.update(check_code(model, code, **options, **kwargs).externals)
+        externals.update(computed_link_externals(group, run_namespace, caller_ns))
         return externals
 
     def operations(self, externals: Mapping[str, Any], base_dt: float) -> list[Operation]:
@@ -422,7 +433,7 @@ class NeuronCode:
         arrays = {n: spec.shared for n, spec in group.specs.items()}
         builder = FunctionBuilder(f"{group.code_id}_{group.slug}_{name}")
         return ElementFunction(builder, arrays, group.code_id, externals,
-                               links=group.link_keys())
+                               links=group.link_keys(), computed=group.computed_links())
 
     def _state_update_operation(self, externals: Mapping[str, Any], every: int) -> Operation:
         """The state update: one loop over the elements, written to be vectorizable.

@@ -23,12 +23,15 @@ Large recordings are reduced before they are sent to the browser:
   bin's centre time): the envelope is exact, so spikes and extremes stay visible.
 
 Bokeh's JavaScript is loaded inline (``output_notebook(INLINE, hide_banner=True)``)
-before the first figure is shown in a notebook (:func:`setup_notebook`); the CDN
-is never used.
+before the first figure is shown in a notebook (:func:`setup_notebook`), once per
+kernel and under one MIME type; the CDN is never used. A figure shown with
+:func:`show` (or a monitor displayed in a cell) also carries a static ``image/png``
+copy for renderers without JavaScript (:mod:`jnsim.figure_png`, needs matplotlib).
 """
 
 from __future__ import annotations
 
+import base64
 import math
 import weakref
 from collections.abc import Callable, Sequence
@@ -79,6 +82,12 @@ _setup_done = [False]
 def setup_notebook(force: bool = False) -> bool:
     """Load BokehJS inline into the notebook, once per kernel.
 
+    ``output_notebook(INLINE, hide_banner=True)`` publishes the 4 MB of BokehJS
+    twice, as ``application/javascript`` and again as JupyterLab's
+    ``application/vnd.bokehjs_load.v0+json``. Only the first is kept: JupyterLab,
+    Notebook 7, the classic notebook, VS Code and nbviewer all run it, and the
+    notebook stores BokehJS once.
+
     Parameters
     ----------
     force
@@ -94,24 +103,59 @@ def setup_notebook(force: bool = False) -> bool:
         return False
     if _setup_done[0] and not force:
         return True
+    from unittest import mock
+
+    import bokeh.io.notebook
     from bokeh.io import output_notebook
     from bokeh.resources import INLINE
 
-    output_notebook(INLINE, hide_banner=True)
+    published: list[tuple[dict[str, Any], dict[str, Any]]] = []
+
+    def capture(data: dict[str, Any], metadata: Any = None, **kwargs: Any) -> None:
+        published.append((data, metadata or {}))
+
+    with mock.patch.object(bokeh.io.notebook, "publish_display_data", capture):
+        output_notebook(INLINE, hide_banner=True)
+    for data, metadata in published:
+        if JS_MIME_TYPE in data:
+            data = {JS_MIME_TYPE: data[JS_MIME_TYPE]}
+        _publish(data, metadata)
     _setup_done[0] = True
     return True
+
+
+JS_MIME_TYPE = "application/javascript"
+EXEC_MIME_TYPE = "application/vnd.bokehjs_exec.v0+json"
+
+
+def _publish(data: dict[str, Any], metadata: dict[str, Any] | None = None) -> None:
+    from IPython.display import publish_display_data
+
+    publish_display_data(data, metadata or {})
 
 
 def show(fig: Any) -> None:
     """Show a Bokeh figure in the notebook (loading BokehJS inline first).
 
-    Outside a notebook this does nothing: it never opens a browser or writes
-    an HTML file.
+    The output holds the figure's HTML element, a static ``image/png`` copy of it
+    (for renderers that cannot run BokehJS; made with matplotlib if installed, see
+    :mod:`jnsim.figure_png`) and the script that renders it. Outside a notebook
+    this does nothing: it never opens a browser or writes an HTML file.
     """
-    if setup_notebook():
-        from bokeh.io import show as bokeh_show
+    if not setup_notebook():
+        return
+    from bokeh.embed.notebook import notebook_content
 
-        bokeh_show(fig)
+    from .figure_png import figure_png
+
+    script, div, _ = notebook_content(fig)
+    title = getattr(getattr(fig, "title", None), "text", "") or type(fig).__name__
+    bundle: dict[str, Any] = {"text/html": div, "text/plain": f"<Bokeh figure: {title}>"}
+    png = figure_png(fig)
+    if png is not None:
+        bundle["image/png"] = base64.b64encode(png).decode("ascii")
+    _publish(bundle)
+    _publish({JS_MIME_TYPE: script, EXEC_MIME_TYPE: ""}, {EXEC_MIME_TYPE: {"id": fig.id}})
 
 
 def display_monitor(monitor: Any) -> None:
@@ -377,14 +421,16 @@ def _ordinal(n: int) -> str:
 def trace_plot(monitor: Any, var: str | None = None, indices: Sequence[int] | None = None,
                max_points: int = MAX_POINTS, time_scale: float | None = None,
                **figure_options: Any) -> Any:
-    """Traces of one recorded variable of a :class:`~jnsim.StateMonitor`.
+    """Traces of the variables recorded by a :class:`~jnsim.StateMonitor`.
 
     Parameters
     ----------
     monitor
         The state monitor.
     var
-        The variable (the first recorded one by default).
+        The variable to show; by default every recorded variable, each with a
+        legend entry and its own colour. Variables with other units than the
+        first get their own y axis (on the right).
     indices
         Elements to show, as indices of the group (they must be recorded);
         by default the first 10 recorded elements.
@@ -398,18 +444,19 @@ def trace_plot(monitor: Any, var: str | None = None, indices: Sequence[int] | No
     Returns
     -------
     bokeh.plotting.figure
-        Axes ``t (ms)`` and e.g. ``v (mV)``; its source (``figure_sources(fig)
-        ['traces']``) has columns ``xs``, ``ys``, ``index`` and ``color``.
+        Axes ``t (ms)`` and e.g. ``v (mV)``; the source of the first variable
+        (``figure_sources(fig)['traces']``; the others are ``'traces_<var>'``) has
+        columns ``xs``, ``ys``, ``index`` and ``color``.
     """
-    from bokeh.models import ColumnDataSource
+    from bokeh.models import ColumnDataSource, DataRange1d, LinearAxis
 
-    variables = monitor.variables
+    variables = list(monitor.variables)
     if not variables:
         raise JnsimError(f"{monitor.name} records no variables")
-    var = var if var is not None else variables[0]
-    if var not in variables:
+    if var is not None and var not in variables:
         raise JnsimError(f"{monitor.name} does not record '{var}'",
                          hint="it records: " + ", ".join(variables))
+    shown = [var] if var is not None else variables
     recorded = np.asarray(monitor.record)
     if indices is None:
         positions = np.arange(min(len(recorded), MAX_TRACES))
@@ -423,29 +470,73 @@ def trace_plot(monitor: Any, var: str | None = None, indices: Sequence[int] | No
         positions = np.array([int(np.flatnonzero(recorded == k)[0]) for k in wanted])
     scale = time_scale if time_scale is not None else time_unit(_end_time(monitor))[0]
     t_unit = "ms" if scale == 1e3 else "s"
-    buffer = monitor.buffers.view(var)
-    sample = buffer[:, positions] if buffer.size else _group_values(monitor, var)
-    factor, unit = display_unit(monitor._dims(var), sample)
     word = _element_word(monitor.group)
-    title = figure_options.pop("title", f"{var} of {monitor.group.name}")
-    fig = _new_figure(title, f"t ({t_unit})", axis_label(var, unit), **figure_options)
-    colors = [_PALETTE[k % len(_PALETTE)] for k in range(len(positions))]
-    source = ColumnDataSource({"xs": [], "ys": [], "index": [], "color": []}, name="traces")
-    renderer = fig.multi_line("xs", "ys", source=source, line_color="color", line_width=1.2)
-    _hover(fig, renderer, [(word, "@index"), ("t", f"$x{{0.00}} {t_unit}"),
-                           (var, f"$y{{0.000}} {unit}".rstrip())])
+    units: dict[str, tuple[float, str]] = {}
+    for name in shown:
+        buffer = monitor.buffers.view(name)
+        sample = buffer[:, positions] if buffer.size else _group_values(monitor, name)
+        units[name] = display_unit(monitor._dims(name), sample)
+    # One y axis per unit; the first variable's unit on the left.
+    axis_of: dict[str, str] = {}
+    for name in shown:
+        axis_of[name] = next((axis_of[other] for other in axis_of
+                              if monitor._dims(other) == monitor._dims(name)),
+                             "default" if not axis_of else f"y_{name}")
+    first = shown[0]
+    default_title = f"{', '.join(shown)} of {monitor.group.name}"
+    title = figure_options.pop("title", default_title)
+    left = [n for n in shown if axis_of[n] == "default"]
+    y_label = axis_label(", ".join(left), units[first][1])
+    fig = _new_figure(title, f"t ({t_unit})", y_label, **figure_options)
+    several = len(shown) > 1
     elements = recorded[positions].astype(np.int64)
+    sources, renderers = {}, {}
+    for name in shown:
+        unit = units[name][1]
+        key = "traces" if name == first else f"traces_{name}"
+        sources[name] = ColumnDataSource({"xs": [], "ys": [], "index": [], "color": []},
+                                         name=key)
+        extra = {} if axis_of[name] == "default" else {"y_range_name": axis_of[name]}
+        if extra and axis_of[name] not in fig.extra_y_ranges:
+            fig.extra_y_ranges[axis_of[name]] = DataRange1d()
+            same = [n for n in shown if axis_of[n] == axis_of[name]]
+            fig.add_layout(LinearAxis(y_range_name=axis_of[name],
+                                      axis_label=axis_label(", ".join(same), unit)), "right")
+        legend = {"legend_label": name} if several else {}
+        renderers[name] = fig.multi_line("xs", "ys", source=sources[name], line_color="color",
+                                         line_width=1.2, **extra, **legend)
+        _hover(fig, renderers[name], [(word, "@index"), ("t", f"$x{{0.00}} {t_unit}"),
+                                      (name, f"$y{{0.000}} {unit}".rstrip())])
+    for range_name in fig.extra_y_ranges:
+        fig.extra_y_ranges[range_name].renderers = [
+            renderers[n] for n in shown if axis_of[n] == range_name]
+    if several:
+        fig.y_range = DataRange1d(renderers=[renderers[n] for n in left])
+        fig.legend.location = "top_left"
+        fig.legend.click_policy = "hide"
+
+    def colors_of(k: int) -> list[str]:
+        if several:  # one colour per variable
+            return [_PALETTE[k % len(_PALETTE)]] * len(positions)
+        return [_PALETTE[j % len(_PALETTE)] for j in range(len(positions))]
 
     def compute(spec: _PlotSpec) -> tuple[dict[str, Any], str]:
         times = monitor.buffers.view("t")
         mask = _since_mask(times, spec.since)
-        values = monitor.buffers.view(var)[mask][:, positions].T.astype(np.float64)
-        budget = max(2, spec.options["max_points"] // max(len(positions), 1))
-        t, y = envelope(times[mask] * scale, values * factor, budget)
-        return ({"xs": [t] * len(positions), "ys": list(y), "index": elements.tolist(),
-                 "color": colors}, title)
+        budget = max(2, spec.options["max_points"] // max(len(positions) * len(shown), 1))
+        data = _Sources()
+        for k, name in enumerate(shown):
+            values = monitor.buffers.view(name)[mask][:, positions].T.astype(np.float64)
+            t, y = envelope(times[mask] * scale, values * units[name][0], budget)
+            data[sources[name].name] = {"xs": [t] * len(positions), "ys": list(y),
+                                        "index": elements.tolist(), "color": colors_of(k)}
+        return data, title
 
     return _register(fig, _PlotSpec(compute, monitor, {"max_points": max_points}))
+
+
+class _Sources(dict):
+    """New data for several named sources of one figure (source name to columns)."""
 
 
 def _group_values(monitor: Any, var: str) -> Any:
@@ -617,8 +708,12 @@ def update_figure(fig: Any, since: float | None = None) -> None:
     if since is not None:
         spec.since = since
     data, title = spec.compute(spec)
-    source = next(iter(figure_sources(fig).values()))
-    source.data = data
+    sources = figure_sources(fig)
+    if isinstance(data, _Sources):
+        for name, columns in data.items():
+            sources[name].data = columns
+    else:
+        next(iter(sources.values())).data = data
     if fig.title is not None and fig.title.text != title:
         fig.title.text = title
 

@@ -27,6 +27,7 @@ from .errors import EquationError, JnsimError
 from .groups import event_arrays
 from .held_inputs import check_held, held_functions, integrate_holding
 from .integration import integrate
+from .linked_subexpressions import bind_computed_link, computed_link_externals
 from .namespace import ExternalConstant
 from .neuron_code import _every, check_shared_writes, ode_system, statements_to_sympy
 from .sympy_conversion import symbol
@@ -80,8 +81,15 @@ class SynapseFunction:
         sid, b = s.code_id, self.builder
         per_step: list[str] = []
         per_element: list[str] = []
-        for name in sorted(set(names)):
-            if name == "t":
+        computed = s.computed_links()
+        names = set(names)
+        for name in names & set(computed):
+            names |= computed[name].specials
+        for name in sorted(names):
+            if name in computed:
+                bind_computed_link(computed[name], b, sid, self.scalars, per_step,
+                                   per_element)
+            elif name == "t":
                 b.parameter("t", "t")
                 self.scalars.add(name)
             elif name == "dt":
@@ -140,6 +148,8 @@ class SynapseFunction:
         """Write back assigned values (synaptic, pre- or post-synaptic)."""
         s = self.synapses
         for name in dict.fromkeys(names):
+            if name in s.links and s.links[name].subexpression:
+                continue  # read-only
             if name in s.arrays and not s.specs[name].shared:
                 self.builder.add(f"_a_{name}[_idx] = {name}", indent=indent)
             elif name in s.arrays:
@@ -399,6 +409,7 @@ class SynapseCode:
                 resolved = group.resolve(run_namespace, caller_ns)
                 externals.update({internal: resolved[name] for internal, name in wanted.items()
                                   if name in resolved})
+        externals.update(computed_link_externals(s, run_namespace, caller_ns))
         return externals
 
     def operations(self, externals: Mapping[str, Any], base_dt: float) -> list[Operation]:
@@ -448,6 +459,7 @@ class SynapseCode:
             values[f"{prefix}_delay_steps"] = np.int64(layout["shared_steps"])
             values[f"{prefix}_sorted_steps"] = layout["sorted_steps"]
         values.update(external_values(externals, sid))
+        values.update(s.link_values())
         return values
 
     def _function(self, name: str, externals: Mapping[str, Any]) -> SynapseFunction:

@@ -210,6 +210,21 @@ class Synapses(Group):
         result[order] = rank
         return result
 
+    @property
+    def N_incoming_post(self) -> np.ndarray:
+        """The number of synapses onto each neuron of the target group (Brian's name and
+        layout: indexed by the neuron's index in the whole group, so synapses onto a
+        subgroup ``G[k:]`` give ``k`` leading zeros)."""
+        counts = self.code.fan_counts()["N_incoming"]
+        return np.concatenate([np.zeros(self.target_start, np.int64), counts]).astype(np.int32)
+
+    @property
+    def N_outgoing_pre(self) -> np.ndarray:
+        """The number of synapses from each neuron of the source group (indexed as
+        :attr:`N_incoming_post`)."""
+        counts = self.code.fan_counts()["N_outgoing"]
+        return np.concatenate([np.zeros(self.source_start, np.int64), counts]).astype(np.int32)
+
     def _fan_in_out(self, name: str) -> np.ndarray:
         """``N_incoming``/``N_outgoing`` per synapse, from the per-neuron counts."""
         owner = self.j_array if name == "N_incoming" else self.i_array
@@ -326,6 +341,35 @@ class Synapses(Group):
             if connected is not None:
                 return connected
         return super().__getattr__(name)
+
+    def recordable(self) -> dict[str, VariableSpec]:
+        """What a :class:`~jnsim.monitors.StateMonitor` can record of the synapses, one
+        value per synapse (Brian's names): synaptic variables and subexpressions,
+        ``x_pre``/``x_post`` of the connected groups (variables and subexpressions),
+        and the target's names without suffix where the synapses have no such name."""
+        assert self.model is not None
+        found: dict[str, VariableSpec] = {}
+        for suffix, group in (("_pre", self.source_group), ("_post", self.target_group)):
+            table = {name: NameInfo(spec.dims, spec.dtype) for name, spec in group.specs.items()
+                     if name != "i"}
+            table.update({n: info for n, info in subexpression_table(group).items()
+                          if isinstance(info, NameInfo)})
+            for name, info in table.items():
+                found[f"{name}{suffix}"] = VariableSpec(f"{name}{suffix}", info.dims,
+                                                        info.dtype, read_only=True)
+                if suffix == "_post":
+                    found.setdefault(name, VariableSpec(name, info.dims, info.dtype,
+                                                        read_only=True))
+        for name in self.subexpression_names():
+            variable = self.model.variables[name]
+            if "summed" in variable.flags:  # the name is the target's variable (Brian's too)
+                continue
+            found[name] = VariableSpec(name, variable.dims, variable.dtype, variable.shared,
+                                       read_only=True)
+        found.update(self.specs)
+        for name in ("N_incoming", "N_outgoing"):
+            found[name] = VariableSpec(name, DIMENSIONLESS, "integer", read_only=True)
+        return found
 
     def _connected_values(self, name: str) -> Any:
         """``S.v_post``/``S.x_pre``: a variable or subexpression of the connected

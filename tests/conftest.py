@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -38,3 +40,27 @@ def raises_jnsim(
     for fragment in fragments:
         assert fragment in text, f"{fragment!r} not in:\n{text}"
     return caught.value
+
+
+def browser_missing(chromium: str | None = None) -> list[str]:
+    """What the browser tests need and this machine lacks: Debian's Chromium
+    (``/usr/bin/chromium`` or ``JNSIM_CHROMIUM``) and the playwright package."""
+    chromium = chromium or os.environ.get("JNSIM_CHROMIUM", "/usr/bin/chromium")
+    missing = []
+    if not Path(chromium).is_file() or not os.access(chromium, os.X_OK):
+        missing.append(f"chromium at {chromium}")
+    if importlib.util.find_spec("playwright") is None:
+        missing.append("playwright (the Python package)")
+    return missing
+
+
+def require_browser(*also_missing: str) -> None:
+    """Skip a browser test when Chromium or playwright is absent, fail instead with
+    ``JNSIM_REQUIRE_BROWSER=1`` (set by ``.ci/run``); run it whenever both are there."""
+    missing = [*browser_missing(), *also_missing]
+    if not missing:
+        return
+    message = "browser test needs " + ", ".join(missing)
+    if os.environ.get("JNSIM_REQUIRE_BROWSER") == "1":
+        pytest.fail(message + " (JNSIM_REQUIRE_BROWSER=1)")
+    pytest.skip(message)

@@ -3,16 +3,16 @@
 Runs ``extension/browser_check.py``: a ``%%neuron`` cell gets the equation language and
 highlighted tokens after kernel start, after a kernel restart, after the notebook resets
 cell MIME types, and when the magic is typed into a new cell; Tab in a ``%%neuron`` cell
-completes units and names from the kernel. Skips locally unless
-``JNSIM_REQUIRE_BROWSER=1`` (set by ``.ci/run``), when it must run.
+completes units and names from the kernel. Runs whenever Chromium, playwright and the
+built extension are present; skips otherwise, unless ``JNSIM_REQUIRE_BROWSER=1`` (set by
+``.ci/run``), when it must run.
 """
 
 import importlib.util
 import os
-import shutil
 from pathlib import Path
 
-import pytest
+from tests.conftest import require_browser
 
 REPO = Path(__file__).resolve().parent.parent
 SCRIPT = REPO / "extension" / "browser_check.py"
@@ -26,18 +26,9 @@ def _load_check():
 
 
 def test_equation_cells_get_their_language_in_jupyterlab(capsys):
-    required = os.environ.get("JNSIM_REQUIRE_BROWSER") == "1"
     chromium = os.environ.get("JNSIM_CHROMIUM", "/usr/bin/chromium")
     built = (REPO / "jnsim" / "labextension" / "package.json").exists()
-    missing = [what for what, ok in (("chromium", shutil.which(chromium) or
-                                       Path(chromium).exists()),
-                                      ("the built extension", built)) if not ok]
-    if missing:
-        if required:
-            pytest.fail(f"missing for the browser test: {', '.join(missing)}")
-        pytest.skip(f"needs {', '.join(missing)} (set JNSIM_REQUIRE_BROWSER=1 to require)")
-    if not required:
-        pytest.skip("browser tests run when JNSIM_REQUIRE_BROWSER=1")
+    require_browser(*([] if built else ["the built extension"]))
     check = _load_check()
     check.CHROMIUM = chromium
     checks = check.run(None)

@@ -362,7 +362,9 @@ def test_poisson_input_mistakes():
     raises_jnsim(lambda: PoissonInput(G, "v", 10, 5 * Hz, [1, 2] * mV), JnsimError,
                  "one value")
     raises_jnsim(lambda: PoissonInput(G, "v", 10, 5 * Hz, 1 * mV, when="later"), JnsimError,
-                 "not a time slot", "synapses")
+                 "'later' is not a slot of a time step", "synapses", "after_thresholds")
+    raises_jnsim(lambda: PoissonInput(G, "v", 10.5, 5 * Hz, 1 * mV), JnsimError,
+                 "non-negative integer, not 10.5")
     raises_jnsim(lambda: PoissonInput("G", "v", 10, 5 * Hz, 1 * mV), JnsimError,
                  "needs a NeuronGroup")
     fast = PoissonInput(G, "v", 10, 20000 * Hz, 1 * mV)
@@ -413,3 +415,28 @@ def test_restore_random_state_repeats_a_stochastic_run_exactly():
     np.testing.assert_array_equal(first[1], repeated[1])
     fresh = simulate(False)  # by default the generators go on, as in Brian
     assert not np.array_equal(first[0], fresh[0])
+
+
+def test_poisson_group_run_regularly_sets_numeric_rates():
+    """frompapers/Wang_2002.py switches stimulus rates on and off with
+    ``stiminputE1.run_regularly("rates = int(t > stim_on and t < stim_off) * ...")``."""
+    seed(11)
+    stim_on, stim_off = 20 * ms, 80 * ms
+    P = PoissonGroup(200, rates=0 * Hz)
+    P.run_regularly("rates = int(t > stim_on and t < stim_off) * (50*Hz + i*0.5*Hz)",
+                    dt=10 * ms)
+    M = SpikeMonitor(P)
+    run(55 * ms)
+    # set at t = 50 ms: on for every neuron
+    np.testing.assert_allclose(P.rates_, 50 + 0.5 * np.arange(200))
+    run(45 * ms)
+    assert np.all(P.rates_ == 0)  # set to 0 at t = 80 ms and 90 ms
+    times = M.t_
+    # on from the update at 30 ms (t > 20 ms is false at 20 ms) to the one at 80 ms
+    assert times.min() >= 0.030 - 1e-9 and times.max() < 0.080 - 1e-9
+    # a Bernoulli trial per neuron and step: mean rate 99.75 Hz over 50 ms
+    p = (50 + 0.5 * np.arange(200)) * DT
+    expected, sd = 500 * p.sum(), math.sqrt(500 * (p * (1 - p)).sum())
+    assert abs(M.num_spikes - expected) < 4 * sd
+    raises_jnsim(lambda: PoissonGroup(2, rates="10*Hz").run_regularly("rates = 5*Hz"),
+                 JnsimError, "cannot assign them")

@@ -548,7 +548,7 @@ def test_exponential_euler_takes_brians_conditionally_linear_form():
     """x inside functions of the coefficients (Morris-Lecar's tanh gating) is accepted,
     as Brian does: the coefficients are frozen over the step. Brian 2.9 (numpy target)
     gives V = 2.21636659 after 1 ms with the same equations, dt and start."""
-    from jnsim import NeuronGroup, Network, ms
+    from jnsim import Network, NeuronGroup, ms
 
     eqs = """dV/dt = (-(V - 1) - 2*m_inf*(V - 3))/ms : 1
              m_inf = 0.5*(1 + tanh(V)) : 1"""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 import numpy as np
@@ -83,6 +84,39 @@ def test_trace_plot_shows_values_in_millivolts(ran: Any) -> None:
     for k in range(3):
         np.testing.assert_allclose(data["ys"][k], states.v_[k] * 1e3)
         np.testing.assert_allclose(data["xs"][k], states.t_ * 1e3)
+
+
+def test_state_monitor_figure_shows_every_variable_with_a_legend() -> None:
+    jnsim.start_scope()
+    namespace = {"tau": 10 * ms}
+    group = NeuronGroup(4, "dv/dt = (I - v) / tau : volt\nI : volt\nx : 1",
+                        method="exact", namespace=namespace)
+    group.I = "(1 + i) * mV"
+    group.x = "i * 0.5"
+    states = StateMonitor(group, ["v", "I", "x"], record=[0, 2])
+    Network(group, states).run(20 * ms)
+    fig = states.plot()
+    labels = [item.label["value"] for item in fig.legend[0].items]
+    assert labels == ["v", "I", "x"]
+    sources = figure_sources(fig)
+    assert set(sources) == {"traces", "traces_I", "traces_x"}
+    assert sources["traces_I"].data["ys"][1][-1] == pytest.approx(3.0)  # mV
+    assert sources["traces_x"].data["ys"][1][0] == pytest.approx(1.0)
+    # v and I share the left axis (mV); x (no unit) has its own on the right.
+    assert fig.yaxis[0].axis_label == "v, I (mV)"
+    assert [a.axis_label for a in fig.right] == ["x"]
+    assert list(fig.extra_y_ranges) == ["y_x"]
+    assert len({c for name in sources for c in sources[name].data["color"]}) == 3
+    # One variable on request: no legend, the old figure.
+    assert states.plot("I").yaxis[0].axis_label == "I (mV)"
+    assert not states.plot("I").legend
+    from jnsim.figure_png import figure_png
+
+    assert figure_png(fig) is not None
+    group.I = "10*mV"
+    Network(group, states).run(5 * ms)
+    update_figure(fig)
+    assert sources["traces_I"].data["ys"][0][-1] == pytest.approx(10.0)
 
 
 def test_trace_plot_selects_recorded_elements_and_rejects_others(ran: Any) -> None:
@@ -230,20 +264,48 @@ def test_monitor_rich_display_loads_bokeh_inline_once(ran: Any, monkeypatch: Any
     import bokeh.io
 
     _, _, spikes, states, _ = ran
-    loaded: list[tuple[Any, dict[str, Any]]] = []
-    shown: list[Any] = []
+    published: list[tuple[dict[str, Any], dict[str, Any]]] = []
     monkeypatch.setattr(plotting, "in_notebook", lambda: True)
     monkeypatch.setattr(plotting, "_setup_done", [False])
+    monkeypatch.setattr(plotting, "_publish",
+                        lambda data, metadata=None: published.append((data, metadata or {})))
+    loads: list[Any] = []
+    real_load = bokeh.io.output_notebook
     monkeypatch.setattr(bokeh.io, "output_notebook",
-                        lambda resources=None, **kw: loaded.append((resources, kw)))
-    monkeypatch.setattr(bokeh.io, "show", lambda obj, **kw: shown.append(obj))
+                        lambda resources=None, **kw: (loads.append((resources, kw)),
+                                                      real_load(resources, **kw)))
     spikes._ipython_display_()
     states._ipython_display_()
     from bokeh.resources import INLINE
 
-    assert len(loaded) == 1
-    assert loaded[0][0] is INLINE and loaded[0][1] == {"hide_banner": True}
-    assert [f.yaxis[0].axis_label for f in shown] == ["neuron index", "v (mV)"]
+    assert len(loads) == 1 and loads[0][0] is INLINE and loads[0][1]["hide_banner"]
+    # BokehJS (megabytes) is published once, under one MIME type only.
+    bokehjs = [d for d, _ in published if "Bokeh" in d.get("application/javascript", "")
+               and len(d["application/javascript"]) > 1_000_000]
+    assert len(bokehjs) == 1 and list(bokehjs[0]) == ["application/javascript"]
+    assert not any("application/vnd.bokehjs_load.v0+json" in d for d, _ in published)
+    # Each figure: its element with a static PNG copy, then the script that renders it.
+    figures = [d for d, _ in published if "text/html" in d]
+    assert len(figures) == 2
+    for data in figures:
+        png = base64.b64decode(data["image/png"])
+        assert png.startswith(b"\x89PNG\r\n\x1a\n")
+    scripts = [m for d, m in published if "application/vnd.bokehjs_exec.v0+json" in d]
+    assert len(scripts) == 2 and all("id" in m["application/vnd.bokehjs_exec.v0+json"]
+                                     for m in scripts)
+
+
+def test_png_copy_is_omitted_without_matplotlib(ran: Any, monkeypatch: Any) -> None:
+    import sys
+
+    from jnsim.figure_png import figure_png
+
+    _, _, spikes, _, _ = ran
+    assert figure_png(spikes.plot()) is not None
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    monkeypatch.setitem(sys.modules, "matplotlib.figure", None)
+    monkeypatch.setitem(sys.modules, "matplotlib.backends.backend_agg", None)
+    assert figure_png(spikes.plot()) is None
 
 
 def test_monitor_display_outside_a_notebook_is_text(ran: Any, monkeypatch: Any,

@@ -101,7 +101,7 @@ def test_markdown_report_of_cuba(tmp_path: Path) -> None:
         "* Variable $v$: $\\mathrm{V}$, per neuron, initial value: "
         "$\\mathcal{U}\\left(\\text{Vr}, \\text{Vt}\\right)$, unless refractory",
         "$$\n\\frac{\\mathrm{d}v}{\\mathrm{d}t} = "
-        "\\frac{\\text{El} + \\text{ge} + \\text{gi} - v}{\\text{taum}}\n$$",
+        "\\frac{\\text{ge} + \\text{gi} - v + \\text{El}}{\\text{taum}}\n$$",
         "**Spike emission:** if $v > \\text{Vt}$:\n\n* emit a spike at time $t$\n"
         "* $v \\leftarrow \\text{Vr}$",
         "**Refractoriness:** for 5 ms after each spike; $v$ held constant meanwhile",
@@ -443,8 +443,8 @@ def test_one_quantity_format_everywhere(tmp_path: Path) -> None:
     slow = PoissonGroup(5, rates=0.2 * Hz)
     text = report(tmp_path / "q.md", namespace=locals())
     for fragment in (
-            r"\alpha = \frac{0.128 \cdot e^{\frac{\text{VT} + 17\,\mathrm{mV} - v}"
-            r"{18\,\mathrm{mV}}}}{\mathrm{ms}}",
+            r"\alpha = \frac{0.128 \cdot \exp\left(\frac{17\,\mathrm{mV} - v + \text{VT}}"
+            r"{18\,\mathrm{mV}}\right)}{\mathrm{ms}}",
             r"\frac{\mathrm{d}x}{\mathrm{d}t} = - \frac{6.6 \times 10^{-5} \cdot x}{\mathrm{ms}}",
             r"**Spike emission:** if $v > -20\,\mathrm{mV}$:",
             r"* $v \leftarrow -70\,\mathrm{mV}$",
@@ -643,3 +643,23 @@ def test_latex_text_keeps_powers_of_ten_and_times_signs_in_math() -> None:
 
     assert rich_latex("4 × 3 values, 6.6×10⁻⁵ s and -2×10⁷") == (
         r"4 $\times$ 3 values, $6.6 \times 10^{-5}$ s and $-2 \times 10^{7}$")
+
+
+# -- typesetting: the user's term order, readable exponentials -------------------------
+
+def test_typeset_keeps_the_written_order_of_terms_and_sets_long_exponents_as_exp() -> None:
+    from jnsim.equations.expressions import parse_expression
+    from jnsim.report.typeset import expression_latex
+
+    def tex(text: str) -> str:
+        return expression_latex(parse_expression(text))
+
+    assert tex("v - VT") == r"v - \text{VT}"
+    assert tex("2*x - 3") == r"2 \cdot x - 3"
+    assert tex("(ge + gi - (v - El)) / taum") == \
+        r"\frac{\text{ge} + \text{gi} - v + \text{El}}{\text{taum}}"
+    assert tex("gL*(EL - v) + gL*DeltaT*exp((v - VT)/DeltaT) + I - w") == (
+        r"\text{gL} \cdot \left(\text{EL} - v\right) + \text{DeltaT} \cdot \text{gL} \cdot "
+        r"\exp\left(\frac{v - \text{VT}}{\text{DeltaT}}\right) + I - w")
+    assert tex("exp(2)") == "e^{2}"  # short exponents stay superscripts
+    assert tex("exp(-v/tau)") == r"\exp\left(- \frac{v}{\tau}\right)"

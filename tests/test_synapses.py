@@ -602,3 +602,116 @@ def test_connect_short_conditional_form():
     S = Synapses(G, H)
     S.connect(j="i if i < 3")
     assert pairs(S) == [(0, 0), (1, 1), (2, 2)]
+
+
+def test_state_monitor_of_synapses_records_synaptic_and_connected_names():
+    """Brian's examples/synapses/nonlinear.py records ``g`` of synapses: the target's
+    variable ``g`` without suffix (Brian adds every post-synaptic name unsuffixed)."""
+    a = b = c = 1 / (10 * ms)
+    source = NeuronGroup(2, "dv/dt = 1/(10*ms) : 1", threshold="v>1", reset="v = 0",
+                         method="euler")
+    target = NeuronGroup(1, """dv/dt = (g-v)/(10*ms) : 1
+                               g : 1""", method="exact")
+    S = Synapses(source, target, """dg_syn/dt = -a*g_syn+b*x*(1-g_syn) : 1 (clock-driven)
+                                    g_post = g_syn : 1 (summed)
+                                    dx/dt=-c*x : 1 (clock-driven)
+                                    w : 1""", on_pre="x += w", method="euler")
+    S.connect()
+    S.w = [1.0, 10.0]
+    source.v = [0.0, 0.5]
+    M = StateMonitor(S, ["g", "g_syn", "g_post"], record=[0, 1])
+    run(100 * ms, namespace={"a": a, "b": b, "c": c})
+    # Brian 2.9 (numpy target), same script
+    assert M.g.shape == (2, 1000)
+    assert float(np.mean(M.g)) == pytest.approx(1.2524231402154884, rel=1e-9)
+    assert float(np.std(M.g)) == pytest.approx(0.3403728598751911, rel=1e-9)
+    assert float(np.mean(M.g_syn)) == pytest.approx(0.6268989927056267, rel=1e-9)
+    np.testing.assert_allclose(M.g_syn[:, -1], [0.46189999, 0.91294521], rtol=1e-7)
+    np.testing.assert_allclose(M[1].g_syn[-3:], [0.9144028, 0.91367714, 0.91294521],
+                               rtol=1e-7)
+    np.testing.assert_array_equal(M.g_post, M.g)  # the summed target, not g_syn
+
+
+def test_state_monitor_of_synapses_pre_post_subexpressions_and_indexing():
+    G = NeuronGroup(3, """dv/dt = (2 - v)/(10*ms) : 1
+                          u = 2*v : 1""", threshold="v>1", reset="v=0", method="exact")
+    G.v = [0, 0.3, 0.6]
+    H = NeuronGroup(2, "dv/dt = -v/(5*ms) : 1", method="exact")
+    S = Synapses(G, H, """w : 1
+                          dx/dt = -x/(3*ms) : 1 (clock-driven)
+                          y = w*x : 1""", on_pre="x += 1; v_post += 0.1*w", method="exact")
+    S.connect(i=[0, 1, 2, 2], j=[0, 1, 0, 1])
+    S.w = "i + 2*j + 1"
+    M1 = StateMonitor(S, ["x", "y", "w"], record=[1, 3])
+    M2 = StateMonitor(S, ["v_pre", "u_pre", "N_incoming"], record=True)
+    M3 = StateMonitor(S, "v_post", record=[0, 2])
+    run(30 * ms)
+    # Brian 2.9 (numpy target) gives these for x, y, w, v_pre and v_post (it cannot
+    # record a pre-synaptic subexpression such as u_pre)
+    assert M1.x.shape == (2, 300)
+    assert float(np.mean(M1.x)) == pytest.approx(0.38104387, rel=1e-7)
+    assert float(np.mean(M1.y)) == pytest.approx(1.71882241, rel=1e-7)
+    np.testing.assert_array_equal(np.asarray(M1.w)[:, 0], [4.0, 5.0])
+    assert float(np.mean(M2.v_pre)) == pytest.approx(0.55215964, rel=1e-7)
+    np.testing.assert_allclose(np.asarray(M2.u_pre), 2 * np.asarray(M2.v_pre))
+    np.testing.assert_array_equal(M2.N_incoming[:, 0], [2, 2, 2, 2])
+    assert float(np.mean(M3.v_post)) == pytest.approx(0.23262999, rel=1e-7)
+    assert float(M3[2].v_post[-1]) == pytest.approx(0.22249088709226003, rel=1e-9)
+    assert float(M1[3].y[-1]) == pytest.approx(0.8851641516439419, rel=1e-9)
+    np.testing.assert_allclose(np.asarray(M1[[1, 3]].y)[:, -1], [1.37925148, 0.88516415],
+                               rtol=1e-7)
+    raises_jnsim(lambda: StateMonitor(S, "nothing"), JnsimError, "no variable 'nothing'",
+                 "v_pre")
+    raises_jnsim(lambda: M1[0], JnsimError, "does not record element 0")
+
+
+def test_n_incoming_post_and_n_outgoing_pre_per_neuron():
+    """Spreizer_et_al_2019 reads ``syn.N_incoming_post``: per neuron of the whole target
+    group (Brian 2.9 gives exactly these arrays, int32, for synapses between subgroups)."""
+    G = NeuronGroup(6, "v : 1")
+    S = Synapses(G[1:4], G[2:6])
+    S.connect(i=[0, 0, 1, 2, 2, 2], j=[0, 3, 3, 1, 3, 3])
+    assert S.N_incoming_post.dtype == np.int32
+    np.testing.assert_array_equal(S.N_incoming_post, [0, 0, 1, 1, 0, 4])
+    np.testing.assert_array_equal(S.N_outgoing_pre, [0, 2, 1, 3])
+    S.connect(i=0, j=1)  # kept up to date
+    np.testing.assert_array_equal(S.N_incoming_post, [0, 0, 1, 2, 0, 4])
+
+
+def test_generator_condition_sees_the_generated_index_gaussian_connectivity():
+    """Brian's synapses/efficient_gaussian_connectivity.py: the ``if`` clause of a
+    generator reads ``j``, the generated index (Brian's rule), and connecting is
+    vectorised (20000 neurons take well under a second per call)."""
+    seed(5)
+    N, alpha, q = 2000, 0.1, 0.001
+    w = math.ceil(math.sqrt(math.log(q) / -alpha))
+    pmax = math.exp(-alpha * w**2)
+    G = NeuronGroup(N, "v : 1")
+    limited = Synapses(G, G)
+    limited.connect(j="k for k in range(i-w, i+w) if rand()<exp(-alpha*(i-j)**2)",
+                    skip_if_invalid=True, namespace={"w": w, "alpha": alpha})
+    d = np.arange(N)[:, None] - np.arange(N)[None, :]
+    p = np.exp(-alpha * d.astype(float) ** 2)
+    window = (d <= w) & (d > -w)  # k in [i-w, i+w): i - k in (-w, w]
+    mean, sd = p[window].sum(), math.sqrt((p * (1 - p))[window].sum())
+    # Brian 2.9 gives 5576 synapses for N=1000 (expectation 5578.2): same process
+    assert abs(limited.N - mean) < 4 * sd
+    assert np.abs(limited.i - limited.j).max() <= w
+    divided = Synapses(G, G)
+    ns = {"w": w, "alpha": alpha, "pmax": pmax}
+    divided.connect(j="k for k in range(i-w, i+w) if rand()<exp(-alpha*(i-j)**2)",
+                    skip_if_invalid=True, namespace=ns)
+    divided.connect(j="k for k in sample(0, i-w, p=pmax) if rand()<exp(-alpha*(i-j)**2)/pmax",
+                    skip_if_invalid=True, namespace=ns)
+    divided.connect(j="k for k in sample(i+w, N_post, p=pmax) if "
+                      "rand()<exp(-alpha*(i-j)**2)/pmax", skip_if_invalid=True, namespace=ns)
+    # exact: every pair with probability exp(-alpha*(i-j)**2)
+    mean, sd = p.sum(), math.sqrt((p * (1 - p)).sum())
+    assert abs(divided.N - mean) < 4 * sd
+    distance = np.abs(divided.i - divided.j)
+    expected_far = p[np.abs(d) > w].sum()  # about 0.2 synapses beyond the window
+    assert np.sum(distance > w) <= expected_far + 4 * math.sqrt(expected_far) + 2
+    upper = Synapses(G, G)  # j in the condition is the generated index
+    upper.connect(j="k for k in range(i-3, i+4) if j > i and 0 <= j < N_post")
+    assert upper.N == 3 * N - 6
+    assert np.all(upper.j > upper.i)

@@ -26,6 +26,8 @@ def _text_only(output: nbformat.NotebookNode) -> nbformat.NotebookNode | None:
     data = {k: v for k, v in output.get("data", {}).items() if k in KEPT_MIME_TYPES}
     if not data or "application/vnd.jupyter.widget-view+json" in output.get("data", {}):
         return None
+    if "data-root-id" in output.get("data", {}).get("text/html", ""):
+        return None  # a Bokeh figure (its element, PNG copy and placeholder text)
     output["data"] = data
     output["metadata"] = {}
     return output

@@ -242,19 +242,50 @@ def exact_solution(system: ODESystem) -> tuple[dict[str, sympy.Expr] | None, str
     form, reason = linear_form(system)
     if form is None:
         return None, reason
-    solved = _solve(form.matrix, form.offset, system.variables)
-    if isinstance(solved, str):
-        return None, solved
     states = system.symbols
     values = {}
-    for var, terms in zip(system.variables, solved, strict=True):
-        values[var] = sympy.Add(
-            *(
-                basis * sympy.Add(*(c * x for c, x in zip(coefficients, (*states, 1), strict=True)))
-                for basis, coefficients in terms
-            )
-        )
-    return values, ""
+    # Variables that do not act on each other are solved apart: the exponential of a
+    # block-diagonal matrix is block-diagonal, and solving the blocks together would
+    # build cross terms between unrelated eigenvalues that only cancel in the end.
+    parts = _independent_parts(form.matrix)
+    for part in parts:
+        if len(parts) == 1:
+            matrix, offset = form.matrix, form.offset
+        else:
+            matrix = sympy.ImmutableMatrix(form.matrix.extract(part, part))
+            offset = sympy.ImmutableMatrix(form.offset.extract(part, [0]))
+        solved = _solve(matrix, offset, tuple(system.variables[k] for k in part))
+        if isinstance(solved, str):
+            return None, solved
+        part_states = (*(states[k] for k in part), 1)
+        for k, terms in zip(part, solved, strict=True):
+            values[system.variables[k]] = sympy.Add(
+                *(basis * sympy.Add(*(c * x for c, x in zip(coefficients, part_states,
+                                                             strict=True)))
+                  for basis, coefficients in terms))
+    return {var: values[var] for var in system.variables}, ""
+
+
+def _independent_parts(matrix: sympy.Matrix) -> list[list[int]]:
+    """Groups of variables coupled through ``matrix`` in either direction (its weakly
+    connected components), each in index order, ordered by their first index."""
+    size = matrix.rows
+    part_of = list(range(size))
+
+    def root(k: int) -> int:
+        while part_of[k] != k:
+            part_of[k] = part_of[part_of[k]]
+            k = part_of[k]
+        return k
+
+    for i in range(size):
+        for j in range(size):
+            if i != j and matrix[i, j] != 0:
+                part_of[root(i)] = root(j)
+    parts: dict[int, list[int]] = {}
+    for k in range(size):
+        parts.setdefault(root(k), []).append(k)
+    return sorted(parts.values(), key=lambda part: part[0])
 
 
 # --- the matrix exponential ----------------------------------------------------------

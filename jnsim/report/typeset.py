@@ -216,12 +216,20 @@ def _symbol_names(expression: sympy.Basic, synaptic: bool) -> dict[sympy.Symbol,
             if isinstance(s, sympy.Symbol)}
 
 
-class _Printer(LatexPrinter):
-    """SymPy's LaTeX with products as dots, but numbers as ``6.6 \\times 10^{-5}``."""
+#: Longest exponent (in LaTeX characters) set as a superscript ``e^{...}``; longer
+#: ones are set as ``\exp\left(...\right)``, readable at full size.
+EXP_SUPERSCRIPT_CHARS = 12
 
-    def __init__(self, settings: dict[str, Any]) -> None:
+
+class _LatexPrinter(LatexPrinter):
+    """SymPy's LaTeX printer with products as dots but numbers as
+    ``6.6 \\times 10^{-5}``, ``\\exp(...)`` for long exponents, and sums in the order
+    their terms are written in the user's text (``positions``) where known."""
+
+    def __init__(self, settings: dict[str, Any], positions: dict[Any, int] | None = None):
         super().__init__(settings)
         self._settings["mul_symbol_latex_numbers"] = r" \times "
+        self._positions = positions or {}
 
     def _print_Mul(self, expr: sympy.Mul) -> str:
         """A number times a unit (made by SymPy's arithmetic) as a quantity."""
@@ -233,16 +241,59 @@ class _Printer(LatexPrinter):
             return f"{number_latex(float(coefficient))}\\,{self._print(factors[0])}"
         return super()._print_Mul(expr)
 
+    def _print_exp(self, expr: sympy.Basic, exp: Any = None) -> str:
+        argument = self._print(expr.args[0])
+        if len(argument) <= EXP_SUPERSCRIPT_CHARS and "\\frac" not in argument:
+            text = f"e^{{{argument}}}"
+            return text if exp is None else f"\\left({text}\\right)^{{{exp}}}"
+        text = f"\\exp\\left({argument}\\right)"
+        return text if exp is None else f"{text}^{{{exp}}}"
+
+    def _as_ordered_terms(self, expr: sympy.Basic, order: Any = None) -> list[Any]:
+        terms = super()._as_ordered_terms(expr, order=order)
+        if not (self._positions and getattr(expr, "is_Add", False)):
+            return terms
+        return sorted(terms, key=self._written_at)  # stable: ties keep SymPy's order
+
+    def _written_at(self, term: sympy.Basic) -> tuple[int, ...]:
+        places = [self._positions[s.name] for s in term.free_symbols
+                  if getattr(s, "name", None) in self._positions]
+        if not places and term.is_Number and abs(term) in self._positions:
+            places = [self._positions[abs(term)]]
+        return tuple(sorted(places)) or (1 << 30,)
+
+
+def _written_positions(tree: ast.expr) -> dict[Any, int]:
+    """Where each name (and number) first occurs in an expression's text (a quantity
+    marker of :func:`_keep_quantities` is a name at the place of its product)."""
+    positions: dict[Any, int] = {}
+    for node in ast.walk(tree):
+        key: Any = None
+        if isinstance(node, ast.Name):
+            key = node.id
+        elif isinstance(node, ast.Constant) and isinstance(node.value, int | float) \
+                and not isinstance(node.value, bool):
+            key = sympy.nsimplify(abs(node.value)) if float(node.value).is_integer() \
+                else sympy.Float(abs(node.value))
+        if key is not None and hasattr(node, "col_offset"):
+            where = node.lineno * 100_000 + node.col_offset
+            positions[key] = min(positions.get(key, where), where)
+    return positions
+
 
 # a minus sign that begins a value: '- 20\,\mathrm{mV}' becomes '-20\,\mathrm{mV}'
 _LEADING_MINUS = re.compile(r"(^|\\left\(|, |[<>=] |\\[lgn]eq )- (?=\d)")
 
 
-def sympy_latex(expression: sympy.Basic, synaptic: bool = False) -> str:
-    """LaTeX of a SymPy expression with jnsim's naming rules."""
-    printer = _Printer({"symbol_names": _symbol_names(expression, synaptic),
-                        "mul_symbol": "dot"})
-    return _LEADING_MINUS.sub(r"\1-", printer.doprint(expression))
+def sympy_latex(expression: sympy.Basic, synaptic: bool = False,
+                positions: dict[Any, int] | None = None) -> str:
+    """LaTeX of a SymPy expression with jnsim's naming rules.
+
+    ``positions`` (name to place in the user's text) orders the terms of sums
+    as the user wrote them (``v - V_T``, not SymPy's ``- V_T + v``).
+    """
+    settings = {"symbol_names": _symbol_names(expression, synaptic), "mul_symbol": "dot"}
+    return _LEADING_MINUS.sub(r"\1-", _LatexPrinter(settings, positions).doprint(expression))
 
 
 def expression_latex(expression: Expression, synaptic: bool = False) -> str:
@@ -257,7 +308,8 @@ def expression_latex(expression: Expression, synaptic: bool = False) -> str:
         quantity = _quantity_of(expression)
         if quantity is not None:
             return quantity
-    return sympy_latex(expression_sympy(expression), synaptic)
+    tree = _keep_quantities(expression.tree)
+    return sympy_latex(to_sympy(tree, constants), synaptic, _written_positions(tree))
 
 
 def expression_sympy(expression: Expression) -> sympy.Expr:
