@@ -67,7 +67,7 @@ def test_statements_conditions_and_quantities() -> None:
     reset = parse_statements("v = v_r; w += b; I = 0*amp")
     assert [statement_latex(s) for s in reset] == [
         r"v \leftarrow v_{r}", r"w \mathrel{+}= b", r"I \leftarrow 0\,\mathrm{A}"]
-    assert expression_latex(parse_expression("v > -50*mV")) == r"v > - 50 \cdot \mathrm{mV}"
+    assert expression_latex(parse_expression("v > -50*mV")) == r"v > -50\,\mathrm{mV}"
     assert quantity_text(to_si(5 * ms), dimensions_of(ms)) == "5 ms"
     assert quantity_text(to_si(-65 * mV), dimensions_of(mV)) == "-65 mV"
     assert quantity_latex(to_si(0.1 * ms), dimensions_of(ms)) == r"0.1\,\mathrm{ms}"
@@ -75,7 +75,7 @@ def test_statements_conditions_and_quantities() -> None:
 
 def test_a_quantity_of_one_unit_keeps_its_number() -> None:
     assert expression_latex(parse_expression("v > 1*mV")) == r"v > 1\,\mathrm{mV}"
-    assert expression_latex(parse_expression("v > -1*mV")) == r"v > - 1\,\mathrm{mV}"
+    assert expression_latex(parse_expression("v > -1*mV")) == r"v > -1\,\mathrm{mV}"
     assert expression_latex(parse_expression("v/(1.0*ms)")) == r"\frac{v}{1\,\mathrm{ms}}"
     assert expression_latex(parse_expression("v > mV")) == r"v > \mathrm{mV}"
     assert expression_latex(parse_expression("C*1")) == "C"  # a variable, not a unit
@@ -94,7 +94,7 @@ def test_neuron_model_card() -> None:
     assert "Leaky integrate-and-fire, $\\tau \\dot v = E_L - v$." in card
     assert "| $E_{L}$ | — | per neuron | float64 |" in card
     assert "| $v_{\\text{th}}$ | -50 mV | shared (external) | float64 |" in card
-    assert "(integration: exact)" in card
+    assert "(integration: exact, chosen automatically)" in card
     assert "**Spike emission:** if $v > v_{\\text{th}}$:" in card
     assert "* $v \\leftarrow E_{L}$" in card
     assert "**Refractoriness:** for 5 ms after each spike; $v$ held constant meanwhile" in card
@@ -123,7 +123,7 @@ def test_group_and_synapse_summaries() -> None:
     text = group_markdown(G)
     assert text.startswith("**NeuronGroup** `G`: 5 neurons, exact integration")
     assert "| $w$ | $\\mathrm{V}$ | parameter | 2 mV |" in text
-    assert r"$\mathcal{U}\left(v_{r}, 10 \cdot \mathrm{mV} + v_{r}\right)$" in text
+    assert r"$\mathcal{U}\left(v_{r}, 10\,\mathrm{mV} + v_{r}\right)$" in text
     summary = S._repr_markdown_()
     assert summary.startswith("**Synapses** `S`: G → G, 20 synapses")
     assert "* connectivity: all-to-all where $i \\neq j$ (20 synapses)" in summary

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -197,7 +198,7 @@ def test_gather_subprojections(tmp_path: Path) -> None:
     merged = report(tmp_path / "merged.md", namespace=names, gather_subprojections=True)
     assert "| P[0:160] | P |" in split and "| P[160:200] | P |" in split
     assert "| P[0:160] |" not in merged
-    row = next(line for line in merged.splitlines() if line.startswith("| P | P |"))
+    row = next(line for line in merged.splitlines() if line.startswith("| Ce, Ci | P | P |"))
     assert "Ce synapse / Ci synapse" in row
     assert "P[0:160] → P: random, probability 0.08" in row
 
@@ -307,8 +308,8 @@ def test_weights_are_what_the_pathways_add_to_the_target(tmp_path: Path) -> None
     unset = Synapses(P, P, "c : 1\nscaled = 2*c : 1", on_pre="ge += scaled")
     unset.connect(j="i")
     text = report(tmp_path / "w.md", namespace=locals())
-    rows = {line.split(" | ")[3]: line for line in text.splitlines()
-            if line.startswith("| P | P |")}
+    rows = {line.split(" | ")[4]: line for line in text.splitlines()
+            if " | P | P | " in line}
     assert rows["stdp synapse"].endswith(
         " | one-to-one (5 synapses) | $w$: $\\mathcal{U}\\left(0.01, 0.03\\right)$ | "
         "pre: 0 ms; post: 0 ms |")
@@ -341,7 +342,7 @@ def test_weights_of_brians_homeostatic_inhibitory_stdp(tmp_path: Path) -> None:
     synapse.wij = 0 * nS
     text = report(tmp_path / "h.md", namespace=locals())
     assert ("| spikes | global_factor | $H^{\\text{post}}$ | aggregator synapse | "
-            "all-to-all (1000 synapses) | 10 mHz | 0 ms |") in text
+            "all-to-all (1000 synapses) | 0.01 Hz | 0 ms |") in text
     assert ("| pre | post | — | synapse synapse | explicit list of pairs (1 synapses) | — | "
             "pre: 0 ms; post: 0 ms |") in text
 
@@ -356,7 +357,7 @@ def test_summed_variables_and_locality(tmp_path: Path) -> None:
     assert "| $k$ | 0 (default) | shared | float64 |" in text
     assert "* Variable ${g_{\\text{syn}}}^{\\text{post}}$: $\\mathrm{V}$, " \
            "per post-synaptic neuron (summed)" in text
-    assert "| $s$ | 0 V (default) | per synapse | float64 |" in text
+    assert "| $s$ | 0 mV (default) | per synapse | float64 |" in text
 
 
 def test_report_mistakes(tmp_path: Path) -> None:
@@ -423,6 +424,225 @@ def test_markdown_report_converts_with_pandoc(tmp_path: Path) -> None:
                             timeout=120)
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "cuba.pdf").stat().st_size > 10_000
+
+
+def test_one_quantity_format_everywhere(tmp_path: Path) -> None:
+    """Quantities inside expressions, resets and tables read alike: '13\\,mV', not
+    '13 \\cdot mV'; a zero keeps the unit it was given in (or the usual one of its
+    dimension); small numbers as powers of ten; rates in Hz."""
+    start_scope()
+    tau, Ee, VT = 10 * ms, 0 * mV, -63 * mV
+    G = NeuronGroup(3, """
+        dv/dt = (Ee - v)/tau + alpha*mV : volt
+        alpha = 0.128*exp((17*mV - v + VT)/(18*mV))/ms : Hz
+        dx/dt = -x*6.6e-05/ms : 1
+        th : volt
+        """, threshold="v > -20*mV", reset="v = -70*mV", method="euler")
+    G.th = 0 * mV
+    G.v = "-56*mV + rand()*5*mV"
+    slow = PoissonGroup(5, rates=0.2 * Hz)
+    text = report(tmp_path / "q.md", namespace=locals())
+    for fragment in (
+            r"\alpha = \frac{0.128 \cdot \exp\left(\frac{17\,\mathrm{mV} - v + \text{VT}}"
+            r"{18\,\mathrm{mV}}\right)}{\mathrm{ms}}",
+            r"\frac{\mathrm{d}x}{\mathrm{d}t} = - \frac{6.6 \times 10^{-5} \cdot x}{\mathrm{ms}}",
+            r"**Spike emission:** if $v > -20\,\mathrm{mV}$:",
+            r"* $v \leftarrow -70\,\mathrm{mV}$",
+            r"$\mathcal{U}\left(-56\,\mathrm{mV}, -51\,\mathrm{mV}\right)$",
+            "| $\\text{Ee}$ | 0 mV | shared (external) | float64 |",
+            "| $\\text{th}$ | 0 mV | per neuron | float64 |",
+            "5 independent Poisson processes, rate 0.2 Hz |"):
+        assert fragment in text, fragment
+    assert r"\alpha \cdot \mathrm{mV}" in text  # a variable times a unit is a product
+    assert not re.search(r"\d \\cdot \\mathrm", text)
+    assert "0 V" not in text and "mHz" not in text
+    latex = report(tmp_path / "q.tex", namespace=locals())
+    assert r"\frac{6.6 \times 10^{-5} \cdot x}{\mathrm{ms}}" in latex
+    assert "rate 0.2 Hz" in latex
+
+
+@pytest.mark.parametrize(("value", "dims", "markdown", "latex"), [
+    (6.6e-5, None, "6.6×10⁻⁵", r"6.6 \times 10^{-5}"),
+    (2.5e7, None, "2.5×10⁷", r"2.5 \times 10^{7}"),
+    (0.2, "Hz", "0.2 Hz", r"0.2\,\mathrm{Hz}"),
+    (2000.0, "Hz", "2 kHz", r"2\,\mathrm{kHz}"),
+    (0.0, "V", "0 mV", r"0\,\mathrm{mV}"),
+    (0.0, "S", "0 nS", r"0\,\mathrm{nS}"),
+    (0.0, "s", "0 ms", r"0\,\mathrm{ms}"),
+    (-0.07, "V", "-70 mV", r"-70\,\mathrm{mV}"),
+])
+def test_quantity_formatter(value: float, dims: str | None, markdown: str, latex: str) -> None:
+    from jnsim.report.typeset import quantity_latex, quantity_text
+    from jnsim.units import dimensions_of
+
+    units = {"Hz": Hz, "V": mV, "S": nS, "s": ms}
+    dimensions = dimensions_of(units[dims]) if dims else None
+    assert quantity_text(value, dimensions) == markdown
+    assert quantity_latex(value, dimensions) == latex
+    assert quantity_text(0 * nS * 1000) == "0 nS"  # a zero keeps the unit it was given in
+
+
+def test_operations_timed_arrays_and_methods_are_reported(tmp_path: Path) -> None:
+    """run_regularly, custom events with run_on_event, network_operation and TimedArray
+    appear where Nordlie et al. put them; a network operation's dt is not the time
+    step; projections carry their names; methods keep the user's names; dt is Δt."""
+    from jnsim import TimedArray, network_operation
+
+    start_scope()
+    defaultclock.dt = 0.1 * ms
+    tau, r = 10 * ms, 5 * Hz
+    stimulus = TimedArray([25, 50, 12] * Hz, dt=100 * ms)
+    drive = PoissonGroup(4, rates="stimulus(t)")
+    G = NeuronGroup(3, "dv/dt = (I - v)/tau : volt\nI : volt", threshold="rand() < r*dt",
+                    reset="v = -70*mV", method="midpoint", events={"low": "v < -80*mV"})
+    G.I = [0, 10, 20] * mV
+    G.run_regularly("I = 0.99*I", dt=1 * ms)
+    G.run_on_event("low", "v = 0*mV")
+    feed = Synapses(drive, G, "w : volt", on_pre="v += w", name="feed")
+    feed.connect()
+    feed.w = 1 * mV
+
+    @network_operation(dt=10 * ms)
+    def adapt() -> None:
+        pass
+
+    names = dict(locals())
+    text = report(tmp_path / "o.md", namespace=names)
+    for fragment in (
+            "time step 0.1 ms.",
+            "* Time step: 0.1 ms\n",
+            "| feed | drive | G | $v$ | feed synapse | all-to-all (12 synapses) |",
+            "| feed | feed synapse | $w$ | 1 mV |",
+            "| $I$ | given per element: min 0 mV, mean 10 mV, max 20 mV | per neuron |",
+            "**Equations:** (integration: midpoint)",
+            r"**Spike emission:** if $\operatorname{rand}\left(\right) < \Delta t \cdot r$:",
+            "**On event `low`, when $v < -80\\,\\mathrm{mV}$ (`run_on_event`):**\n\n"
+            "* $v \\leftarrow 0\\,\\mathrm{mV}$",
+            "**Every 1 ms (`run_regularly`, slot `start`):**\n\n"
+            "* $I \\leftarrow 0.99 \\cdot I$",
+            "| stimulus | time-varying values (TimedArray) | 3 values, one every 100 ms: "
+            "min 12 Hz, mean 29 Hz, max 50 Hz; called as "
+            "$\\operatorname{stimulus}{\\left(t \\right)}$ by drive |",
+            "| adapt | network operation | Python function `adapt` called every 10 ms "
+            "(before the step) |"):
+        assert fragment in text, f"{fragment!r} not in the report:\n{text}"
+    assert "rk2" not in text and "10 ms, " not in text and "\\text{dt}" not in text
+    latex = report(tmp_path / "o.tex", namespace=names)
+    assert r"\textbf{Name} & \textbf{Source} & \textbf{Target}" in latex
+    assert r"feed & drive & G & $v$ & feed synapse" in latex
+    assert r"\textbf{Regular updates} & Every 1 ms (\texttt{run\_regularly}" in latex
+    assert r"\textbf{Events} & On event \texttt{low}, when $v < -80\,\mathrm{mV}$" in latex
+    assert r"stimulus & time-varying values (TimedArray)" in latex
+    assert r"\textbf{Time step} & 0.1 ms" in latex
+
+
+def cobahh_like(n: int = 400) -> dict[str, Any]:
+    """Hodgkin-Huxley neurons with conductance-based synapses (Brette et al. 2007's
+    COBAHH benchmark, as in Brian's example), built but not run."""
+    from jnsim import Equations, cm, msiemens, siemens, ufarad, umetre
+
+    start_scope()
+    seed(3)
+    area = 20000 * umetre ** 2
+    Cm = (1 * ufarad * cm ** -2) * area
+    gl = (5e-5 * siemens * cm ** -2) * area
+    El, EK, ENa, VT = -60 * mV, -90 * mV, 50 * mV, -63 * mV
+    g_na = (100 * msiemens * cm ** -2) * area
+    g_kd = (30 * msiemens * cm ** -2) * area
+    taue, taui, Ee, Ei, we, wi = 5 * ms, 10 * ms, 0 * mV, -80 * mV, 6 * nS, 67 * nS
+    eqs = Equations("""
+        dv/dt = (gl*(El-v)+ge*(Ee-v)+gi*(Ei-v)-
+                 g_na*(m*m*m)*h*(v-ENa)-
+                 g_kd*(n*n*n*n)*(v-EK))/Cm : volt
+        dm/dt = alpha_m*(1-m)-beta_m*m : 1
+        dn/dt = alpha_n*(1-n)-beta_n*n : 1
+        dh/dt = alpha_h*(1-h)-beta_h*h : 1
+        dge/dt = -ge*(1./taue) : siemens
+        dgi/dt = -gi*(1./taui) : siemens
+        alpha_m = 0.32*(mV**-1)*4*mV/exprel((13*mV-v+VT)/(4*mV))/ms : Hz
+        beta_m = 0.28*(mV**-1)*5*mV/exprel((v-VT-40*mV)/(5*mV))/ms : Hz
+        alpha_h = 0.128*exp((17*mV-v+VT)/(18*mV))/ms : Hz
+        beta_h = 4./(1+exp((40*mV-v+VT)/(5*mV)))/ms : Hz
+        alpha_n = 0.032*(mV**-1)*5*mV/exprel((15*mV-v+VT)/(5*mV))/ms : Hz
+        beta_n = .5*exp((10*mV-v+VT)/(40*mV))/ms : Hz
+        """)
+    P = NeuronGroup(n, model=eqs, threshold="v>-20*mV", refractory=3 * ms,
+                    method="exponential_euler")
+    Pe, Pi = P[: n * 4 // 5], P[n * 4 // 5:]
+    Ce = Synapses(Pe, P, on_pre="ge+=we")
+    Ci = Synapses(Pi, P, on_pre="gi+=wi")
+    Ce.connect(p=0.02)
+    Ci.connect(p=0.02)
+    P.v = "El + (randn() * 5 - 5)*mV"
+    P.ge = "(randn() * 1.5 + 4) * 10.*nS"
+    P.gi = "(randn() * 12 + 20) * 10.*nS"
+    spikes = SpikeMonitor(P)
+    return locals()
+
+
+def song_stdp(n: int = 1000) -> dict[str, Any]:
+    """Song, Miller & Abbott (2000) STDP, as in Brian's example, built but not run."""
+    start_scope()
+    taum, taupre, taupost, taue = 10 * ms, 20 * ms, 20 * ms, 5 * ms
+    Ee, vt, vr, El = 0 * mV, -54 * mV, -60 * mV, -74 * mV
+    F, gmax, dApre = 15 * Hz, 0.01, 0.01
+    dApost = -dApre * taupre / taupost * 1.05 * gmax
+    dApre *= gmax
+    poisson_input = PoissonGroup(n, rates=F)
+    neurons = NeuronGroup(1, "dv/dt = (ge * (Ee-v) + El - v) / taum : volt\n"
+                             "dge/dt = -ge / taue : 1", threshold="v>vt", reset="v = vr",
+                          method="euler")
+    S = Synapses(poisson_input, neurons, """
+        w : 1
+        dApre/dt = -Apre / taupre : 1 (event-driven)
+        dApost/dt = -Apost / taupost : 1 (event-driven)""",
+        on_pre="ge += w\nApre += dApre\nw = clip(w + Apost, 0, gmax)",
+        on_post="Apost += dApost\nw = clip(w + Apre, 0, gmax)")
+    S.connect()
+    S.w = "rand() * gmax"
+    mon = StateMonitor(S, "w", record=[0, 1])
+    s_mon = SpikeMonitor(poisson_input)
+    return locals()
+
+
+@pytest.mark.parametrize("network", ["cuba", "cobahh", "stdp"])
+def test_latex_report_has_no_overfull_boxes(tmp_path: Path, network: str) -> None:
+    """Nothing sticks out of its cell: long names break (P[0:3200], poisson_input),
+    long equations are scaled to their cell, and pdflatex reports no overfull box."""
+    pdflatex = tool("pdflatex")
+    names = {"cuba": lambda: cuba(4000), "cobahh": cobahh_like, "stdp": song_stdp}[network]()
+    report(tmp_path / "r.tex", title=network, namespace=names)
+    for _ in range(2):  # longtable settles its column widths on the second run
+        result = subprocess.run([pdflatex, "-interaction=nonstopmode", "-halt-on-error",
+                                 "r.tex"], cwd=tmp_path, capture_output=True, text=True,
+                                timeout=120)
+        assert result.returncode == 0, result.stdout[-3000:]
+    log = (tmp_path / "r.log").read_text(errors="replace")
+    assert "Overfull" not in log, re.findall(r"Overfull.*\n.*", log)
+
+
+def test_latex_tables_are_lettered_once_and_break_between_variables(tmp_path: Path) -> None:
+    text = report(tmp_path / "h.tex", namespace=cobahh_like(40))
+    letters = re.findall(r"\\textbf\{([A-Z]+)\}\\quad\\textbf\{([^}]*)\}\} \\\\ \\hline\n"
+                         r"(?:\\rowcolor\[gray\].*\n)?\\endfirsthead", text)
+    assert [letter for letter, _ in letters] == [chr(ord("A") + k) for k in range(len(letters))]
+    assert ("D", "Neuron model: P neuron") in letters
+    assert ("E", "Parameters of P neuron") in letters
+    # one row per variable, so that a page can break between them; the title (and
+    # header) rows are repeated on the next page, ruled off by the break's \hline
+    assert "\\textbf{Dynamics} & \\jnsimfit{\\alpha_{m} = " in text
+    assert "\\\\ \\hline\n & \\jnsimfit{\\beta_{m} = " in text
+    assert ("\\textbf{D}\\quad\\textbf{Neuron model: P neuron} \\textit{(continued)}} \\\\\n"
+            "\\endhead") in text
+    assert "{\\footnotesize\n\\begin{longtable}" in text  # the eight Connectivity columns
+    assert "P[\\allowbreak{}0:\\allowbreak{}32]" in text
+
+
+def test_latex_text_keeps_powers_of_ten_and_times_signs_in_math() -> None:
+    from jnsim.report.latex import rich_latex
+
+    assert rich_latex("4 × 3 values, 6.6×10⁻⁵ s and -2×10⁷") == (
+        r"4 $\times$ 3 values, $6.6 \times 10^{-5}$ s and $-2 \times 10^{7}$")
 
 
 # -- typesetting: the user's term order, readable exponentials -------------------------

@@ -19,7 +19,7 @@ from typing import Any
 from ..base import JnsimObject
 from ..errors import JnsimError
 from ..units import Dimensions, dimensions_of, to_si
-from .models import ModelCode, ModelFact, group_value, model_code, model_fact
+from .models import ModelCode, ModelFact, group_value, model_code, model_fact, values_summary
 from .typeset import latex_name, quantity_text
 from .values import connection_pattern, describe_assignment, evaluate_quantity, resolve_constant
 
@@ -42,6 +42,7 @@ class PopulationFact:
 class ProjectionFact:
     """A row of the projections table."""
 
+    name: str
     source: str
     target: str
     type: str
@@ -144,6 +145,8 @@ def _kind(obj: Any) -> str:
         return "monitor"
     if name == "PoissonInput":
         return "input"
+    if name == "NetworkOperation":
+        return "operation"
     return "other"
 
 
@@ -284,7 +287,7 @@ def _projection(s: Any, name_of: _Namer, type_name: str, namespace: Mapping[str,
     for name, variable in getattr(s.model, "variables", {}).items():
         if "summed" in variable.flags:
             targets.append(f"${latex_name(name, True)}$ (summed)")
-    return ProjectionFact(name_of(s.source), name_of(s.target), type_name,
+    return ProjectionFact(name_of(s), name_of(s.source), name_of(s.target), type_name,
                           ", ".join(dict.fromkeys(targets)) or "—", pattern,
                           "; ".join(dict.fromkeys(_weights(s, ns))) or "—", _delays(s), int(s.N))
 
@@ -325,7 +328,8 @@ def _merge(rows: Sequence[ProjectionFact], sources: Sequence[Any], targets: Sequ
 
         source, target = parents[key]
         result.append(ProjectionFact(
-            name_of(source), name_of(target), join([r.type for r in group]),
+            join([r.name for r in group], ", "), name_of(source), name_of(target),
+            join([r.type for r in group]),
             join([r.targets for r in group], ", "),
             join([f"{r.source} → {r.target}: {r.pattern}" for r in group], "; "),
             join([r.weights for r in group], "; "), join([r.delays for r in group], "; "),
@@ -388,6 +392,51 @@ def _input(obj: Any, name_of: _Namer) -> InputFact:
         name_of(obj), "Poisson input",
         f"{obj.N} Poisson inputs per neuron at {quantity_text(obj._rate, _HERTZ)}, each spike "
         f"adds {weight_text} to ${latex_name(obj.target_var)}$ of {name_of(obj.target)}")
+
+
+def _operation_input(op: Any, name_of: _Namer) -> InputFact:
+    """A ``network_operation``: Python code run between steps (it usually sets inputs)."""
+    function = getattr(op.function, "__name__", "function")
+    every = quantity_text(op.dt_, _SECOND) if op._dt is not None else "time step"
+    slot = "before" if op.when == "start" else "after"
+    return InputFact(name_of(op), "network operation",
+                     f"Python function `{function}` called every {every} ({slot} the step)")
+
+
+def _timed_arrays(objects: Sequence[Any], namespace: Mapping[str, Any]
+                  ) -> list[tuple[str, Any, list[str]]]:
+    """The TimedArrays called by the objects' models: (name, array, users)."""
+    from ..timedarray import TimedArray
+
+    found: dict[int, tuple[str, Any, list[str]]] = {}
+    for obj in objects:
+        code = model_code(obj)
+        names = set(code.identifiers()[1]) if code is not None else set()
+        rates = getattr(obj, "rates_expression", None)
+        if rates is not None:
+            names |= set(rates.function_names)
+        ns = _namespace_of(obj, namespace)
+        for name in sorted(names):
+            value = ns.get(name, namespace.get(name))
+            if isinstance(value, TimedArray):
+                found.setdefault(id(value), (name, value, []))[2].append(obj)
+    return list(found.values())
+
+
+def _timed_array_input(name: str, array: Any, users: Sequence[Any], name_of: _Namer
+                       ) -> InputFact:
+    from ..equations import parse_expression
+    from .typeset import expression_latex
+
+    values = array.values_si
+    call = f"{name}(t)" if values.ndim == 1 else f"{name}(t, i)"
+    shape = (f"{values.shape[0]} values" if values.ndim == 1 else
+             f"{values.shape[0]} × {values.shape[1]} values (time × neuron)")
+    text = (f"{shape}, one every {quantity_text(array.dt_, _SECOND)}: "
+            f"{values_summary(values, array.dims)}; called as "
+            f"${expression_latex(parse_expression(call))}$ by "
+            + ", ".join(dict.fromkeys(name_of(u) for u in users)))
+    return InputFact(name, "time-varying values (TimedArray)", text)
 
 
 def _parameter_table(obj: Any, fact: ModelFact, name_of: _Namer, synaptic: bool
@@ -468,6 +517,8 @@ def gather(objects: Sequence[Any], namespace: Mapping[str, Any], title: str | No
                              [s.target for s in synapses], name_of)
     monitors = [_monitor(o, name_of) for o in objects if _kind(o) == "monitor"]
     inputs = [_input(o, name_of) for o in objects if _kind(o) in ("source", "input")]
+    inputs += [_timed_array_input(*found, name_of) for found in _timed_arrays(objects, namespace)]
+    inputs += [_operation_input(o, name_of) for o in objects if _kind(o) == "operation"]
     facts_by_name = {f.name: f for f in neuron_models + synapse_models}
     population_parameters = [
         _parameter_table(o, facts_by_name[neuron_type[id(o)]], name_of, False)
@@ -477,7 +528,9 @@ def gather(objects: Sequence[Any], namespace: Mapping[str, Any], title: str | No
         for s in synapses if id(s) in synapse_type]
     sources = [f"[{type(o).__name__}] {getattr(o, 'rates_expression', '') or ''}"
                for o in objects if _kind(o) in ("source", "input")]
-    dts = sorted({float(o.dt_) for o in objects if hasattr(o, "dt_")} or {defaultclock.dt_})
+    # the network's time step (a network operation's dt is only how often it runs)
+    dts = sorted({float(o.dt_) for o in objects if hasattr(o, "dt_") and _kind(o) in (
+        "neurons", "source", "synapses", "monitor", "input")} or {defaultclock.dt_})
     return ReportFacts(
         title=title or "Model description", author=author, date=date, versions=_versions(),
         dt=", ".join(quantity_text(d, _SECOND) for d in dts), seed=last_seed(),

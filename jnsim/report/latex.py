@@ -10,25 +10,40 @@ with ``pdflatex``; otherwise it holds only the tables, for ``\\input``.
 
 from __future__ import annotations
 
+import itertools
 import re
-from collections.abc import Sequence
+import string
+from collections.abc import Iterator, Sequence
 
 from .facts import ReportFacts
 from .models import ModelFact
-from .typeset import escape_latex_text
+from .typeset import escape_latex_text, text_number_latex
 
 __all__ = ["PACKAGES", "report_latex", "rich_latex"]
 
 #: The packages the tables need (the preamble of a standalone report loads them).
 PACKAGES = (r"\usepackage{amsmath,amssymb}", r"\usepackage{array,longtable}",
-            r"\usepackage[table]{xcolor}")
+            r"\usepackage[table]{xcolor}", r"\usepackage{graphicx}",
+            # an equation wider than its cell is scaled down to the cell's width
+            r"\newsavebox{\jnsimbox}\providecommand{\jnsimfit}[1]{\sbox{\jnsimbox}"
+            r"{$\displaystyle #1$}\leavevmode\rule[-\dimexpr\dp\jnsimbox+2pt\relax]{0pt}"
+            r"{\dimexpr\ht\jnsimbox+\dp\jnsimbox+5pt\relax}\ifdim\wd\jnsimbox>\linewidth"
+            r"\resizebox{\linewidth}{!}{\usebox{\jnsimbox}}\else\usebox{\jnsimbox}\fi}")
 
 _RICH = re.compile(r"(\$\$.*?\$\$|\$[^$]*\$|`[^`]*`)", re.S)
-_UNICODE = {"µ": r"$\mu$", "Ω": r"$\Omega$", "→": r"$\rightarrow$", "—": "---", "–": "--"}
+_UNICODE = {"µ": r"$\mu$", "×": r"$\times$", "Ω": r"$\Omega$", "→": r"$\rightarrow$",
+            "—": "---", "–": "--"}
+
+
+def _powers(text: str) -> str:
+    """Numbers written ``6.6×10⁻⁵`` (see :func:`~jnsim.report.typeset.quantity_text`)
+    as math."""
+    return re.sub(r"-?[\d.]+×10[⁻⁰¹²³⁴⁵⁶⁷⁸⁹]+", lambda m: f"${text_number_latex(m.group(0))}$",
+                  text)
 
 
 def _plain(text: str) -> str:
-    escaped = escape_latex_text(text)
+    escaped = _powers(escape_latex_text(text))
     escaped = escaped.replace("<", r"\textless{}").replace(">", r"\textgreater{}")
     escaped = escaped.replace("|", r"\textbar{}")
     for char, replacement in _UNICODE.items():
@@ -38,7 +53,7 @@ def _plain(text: str) -> str:
 
 def _light(text: str) -> str:
     """Escape a user's description, keeping LaTeX commands and light Markdown."""
-    text = re.sub(r"(?<!\\)([&%#_])", r"\\\1", text)
+    text = _powers(re.sub(r"(?<!\\)([&%#_])", r"\\\1", text))
     text = text.replace("<", r"\textless{}").replace(">", r"\textgreater{}")
     text = re.sub(r"\*\*(.+?)\*\*", r"\\textbf{\1}", text)
     text = re.sub(r"(?<![\w*])\*(?!\s)(.+?)(?<!\s)\*(?![\w*])", r"\\emph{\1}", text)
@@ -65,33 +80,61 @@ def rich_latex(text: str, description: bool = False) -> str:
     return result
 
 
+def _name(text: str) -> str:
+    """An object's name, breakable after ``_``, ``[`` and ``:`` (``P[0:3200]``)."""
+    return re.sub(r"(\\_|\[|:)", r"\1\\allowbreak{}", _plain(text))
+
+
+def table_letters() -> Iterator[str]:
+    """A, B, ..., Z, AA, AB, ...: one letter per table."""
+    for size in itertools.count(1):
+        for letters in itertools.product(string.ascii_uppercase, repeat=size):
+            yield "".join(letters)
+
+
 def _table(letter: str, title: str, header: Sequence[str] | None,
-           rows: Sequence[Sequence[str]], widths: Sequence[float]) -> str:
-    """One Nordlie table: a black title row, a grey header row, then the rows."""
-    # the column separators take about 0.028 of the line per column
-    scale = (1 - 0.028 * len(widths)) / sum(widths)
-    columns = "|" + "|".join(rf">{{\raggedright\arraybackslash}}p{{{w * scale:.3f}\linewidth}}"
-                             for w in widths) + "|"
+           rows: Sequence[Sequence[str]], widths: Sequence[float], small: bool = False) -> str:
+    """One Nordlie table: a black title row, a grey header row, then the rows.
+
+    On a page break the title and header rows are repeated ("continued"); every
+    row ends in ``\\hline``, whose second copy (longtable draws two at a
+    possible break) rules off the repeated header, so no rule is doubled.
+    """
+    # each column's share of the line, less its padding and (at most) two rules
+    columns = "|" + "|".join(
+        rf">{{\raggedright\arraybackslash}}p{{\dimexpr{w / sum(widths):.3f}\linewidth"
+        r"-2\tabcolsep-2\arrayrulewidth\relax}" for w in widths) + "|"
     count = len(widths)
-    lines = [rf"\begin{{longtable}}{{{columns}}}", r"\hline",
-             rf"\rowcolor{{black}}\multicolumn{{{count}}}{{|l|}}{{\color{{white}}"
-             rf"\textbf{{{letter}}}\quad\textbf{{{_plain(title)}}}}} \\ \hline"]
-    if header:
-        lines.append(r"\rowcolor[gray]{0.85}" + " & ".join(
-            rf"\textbf{{{_plain(h)}}}" for h in header) + r" \\ \hline")
-        lines.append(r"\endhead")
+
+    def head(suffix: str) -> list[str]:
+        lines = [rf"\rowcolor{{black}}\multicolumn{{{count}}}{{|l|}}{{\color{{white}}"
+                 rf"\textbf{{{letter}}}\quad\textbf{{{_plain(title)}}}{suffix}}} \\ \hline"]
+        if header:
+            lines.append(r"\rowcolor[gray]{0.85}" + " & ".join(
+                rf"\textbf{{{_plain(h)}}}" for h in header) + r" \\ \hline")
+        return lines
+
+    continued = head(r" \textit{(continued)}")
+    continued[-1] = continued[-1].removesuffix(r" \hline")  # the break's rule follows
+    lines = []
+    if small:
+        lines.append(r"{\footnotesize")
+    lines += [rf"\begin{{longtable}}{{{columns}}}", r"\hline", *head(""), r"\endfirsthead",
+              r"\hline", *continued, r"\endhead"]
     for row in rows:
         lines.append(" & ".join(row) + r" \\ \hline")
     lines.append(r"\end{longtable}")
+    if small:
+        lines.append("}")
     return "\n".join(lines)
 
 
 def _two_columns(letter: str, title: str, rows: Sequence[tuple[str, str]]) -> str:
-    return _table(letter, title, None, [(rf"\textbf{{{_plain(k)}}}", v) for k, v in rows],
-                  (0.2, 0.72))
+    return _table(letter, title, None,
+                  [(rf"\textbf{{{_plain(k)}}}" if k else "", v) for k, v in rows], (0.2, 0.72))
 
 
-def _summary(facts: ReportFacts) -> str:
+def _summary(facts: ReportFacts, letter: str) -> str:
     def listing(values: Sequence[str]) -> str:
         return ", ".join(dict.fromkeys(values)) or "---"
 
@@ -109,22 +152,23 @@ def _summary(facts: ReportFacts) -> str:
         ("Measurements", listing([f"{_plain(m.kind)} of {_plain(m.source)}"
                                   for m in facts.monitors])),
     ]
-    return _two_columns("A", "Model summary", rows)
+    return _two_columns(letter, "Model summary", rows)
 
 
-def _variable_cell(fact: ModelFact) -> str:
-    entries = []
+def _variable_cells(fact: ModelFact) -> list[str]:
+    """One cell per variable (so that a page may break between them)."""
+    cells = []
     for variable in fact.variables:
         details = [variable.unit, variable.locality]
         if variable.initial is not None:
             details.append(f"initial value {variable.initial}")
         details += list(variable.notes)
-        entries.append(rf"$\displaystyle {variable.latex}$\par {{\small {variable.name}: "
-                       f"{rich_latex(', '.join(d for d in details if d))}}}")
-    return r"\par\smallskip ".join(entries) or "---"
+        cells.append(rf"\jnsimfit{{{variable.latex}}}\par {{\small {variable.name}: "
+                     f"{rich_latex(', '.join(d for d in details if d))}}}")
+    return cells
 
 
-def _model_table(letter: str, fact: ModelFact) -> str:
+def _model_table(letters: Iterator[str], fact: ModelFact) -> str:
     kind = "Neuron model" if fact.kind == "neuron" else "Synapse model"
     rows: list[tuple[str, str]] = [("Name", _plain(fact.name))]
     if fact.description:
@@ -132,7 +176,8 @@ def _model_table(letter: str, fact: ModelFact) -> str:
     if fact.users:
         rows.append(("Used by", _plain(", ".join(fact.users))))
     if fact.variables:
-        rows.append(("Dynamics", _variable_cell(fact)))
+        rows += [("Dynamics" if index == 0 else "", cell)
+                 for index, cell in enumerate(_variable_cells(fact))]
         if fact.method:
             rows.append(("Integration", _plain(fact.method)))
     if fact.threshold is not None:
@@ -146,20 +191,24 @@ def _model_table(letter: str, fact: ModelFact) -> str:
         rows.append((f"On a {title.split(',')[0].split(' at ')[0]}",
                      rich_latex(title) + r":\par " +
                      (r"\par ".join(f"${s}$" for s in statements) or "---")))
+    for title, statements in fact.operations:
+        rows.append(("Regular updates" if title.startswith("Every") else "Events",
+                     rich_latex(title) + r":\par " +
+                     (r"\par ".join(f"${s}$" for s in statements) or "---")))
     if fact.delay:
         rows.append(("Default delay", _plain(fact.delay)))
     if fact.functions:
         rows.append(("Functions", "; ".join(rich_latex(f) for f in fact.functions)))
-    text = _two_columns(letter, f"{kind}: {fact.name}", rows)
+    text = _two_columns(next(letters), f"{kind}: {fact.name}", rows)
     if fact.parameters:
-        text += "\n\n" + _table(letter, f"Parameters of {fact.name}",
+        text += "\n\n" + _table(next(letters), f"Parameters of {fact.name}",
                                ("Name", "Default value", "Locality", "Type"),
                                [(p.name, rich_latex(p.value), _plain(p.locality), _plain(p.dtype))
                                 for p in fact.parameters], (0.2, 0.3, 0.28, 0.12))
     return text
 
 
-def _parameters(facts: ReportFacts) -> list[str]:
+def _parameters(facts: ReportFacts, letters: Iterator[str]) -> list[str]:
     tables = []
     for title, groups, owner in (("Population parameters", facts.population_parameters,
                                   "Population"),
@@ -172,39 +221,41 @@ def _parameters(facts: ReportFacts) -> list[str]:
                              _plain(group.type) if index == 0 else "", rich_latex(name),
                              rich_latex(value)))
         if rows:
-            tables.append(_table("F", title, (owner, "Type", "Name", "Value"), rows,
+            tables.append(_table(next(letters), title, (owner, "Type", "Name", "Value"), rows,
                                  (0.18, 0.2, 0.2, 0.32)))
     return tables
 
 
 def report_body(facts: ReportFacts) -> str:
-    """The tables of the report, without preamble."""
-    parts = [_summary(facts)]
-    parts.append(_table("B", "Populations", ("Name", "Elements", "Size"),
-                        [(_plain(p.name), _plain(p.type), str(p.size)) for p in facts.populations],
+    """The tables of the report, without preamble (lettered A, B, C, ... in order)."""
+    letters = table_letters()
+    parts = [_summary(facts, next(letters))]
+    parts.append(_table(next(letters), "Populations", ("Name", "Elements", "Size"),
+                        [(_name(p.name), _plain(p.type), str(p.size)) for p in facts.populations],
                         (0.3, 0.42, 0.2)))
     if facts.projections:
         parts.append(_table(
-            "C", "Connectivity",
-            ("Source", "Target", "Target variable", "Synapse type", "Pattern", "Weights",
-             "Delays"),
-            [(_plain(p.source), _plain(p.target), rich_latex(p.targets), _plain(p.type),
-              rich_latex(p.pattern), rich_latex(p.weights), rich_latex(p.delays))
-             for p in facts.projections],
-            (0.1, 0.08, 0.1, 0.12, 0.22, 0.16, 0.08)))
-    parts += [_model_table("D", m) for m in facts.neuron_models]
-    parts += [_model_table("E", m) for m in facts.synapse_models]
-    parts += _parameters(facts)
-    parts.append(_table("G", "Input", ("Name", "Type", "Description"),
-                        [(_plain(i.name), _plain(i.kind), rich_latex(i.description))
+            next(letters), "Connectivity",
+            ("Name", "Source", "Target", "Target variable", "Synapse type", "Pattern",
+             "Weights", "Delays"),
+            [(_name(p.name), _name(p.source), _name(p.target), rich_latex(p.targets),
+              _name(p.type), rich_latex(p.pattern), rich_latex(p.weights),
+              rich_latex(p.delays)) for p in facts.projections],
+            (0.08, 0.1, 0.09, 0.09, 0.11, 0.2, 0.15, 0.09), small=True))
+    parts += [_model_table(letters, m) for m in facts.neuron_models]
+    parts += [_model_table(letters, m) for m in facts.synapse_models]
+    parts += _parameters(facts, letters)
+    parts.append(_table(next(letters), "Input", ("Name", "Type", "Description"),
+                        [(_name(i.name), _plain(i.kind), rich_latex(i.description))
                          for i in facts.inputs] or [("---", "---", "---")],
                         (0.2, 0.2, 0.52)))
-    parts.append(_table("H", "Measurements", ("Object", "Recorded", "Variables", "Period"),
-                        [(_plain(m.source), _plain(m.kind), rich_latex(m.variables),
+    parts.append(_table(next(letters), "Measurements",
+                        ("Object", "Recorded", "Variables", "Period"),
+                        [(_name(m.source), _plain(m.kind), rich_latex(m.variables),
                           _plain(m.period)) for m in facts.monitors] or [("---",) * 4],
                         (0.2, 0.2, 0.36, 0.16)))
     versions = ", ".join(f"{n} {v}" for n, v in facts.versions)
-    parts.append(_two_columns("I", "Reproducibility", [
+    parts.append(_two_columns(next(letters), "Reproducibility", [
         ("Software", _plain(versions)), ("Time step", _plain(facts.dt)),
         ("Random seed", str(facts.seed) if facts.seed is not None else "not set"),
         ("Model hash", r"{\small\texttt{" + facts.model_hash + "}}\\par "

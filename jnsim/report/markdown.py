@@ -74,6 +74,9 @@ def model_markdown(fact: ModelFact, level: int = 2, show_users: bool = True) -> 
     for title, statements in fact.pathways:
         body = "\n".join(f"* ${s}$" for s in statements) or "* (no statements)"
         parts.append(f"**On a {title}:**\n\n{body}")
+    for title, statements in fact.operations:
+        body = "\n".join(f"* ${s}$" for s in statements) or "* (no statements)"
+        parts.append(f"**{title}:**\n\n{body}")
     if fact.delay:
         parts.append(f"**Default delay:** {fact.delay}")
     if fact.functions:
@@ -89,6 +92,18 @@ _HEADER_INCLUDES = r"""header-includes: |
   \DeclareUnicodeCharacter{00B5}{\ensuremath{\mu}}
   \DeclareUnicodeCharacter{03A9}{\ensuremath{\Omega}}
   \DeclareUnicodeCharacter{2192}{\ensuremath{\rightarrow}}
+  \DeclareUnicodeCharacter{00D7}{\ensuremath{\times}}
+  \DeclareUnicodeCharacter{207B}{\textsuperscript{-}}
+  \DeclareUnicodeCharacter{2070}{\textsuperscript{0}}
+  \DeclareUnicodeCharacter{00B9}{\textsuperscript{1}}
+  \DeclareUnicodeCharacter{00B2}{\textsuperscript{2}}
+  \DeclareUnicodeCharacter{00B3}{\textsuperscript{3}}
+  \DeclareUnicodeCharacter{2074}{\textsuperscript{4}}
+  \DeclareUnicodeCharacter{2075}{\textsuperscript{5}}
+  \DeclareUnicodeCharacter{2076}{\textsuperscript{6}}
+  \DeclareUnicodeCharacter{2077}{\textsuperscript{7}}
+  \DeclareUnicodeCharacter{2078}{\textsuperscript{8}}
+  \DeclareUnicodeCharacter{2079}{\textsuperscript{9}}
   \fi
   ```"""
 
@@ -117,9 +132,9 @@ def structure_markdown(facts: ReportFacts, level: int = 1) -> str:
     if facts.projections:
         parts.append(f"{h2} Projections")
         parts.append(table(
-            ("Source", "Target", "Target variable", "Synapse type", "Pattern", "Weights",
-             "Delays"),
-            [(p.source, p.target, p.targets, p.type, p.pattern, p.weights, p.delays)
+            ("Projection", "Source", "Target", "Target variable", "Synapse type", "Pattern",
+             "Weights", "Delays"),
+            [(p.name, p.source, p.target, p.targets, p.type, p.pattern, p.weights, p.delays)
              for p in facts.projections]))
     if facts.monitors:
         parts.append(f"{h2} Monitors")

@@ -35,6 +35,7 @@ from .typeset import (
     quantity_text,
     statement_latex,
     unit_latex,
+    unit_scale,
 )
 from .values import describe_assignment, resolve_constant
 
@@ -86,6 +87,8 @@ class ModelFact:
     pathways: tuple[tuple[str, tuple[str, ...]], ...]
     functions: tuple[str, ...]
     delay: str | None = None
+    #: custom events, ``run_on_event`` and ``run_regularly`` code: (title, statements)
+    operations: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -103,6 +106,10 @@ class ModelCode:
     method: str | None = None
     delay: Any = None
     variables: Mapping[str, Any] = field(default_factory=dict)  # name -> analysis Variable
+    #: custom events: (name, condition, statements run on it, slot)
+    events: tuple[tuple[str, Expression | None, tuple[Statement, ...], str], ...] = ()
+    #: ``run_regularly`` code: (every, in seconds or None, statements, slot)
+    regular: tuple[tuple[float | None, tuple[Statement, ...], str], ...] = ()
 
     def canonical_text(self) -> str:
         """A text that changes exactly when the equations or the code change."""
@@ -118,6 +125,11 @@ class ModelCode:
             lines.append(f"{name} ({trigger}): " + "; ".join(str(s) for s in statements))
         if self.method:
             lines.append(f"method: {self.method}")
+        for name, condition, statements, when in self.events:
+            lines.append(f"event {name} ({condition}; {when}): "
+                         + "; ".join(str(s) for s in statements))
+        for every, statements, when in self.regular:
+            lines.append(f"every {every} ({when}): " + "; ".join(str(s) for s in statements))
         return "\n".join(lines)
 
     def assigned(self) -> frozenset[str]:
@@ -131,6 +143,9 @@ class ModelCode:
         expressions = [e.expression for e in self.equations.values() if e.expression]
         expressions += [s.expression for s in self.reset]
         expressions += [s.expression for _, _, block in self.pathways for s in block]
+        expressions += [e for _, e, _, _ in self.events if e is not None]
+        expressions += [s.expression for _, _, block, _ in self.events for s in block]
+        expressions += [s.expression for _, block, _ in self.regular for s in block]
         if self.threshold is not None:
             expressions.append(self.threshold)
         if isinstance(self.refractory, Expression):
@@ -149,6 +164,22 @@ def _variables(equations: Equations, kind: str) -> dict[str, Any]:
             for e in equations.values()}
 
 
+def method_name(requested: Any, used: str | None) -> str | None:
+    """The integration method as the user named it (``midpoint``, not ``rk2``)."""
+    from ..integration.methods import canonical_name
+
+    if used is None:
+        return None
+    names = [requested] if isinstance(requested, str) else list(requested or ())
+    for name in names:
+        try:
+            if isinstance(name, str) and canonical_name(name) == used:
+                return name
+        except JnsimError:
+            continue
+    return used if requested is not None else f"{used}, chosen automatically"
+
+
 def _chosen_method(equations: Equations, kind: str, requested: Any) -> str | None:
     """The integration method ``requested`` (or the automatic choice) resolves to."""
     from ..analysis import analyse
@@ -162,7 +193,7 @@ def _chosen_method(equations: Equations, kind: str, requested: Any) -> str | Non
                  if "event-driven" not in analysed.variables[n].flags]
         if not names:
             return None
-        return integrate(ode_system(analysed, names), requested).method
+        return method_name(requested, integrate(ode_system(analysed, names), requested).method)
     except JnsimError:
         return str(requested) if requested else None
 
@@ -218,7 +249,8 @@ def model_code(obj: Any) -> ModelCode | None:
     if hasattr(code, "pathways"):  # synapses
         pathways = tuple((p.name, "pre" if p.triggered_by == "source" else "post", p.statements)
                          for p in code.pathways.values())
-        method = code.state_update.method if code.clock_driven else None
+        method = method_name(getattr(obj, "method_requested", None),
+                             code.state_update.method) if code.clock_driven else None
         return ModelCode("synapse", obj.equations, obj.description, pathways=pathways,
                          method=method, variables=variables)
     refractory: Any = None
@@ -226,9 +258,20 @@ def model_code(obj: Any) -> ModelCode | None:
         refractory = code.refractory_expression
     elif code.refractory_time is not None:
         refractory = code.refractory_time
-    method = obj.method if code.system.variables else None
+    method = method_name(getattr(obj, "method_requested", None),
+                         obj.method) if code.system.variables else None
+    events = [(name, condition, (), code.event_slots.get(name, "thresholds"))
+              for name, condition in getattr(code, "events", {}).items()]
+    for operation in getattr(code, "event_operations", ()):
+        condition = code.events.get(operation.event) if operation.event != "spike" else None
+        events.append((operation.event, condition, tuple(operation.statements), operation.when))
+    known = {name for name, _, statements, _ in events if statements}
+    events = [e for e in events if e[2] or e[0] not in known]  # the condition with its code
+    regular = tuple((operation.dt, tuple(operation.statements), operation.when)
+                    for operation in getattr(code, "regular_operations", ()))
     return ModelCode("neuron", obj.equations, obj.description, code.threshold, code.reset,
-                     refractory, code.refractory_is_condition, (), method, None, variables)
+                     refractory, code.refractory_is_condition, (), method, None, variables,
+                     tuple(events), regular)
 
 
 # -- values -----------------------------------------------------------------------------
@@ -255,11 +298,13 @@ def group_value(group: Any, name: str, dims: Dimensions, synaptic: bool,
     initial value; without a recorded assignment it started at zero.
     """
     text = getattr(group, "initializers", {}).get(name)
+    array = getattr(group, "arrays", {}).get(name)
+    if text == "values given per element" and array is not None and array.size:
+        return "given per element: " + values_summary(array, dims)
     if text is not None:
         return describe_assignment(text, dims, synaptic)
     if evolves:
         return quantity_text(0.0, dims) + " (default)"
-    array = getattr(group, "arrays", {}).get(name)
     if array is None or array.size == 0:
         return quantity_text(0.0, dims) + " (default)"
     if np.all(array == array.flat[0]):
@@ -267,8 +312,18 @@ def group_value(group: Any, name: str, dims: Dimensions, synaptic: bool,
         value = bool(value) if array.dtype == bool else (
             int(value) if array.dtype.kind == "i" else float(value))
         return quantity_text(value, dims) + (" (default)" if not np.any(array) else "")
-    return f"from {quantity_text(float(array.min()), dims)} to " \
-           f"{quantity_text(float(array.max()), dims)}"
+    return values_summary(array, dims)
+
+
+def values_summary(array: np.ndarray, dims: Dimensions) -> str:
+    """``min -70 mV, mean -65 mV, max -60 mV`` (in one unit), or the one value."""
+    values = np.asarray(array, dtype=float).ravel()
+    low, high = float(values.min()), float(values.max())
+    if low == high:
+        return quantity_text(low, dims)
+    scale = max(abs(low), abs(high))
+    return ", ".join(f"{word} {quantity_text(value, dims, scale)}" for word, value in (
+        ("min", low), ("mean", float(values.mean())), ("max", high)))
 
 
 def _common(values: Sequence[str]) -> str | None:
@@ -298,8 +353,11 @@ def external_rows(code: ModelCode, namespace: Mapping[str, Any] | None,
             rows.append(Row(f"${latex_name(name, synaptic)}$", "not defined yet", "shared",
                             "float64"))
             continue
+        given = namespace.get(name) if namespace is not None else None
         rows.append(Row(f"${latex_name(name, synaptic)}$",
-                        quantity_text(constant.value, constant.dims), "shared (external)",
+                        quantity_text(constant.value, constant.dims,
+                                      unit_scale(given) if constant.value == 0 else None),
+                        "shared (external)",
                         _DTYPES.get(constant.dtype, constant.dtype)))
     described = []
     for name in sorted(functions - set(DEFAULT_FUNCTIONS)):
@@ -387,6 +445,21 @@ def model_fact(name: str, code: ModelCode, users: Sequence[Any] = (),
     delay = None
     if code.delay is not None:
         delay = quantity_text(code.delay, _SECOND)
+    operations = []
+    for event, condition, statements, _ in code.events:
+        if event == "spike":
+            title = "On a spike (`run_on_event`)"
+        else:
+            title = f"On event `{event}`"
+            if condition is not None:
+                title += f", when ${expression_latex(condition)}$"
+            if statements:
+                title += " (`run_on_event`)"
+        operations.append((title, tuple(statement_latex(s) for s in statements)))
+    for every, statements, when in code.regular:
+        period = quantity_text(every, _SECOND) if every else "time step"
+        operations.append((f"Every {period} (`run_regularly`, slot `{when}`)",
+                           tuple(statement_latex(s) for s in statements)))
     return ModelFact(
         kind=code.kind, name=name, description=code.description, users=tuple(labels),
         parameters=tuple(parameters + externals), variables=tuple(variables),
@@ -394,4 +467,4 @@ def model_fact(name: str, code: ModelCode, users: Sequence[Any] = (),
         threshold=expression_latex(code.threshold) if code.threshold is not None else None,
         reset=tuple(statement_latex(s) for s in code.reset),
         refractory=_refractory_text(code, synaptic), pathways=tuple(pathways),
-        functions=tuple(functions), delay=delay)
+        functions=tuple(functions), delay=delay, operations=tuple(operations))

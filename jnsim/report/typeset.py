@@ -36,11 +36,14 @@ __all__ = [
     "expression_latex",
     "expression_sympy",
     "latex_name",
+    "number_latex",
     "quantity_latex",
     "quantity_text",
     "statement_latex",
     "sympy_latex",
+    "text_number_latex",
     "unit_latex",
+    "unit_scale",
 ]
 
 _GREEK_LOWER = (
@@ -136,30 +139,33 @@ def latex_name(name: str, synaptic: bool = False) -> str:
     return _text(name)
 
 
-#: Suffix of the symbol standing for ``1*unit`` (a name no model can use).
-_ONE_UNIT = ":1"
+#: Separator in the name of the symbol standing for ``number*unit`` as written
+#: (``mV:13`` for ``13*mV``; a name no model can use).
+_QUANTITY = ":"
 
 
-def _one_times_unit(node: ast.BinOp) -> ast.expr | None:
-    """The marker for ``node`` if it is ``1*unit`` or ``unit*1`` (or ``-1*unit``)."""
+def _number_times_unit(node: ast.BinOp) -> ast.expr | None:
+    """The marker for ``node`` if it is ``number*unit`` or ``unit*number`` (or
+    ``-number*unit``), else ``None``."""
     if not isinstance(node.op, ast.Mult):
         return None
-    for one, unit in ((node.left, node.right), (node.right, node.left)):
-        negative = isinstance(one, ast.UnaryOp) and isinstance(one.op, ast.USub)
-        number = one.operand if negative else one  # type: ignore[attr-defined]
-        if (isinstance(number, ast.Constant) and not isinstance(number.value, bool)
-                and number.value == 1 and isinstance(unit, ast.Name)
+    for number, unit in ((node.left, node.right), (node.right, node.left)):
+        negative = isinstance(number, ast.UnaryOp) and isinstance(number.op, ast.USub)
+        constant = number.operand if negative else number  # type: ignore[attr-defined]
+        if (isinstance(constant, ast.Constant) and isinstance(constant.value, int | float)
+                and not isinstance(constant.value, bool) and isinstance(unit, ast.Name)
                 and len(unit.id) > 1 and unit.id in UNITS):
-            marker: ast.expr = ast.Name(unit.id + _ONE_UNIT, ast.Load())
+            marker: ast.expr = ast.Name(f"{unit.id}{_QUANTITY}{constant.value!r}", ast.Load())
             if negative:
                 marker = ast.UnaryOp(ast.USub(), marker)
             return ast.copy_location(marker, node)
     return None
 
 
-def _keep_one_times_unit(node: ast.AST) -> ast.AST:
-    """``node`` with ``1*mV`` replaced by a symbol typeset as ``1\\,\\mathrm{mV}``:
-    SymPy would drop the factor 1 and show ``v > 1*mV`` as ``v > mV``.
+def _keep_quantities(node: ast.AST) -> ast.AST:
+    """``node`` with ``13*mV`` replaced by a symbol typeset as ``13\\,\\mathrm{mV}``:
+    SymPy would show a product (``13 \\cdot \\mathrm{mV}``), and drop the factor 1
+    of ``v > 1*mV`` (``v > mV``).
 
     The tree is not changed: changed nodes are new, the rest is shared.  (Deep
     copies are slow: in IPython the parser's shared ``ast.Load()`` and operator
@@ -168,11 +174,11 @@ def _keep_one_times_unit(node: ast.AST) -> ast.AST:
     changes: dict[str, Any] = {}
     for name, value in ast.iter_fields(node):
         if isinstance(value, ast.AST):
-            new = _keep_one_times_unit(value)
+            new = _keep_quantities(value)
             if new is not value:
                 changes[name] = new
         elif isinstance(value, list):
-            items = [_keep_one_times_unit(v) if isinstance(v, ast.AST) else v for v in value]
+            items = [_keep_quantities(v) if isinstance(v, ast.AST) else v for v in value]
             if any(a is not b for a, b in zip(items, value, strict=True)):
                 changes[name] = items
     if changes:
@@ -180,14 +186,22 @@ def _keep_one_times_unit(node: ast.AST) -> ast.AST:
         for name, value in changes.items():
             setattr(node, name, value)
     if isinstance(node, ast.BinOp):
-        return _one_times_unit(node) or node
+        return _number_times_unit(node) or node
     return node
 
 
 def _symbol_latex(name: str, synaptic: bool) -> str:
-    if name.endswith(_ONE_UNIT):  # 1*mV as written (see _keep_one_times_unit)
-        unit = _symbol_latex(name.removesuffix(_ONE_UNIT), synaptic)
-        return unit if unit.startswith("1\\,") else f"1\\,{unit}"
+    if _QUANTITY in name:  # 13*mV as written (see _keep_quantities)
+        unit, number = name.split(_QUANTITY)
+        value = float(number)
+        if len(unit) > 1 and unit in UNITS:
+            factor = float(to_si(UNITS[unit]))
+            text = quantity_latex(value * factor, dimensions_of(UNITS[unit]), factor)
+            if text.split("\\,")[0] == number_latex(value):
+                return text  # the unit has a usual symbol (mvolt is mV)
+        return f"{number_latex(value)}\\,{_symbol_latex(unit, synaptic)}"
+    if name == "dt":
+        return r"\Delta t"
     # Multi-letter unit names (ms, mV, nS, amp) are set upright; single letters may be
     # model variables (C, A) and follow the naming rules.
     if len(name) > 1 and name in UNITS:
@@ -208,12 +222,24 @@ EXP_SUPERSCRIPT_CHARS = 12
 
 
 class _LatexPrinter(LatexPrinter):
-    """SymPy's LaTeX printer with ``\\exp(...)`` for long exponents, and sums in the
-    order their terms are written in the user's text (``positions``) where known."""
+    """SymPy's LaTeX printer with products as dots but numbers as
+    ``6.6 \\times 10^{-5}``, ``\\exp(...)`` for long exponents, and sums in the order
+    their terms are written in the user's text (``positions``) where known."""
 
     def __init__(self, settings: dict[str, Any], positions: dict[Any, int] | None = None):
         super().__init__(settings)
+        self._settings["mul_symbol_latex_numbers"] = r" \times "
         self._positions = positions or {}
+
+    def _print_Mul(self, expr: sympy.Mul) -> str:
+        """A number times a unit (made by SymPy's arithmetic) as a quantity."""
+        coefficient, factors = expr.as_coeff_mul()
+        if (len(factors) == 1 and isinstance(factors[0], sympy.Symbol)
+                and isinstance(coefficient, sympy.Integer | sympy.Float)
+                and unit_symbol_value(factors[0]) is not None
+                and _QUANTITY not in factors[0].name):
+            return f"{number_latex(float(coefficient))}\\,{self._print(factors[0])}"
+        return super()._print_Mul(expr)
 
     def _print_exp(self, expr: sympy.Basic, exp: Any = None) -> str:
         argument = self._print(expr.args[0])
@@ -238,7 +264,8 @@ class _LatexPrinter(LatexPrinter):
 
 
 def _written_positions(tree: ast.expr) -> dict[Any, int]:
-    """Where each name (and number) first occurs in an expression's text."""
+    """Where each name (and number) first occurs in an expression's text (a quantity
+    marker of :func:`_keep_quantities` is a name at the place of its product)."""
     positions: dict[Any, int] = {}
     for node in ast.walk(tree):
         key: Any = None
@@ -254,6 +281,10 @@ def _written_positions(tree: ast.expr) -> dict[Any, int]:
     return positions
 
 
+# a minus sign that begins a value: '- 20\,\mathrm{mV}' becomes '-20\,\mathrm{mV}'
+_LEADING_MINUS = re.compile(r"(^|\\left\(|, |[<>=] |\\[lgn]eq )- (?=\d)")
+
+
 def sympy_latex(expression: sympy.Basic, synaptic: bool = False,
                 positions: dict[Any, int] | None = None) -> str:
     """LaTeX of a SymPy expression with jnsim's naming rules.
@@ -262,7 +293,7 @@ def sympy_latex(expression: sympy.Basic, synaptic: bool = False,
     as the user wrote them (``v - V_T``, not SymPy's ``- V_T + v``).
     """
     settings = {"symbol_names": _symbol_names(expression, synaptic), "mul_symbol": "dot"}
-    return _LatexPrinter(settings, positions).doprint(expression)
+    return _LEADING_MINUS.sub(r"\1-", _LatexPrinter(settings, positions).doprint(expression))
 
 
 def expression_latex(expression: Expression, synaptic: bool = False) -> str:
@@ -277,7 +308,7 @@ def expression_latex(expression: Expression, synaptic: bool = False) -> str:
         quantity = _quantity_of(expression)
         if quantity is not None:
             return quantity
-    tree = _keep_one_times_unit(expression.tree)
+    tree = _keep_quantities(expression.tree)
     return sympy_latex(to_sympy(tree, constants), synaptic, _written_positions(tree))
 
 
@@ -285,15 +316,17 @@ def expression_sympy(expression: Expression) -> sympy.Expr:
     """The SymPy form of ``expression`` for typesetting: ``1*mV`` stays a symbol
     (see :func:`unit_symbol_value` to evaluate it)."""
     constants = frozenset({"pi", "e", "inf"} & expression.identifiers)
-    return to_sympy(_keep_one_times_unit(expression.tree), constants)
+    return to_sympy(_keep_quantities(expression.tree), constants)
 
 
 def unit_symbol_value(symbol: sympy.Symbol) -> Any | None:
-    """The unit a symbol of :func:`expression_sympy` stands for (``ms``, or ``1*ms`` as
-    written), or ``None`` for other names.  Single letters are never units here: they
-    may be model variables (``C``, ``A``)."""
-    name = symbol.name.removesuffix(_ONE_UNIT)
-    return UNITS[name] if len(name) > 1 and name in UNITS else None
+    """The quantity a symbol of :func:`expression_sympy` stands for (the unit ``ms``,
+    or ``4*ms`` as written), or ``None`` for other names.  Single letters are never
+    units here: they may be model variables (``C``, ``A``)."""
+    name, _, number = symbol.name.partition(_QUANTITY)
+    if len(name) <= 1 or name not in UNITS:
+        return None
+    return float(number) * UNITS[name] if number else UNITS[name]
 
 
 def _quantity_of(expression: Expression) -> str | None:
@@ -301,6 +334,8 @@ def _quantity_of(expression: Expression) -> str | None:
 
     try:
         value = evaluate_quantity(str(expression))
+        if hasattr(value, "units"):
+            return quantity_latex(value)
         return quantity_latex(float(to_si(value)), dimensions_of(value))
     except Exception:  # fall back to the symbolic form
         return None
@@ -344,16 +379,51 @@ def unit_latex(dims: Dimensions) -> str:
 
 
 _PREFIXES = {-15: "f", -12: "p", -9: "n", -6: "µ", -3: "m", 0: "", 3: "k", 6: "M", 9: "G"}
+#: The unit of a zero (that has no unit of its own) for some common dimensions.
+_ZERO_EXPONENTS = {"V": -3, "s": -3, "S": -9, "A": -9, "F": -12, "Ω": 6}
+_SUPERSCRIPTS = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def _number_parts(value: float) -> tuple[str, int | None]:
+    """A number as a short decimal, or as a mantissa and a power of ten."""
+    if value == 0:
+        return "0", None
+    if abs(value) >= 1e6 or abs(value) < 1e-4:
+        mantissa, exponent = f"{value:.6e}".split("e")
+        return mantissa.rstrip("0").rstrip("."), int(exponent)
+    text = f"{value:.6f}".rstrip("0").rstrip(".")
+    rounded = f"{float(f'{value:.6g}'):.10f}".rstrip("0").rstrip(".")
+    return (rounded if len(rounded) < len(text) else text), None
 
 
 def _number(value: float) -> str:
-    if value == 0:
-        return "0"
-    if abs(value) >= 1e6 or abs(value) < 1e-4:
-        return f"{value:.6g}"
-    text = f"{value:.6f}".rstrip("0").rstrip(".")
-    rounded = f"{float(f'{value:.6g}'):.10f}".rstrip("0").rstrip(".")
-    return rounded if len(rounded) < len(text) else text
+    """A number as text: ``0.5``, ``6.6×10⁻⁵``."""
+    mantissa, exponent = _number_parts(value)
+    if exponent is None:
+        return mantissa
+    return f"{mantissa}×10{str(exponent).translate(_SUPERSCRIPTS)}"
+
+
+def number_latex(value: float) -> str:
+    """A number as LaTeX math: ``0.5``, ``6.6 \\times 10^{-5}``."""
+    mantissa, exponent = _number_parts(float(value))
+    return mantissa if exponent is None else rf"{mantissa} \times 10^{{{exponent}}}"
+
+
+def unit_scale(quantity: Any) -> float | None:
+    """The size in SI of the unit ``quantity`` is given in (``1e-3`` for ``0*mV``),
+    when that unit is a power of ten of the SI unit; else ``None``."""
+    units = getattr(quantity, "units", None)
+    if units is None:
+        return None
+    try:
+        factor = float(to_si(1.0 * units))
+    except Exception:
+        return None
+    exponent = round(math.log10(factor)) if factor > 0 else None
+    if exponent is None or not math.isclose(factor, 10.0 ** exponent, rel_tol=1e-9):
+        return None
+    return factor
 
 
 def quantity_text(value: Any, dims: Dimensions | None = None,
@@ -361,24 +431,44 @@ def quantity_text(value: Any, dims: Dimensions | None = None,
     """A value in SI base units as short readable text: ``10 ms``, ``-60 mV``, ``0.5``.
 
     A single named unit gets the SI prefix that puts the number in [1, 1000) (or
-    ``scale`` there, to show several values in one unit); compound units are shown
-    in SI base units (``0.001 V/s``).
+    ``scale`` there, to show several values in one unit, or a zero in the unit it
+    was given in); compound units are shown in SI base units (``0.001 V/s``).
+    Times read best in ms, rates in Hz (``0.2 Hz``, not ``200 mHz``); a zero without
+    a ``scale`` is shown in the usual unit of its dimension (``0 mV``, ``0 nS``).
+    A pint quantity (with its own unit) may be given instead of ``value, dims``.
     """
     if isinstance(value, bool):
         return str(value)
+    if hasattr(value, "units") and dims is None:
+        dims = dimensions_of(value)
+        si = float(to_si(value))
+        value, scale = si, (unit_scale(value) if si == 0 and scale is None else scale)
     if dims is None or is_dimensionless(dims):
         return _number(float(value)) if isinstance(value, float) else str(value)
     value = float(value)
-    scale = value if scale is None else float(scale)
     symbol = unit_symbol(dims).replace("ohm", "Ω")
     if not re.fullmatch(r"[A-Za-zΩ]+", symbol) or symbol in ("kg", "mM", "mol", "cd", "K"):
         return f"{_number(value)} {symbol}"
+    if scale is None and value == 0:
+        scale = 10.0 ** _ZERO_EXPONENTS.get(symbol, 0)
+    scale = value if scale is None else float(scale)
     exponent = 0 if scale == 0 or not math.isfinite(scale) else int(
         math.floor(math.log10(abs(scale)) / 3) * 3)
     exponent = max(-15, min(9, exponent))
     if symbol == "s" and scale != 0:  # times read best in ms (0.1 ms, 5 ms, 500 ms)
         exponent = -3 if 1e-5 <= abs(scale) < 1 else min(exponent, 0)
+    if symbol == "Hz":  # rates: 0.2 Hz, 5 Hz, 2 kHz
+        exponent = max(exponent, 0)
     return f"{_number(value / 10.0 ** exponent)} {_PREFIXES[exponent]}{symbol}"
+
+
+def text_number_latex(text: str) -> str:
+    """The numbers of :func:`quantity_text` as LaTeX: ``6.6×10⁻⁵`` → ``6.6 \\times 10^{-5}``."""
+    def power(match: re.Match[str]) -> str:
+        digits = match.group(2).translate(str.maketrans("⁻⁰¹²³⁴⁵⁶⁷⁸⁹", "-0123456789"))
+        return rf"{match.group(1)} \times 10^{{{digits}}}"
+
+    return re.sub(r"(-?[\d.]+)×10([⁻⁰¹²³⁴⁵⁶⁷⁸⁹]+)", power, text)
 
 
 def quantity_latex(value: Any, dims: Dimensions | None = None,
@@ -386,7 +476,7 @@ def quantity_latex(value: Any, dims: Dimensions | None = None,
     """:func:`quantity_text` as LaTeX math (without ``$``): ``10\\,\\mathrm{ms}``."""
     text = quantity_text(value, dims, scale)
     if " " not in text:
-        return text
+        return text_number_latex(text)
     number, unit = text.split(" ", 1)
 
     def token(match: re.Match[str]) -> str:
@@ -395,4 +485,4 @@ def quantity_latex(value: Any, dims: Dimensions | None = None,
 
     unit = re.sub(r"[A-Za-zµΩ]+", token, unit)
     unit = re.sub(r"\^(-?[\d.]+)", r"^{\1}", unit)
-    return f"{number}\\,{unit}"
+    return f"{text_number_latex(number)}\\,{unit}"

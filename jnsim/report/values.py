@@ -211,6 +211,8 @@ def describe_assignment(text: Any, dims: Dimensions | None, synaptic: bool = Fal
     """
     if not isinstance(text, str):
         try:
+            if hasattr(text, "units"):
+                return quantity_text(text)
             return quantity_text(float(to_si(text)), dimensions_of(text))
         except (JnsimError, TypeError, ValueError):
             return f"`{text!r}`"
@@ -223,6 +225,8 @@ def describe_assignment(text: Any, dims: Dimensions | None, synaptic: bool = Fal
         text, suffix = text[: -len(" (for some elements)")], " (for some elements)"
     try:
         value = evaluate_quantity(text)
+        if hasattr(value, "units"):
+            return quantity_text(value) + suffix
         return quantity_text(float(to_si(value)), dimensions_of(value)) + suffix
     except (JnsimError, TypeError, ValueError, ZeroDivisionError, AttributeError):
         pass
