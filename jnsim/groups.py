@@ -792,6 +792,19 @@ class Subgroup(JnsimObject):
             raise self.parent.subexpression_error(name)
         raise JnsimError(f"{self.name} has no variable '{name}'")
 
+    def run_regularly(self, code: str, dt: Any = None, when: str = "start",
+                      name: str | None = None) -> Any:
+        """Run statements for the subgroup's neurons at regular intervals (``i`` counts
+        from the subgroup's first neuron)."""
+        from .neuron_code import RegularOperation
+
+        parent = self.parent
+        operation = RegularOperation(parent, code, dt, when,
+                                     name or f"{self.name}_run_regularly",
+                                     elements=(self.start, self.stop))
+        parent.code.regular_operations.append(operation)
+        return operation
+
     def contained_objects(self) -> list[Any]:
         return [self.parent]
 

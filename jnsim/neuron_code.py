@@ -668,11 +668,13 @@ class RegularOperation:
     """Statements run for every neuron of a group every ``dt`` (``G.run_regularly``)."""
 
     def __init__(self, group: NeuronGroup, code: str, dt: Any, when: str,
-                 name: str | None) -> None:
+                 name: str | None, elements: tuple[int, int] | None = None) -> None:
         from .codegen.blocks import check_slot
 
         check_slot(when, "run_regularly")
         self.group = group
+        #: ``(start, stop)`` of a subgroup's neurons (``G[:800].run_regularly``), else all
+        self.elements = elements
         self.statements = parse_statements(code)
         assert group.model is not None
         self.temporaries = check_code(
@@ -698,6 +700,8 @@ class RegularOperation:
         per_step, per_element = function.bind((_free_names(statements) | {
             t for t, _ in statements}) - self.temporaries)
         b.add(*per_step)
+        if self.elements is not None:  # N is the subgroup's size in its code
+            b.add(f"N = {self.elements[1] - self.elements[0]}")
         # Statements assigning shared variables (and the temporaries they use) come
         # first (checked at creation) and run once, before the loop over the neurons
         # (Brian's "scalar code").
@@ -711,7 +715,13 @@ class RegularOperation:
             b.add(*(f"_a_{t}[0] = {t}" for t in dict.fromkeys(t for t, _ in shared)
                     if t not in self.scalar_temporaries))
         if per_neuron:
-            b.add("for _idx in range(N):")
+            if self.elements is None:
+                b.add("for _idx in range(N):")
+            else:  # a subgroup's neurons; its i counts from its first neuron, as in Brian
+                start, stop = self.elements
+                b.add(f"for _idx in range({start}, {stop}):")
+                per_element = [f"i = _idx - {start}" if line == "i = _idx" else line
+                               for line in per_element]
             b.add(*per_element, indent=2)
             render_statements(b, per_neuron, function.scalars | self.scalar_temporaries,
                               indent=2, loop_indent=1)

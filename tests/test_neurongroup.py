@@ -966,3 +966,19 @@ def test_linked_variable_reads_a_subexpression_where_it_is_used():
     reader = NeuronGroup(1, "N_ : Hz (linked)")
     raises_jnsim(lambda: setattr(reader, "N_", linked_var(noisy, "N_")), JnsimError,
                  "draws noise")
+
+
+def test_run_regularly_of_a_subgroup_acts_on_its_neurons_only():
+    """As in Brian (Izhikevich 2003's example gives the two subgroups different noise):
+    i counts from the subgroup's first neuron and N is its size. Brian 2.9 (numpy target)
+    gives x = [10, 11, 12, 20, 21, 22] and y = [0, 0, 3, 3, 3, 0] for this script."""
+    from jnsim import Network
+
+    group = NeuronGroup(6, "x : 1\ny : 1")
+    first = group[:3].run_regularly("x = 10 + i", dt=1 * ms)
+    second = group[3:].run_regularly("x = 20 + i", dt=1 * ms)
+    third = group[2:5].run_regularly("y = N", dt=1 * ms)
+    Network(group).run(1 * ms)
+    assert list(group.x[:]) == [10, 11, 12, 20, 21, 22]
+    assert list(group.y[:]) == [0, 0, 3, 3, 3, 0]
+    assert first is not second is not third
