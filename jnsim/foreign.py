@@ -30,7 +30,8 @@ from .equations import EquationKind
 from .namespace import ExternalFunction
 from .sympy_conversion import symbol
 
-__all__ = ["ForeignSubexpressions", "foreign_subexpressions", "subexpression_table"]
+__all__ = ["ForeignSubexpressions", "foreign_subexpressions", "subexpression_table",
+           "why_not_inlined"]
 
 #: Special symbols of a group that keep their name in synapse code.
 _SAME_IN_SYNAPSES = ("t", "dt", "t_in_timesteps")
@@ -48,7 +49,13 @@ def _readable(group: Any) -> dict[str, Any]:
 def _unsupported(group: Any, name: str) -> str | None:
     """Why synapse code cannot read the subexpression ``name`` of ``group``, if it cannot."""
     model = group.model
-    value = model.inline_subexpressions(model.expressions[name])
+    return why_not_inlined(model, name, model.inline_subexpressions(model.expressions[name]))
+
+
+def why_not_inlined(model: Any, name: str, value: sympy.Expr) -> str | None:
+    """Why the value of the subexpression ``name`` of ``model`` (inlined: ``value``)
+    cannot be computed in another object's code, if it cannot: noise, or a call of an
+    external function such as a TimedArray (default functions are fine)."""
     for atom in sorted(value.free_symbols, key=str):
         if atom.name in model.noise.get(name, ()) or atom.name.startswith("xi"):
             return f"it draws noise ('{atom.name}')"

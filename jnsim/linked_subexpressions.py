@@ -61,18 +61,9 @@ class ComputedLink:
 
 
 def _why_not(source: Any, variable: str, value: sympy.Expr) -> str | None:
-    from .namespace import ExternalFunction
+    from .foreign import why_not_inlined
 
-    model = source.model
-    for atom in sorted(value.free_symbols, key=str):
-        if atom.name in model.noise.get(variable, ()) or atom.name.startswith("xi"):
-            return f"it draws noise ('{atom.name}')"
-    called = {type(call).__name__ for call in value.atoms(sympy.Function)}
-    for function_name, external in model.externals.items():
-        if (isinstance(external, ExternalFunction) and external.implementation is not None
-                and function_name in called):
-            return f"it calls the external function '{function_name}'"
-    return None
+    return why_not_inlined(source.model, variable, value)
 
 
 def computed_link(group: Any, name: str, link: Any) -> ComputedLink:

@@ -807,20 +807,9 @@ def _is_synapses(group: Any) -> bool:
 
 def _synapse_values(synapses: Any) -> dict[str, Any]:
     """The arrays that code reading synapses and their connected groups uses."""
-    sid = synapses.code_id
-    values: dict[str, Any] = {f"{sid}__{n}": a for n, a in synapses.arrays.items()}
-    values.update({
-        f"{sid}__synapse_i": synapses.i_array, f"{sid}__synapse_j": synapses.j_array,
-        f"{sid}__src_start": np.int64(synapses.source_start),
-        f"{sid}__tgt_start": np.int64(synapses.target_start),
-        f"{sid}__N": np.int64(synapses.N), f"{sid}__dt": float(synapses.dt_),
-        f"{sid}__N_pre": np.int64(synapses.source_stop - synapses.source_start),
-        f"{sid}__N_post": np.int64(synapses.target_stop - synapses.target_start),
-        **{f"{sid}__{name}": counts for name, counts in synapses.code.fan_counts().items()},
-    })
-    for group in (synapses.source_group, synapses.target_group):
-        values.update({f"{group.code_id}__{n}": a for n, a in group.arrays.items()})
-    return values
+    from .synapse_code import synapse_values
+
+    return synapse_values(synapses)
 
 
 def _link_keys(group: Any) -> dict[str, tuple[str, str | None, bool]]:

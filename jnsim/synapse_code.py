@@ -429,20 +429,7 @@ class SynapseCode:
         """Values of the driver keys of the operations."""
         s = self.synapses
         sid = s.code_id
-        values: dict[str, Any] = {f"{sid}__{n}": a for n, a in s.arrays.items()}
-        values.update({
-            f"{sid}__synapse_i": s.i_array, f"{sid}__synapse_j": s.j_array,
-            f"{sid}__src_start": np.int64(s.source_start),
-            f"{sid}__src_stop": np.int64(s.source_stop),
-            f"{sid}__tgt_start": np.int64(s.target_start),
-            f"{sid}__tgt_stop": np.int64(s.target_stop),
-            f"{sid}__N": np.int64(s.N), f"{sid}__dt": float(s.dt_),
-            f"{sid}__N_pre": np.int64(s.source_stop - s.source_start),
-            f"{sid}__N_post": np.int64(s.target_stop - s.target_start),
-            **{f"{sid}__{name}": counts for name, counts in self.fan_counts().items()},
-        })
-        for group in (s.source_group, s.target_group):
-            values.update({f"{group.code_id}__{n}": a for n, a in group.arrays.items()})
+        values = synapse_values(s)
         for pathway in self.pathways.values():
             spiking = s.source_group if pathway.triggered_by == "source" else s.target_group
             stem, buffer, count = event_arrays(spiking, pathway.event)
@@ -598,3 +585,24 @@ class SynapseCode:
         return b.operation("synapses", s.creation_index + (0.5 if pathway.triggered_by
                                                            == "target" else 0.0), s.code_id)
 
+
+
+def synapse_values(synapses: Any) -> dict[str, Any]:
+    """The arrays and sizes that code reading synapses and their connected groups uses
+    (the synapses' operations, and monitors recording synapses)."""
+    sid = synapses.code_id
+    values: dict[str, Any] = {f"{sid}__{n}": a for n, a in synapses.arrays.items()}
+    values.update({
+        f"{sid}__synapse_i": synapses.i_array, f"{sid}__synapse_j": synapses.j_array,
+        f"{sid}__src_start": np.int64(synapses.source_start),
+        f"{sid}__src_stop": np.int64(synapses.source_stop),
+        f"{sid}__tgt_start": np.int64(synapses.target_start),
+        f"{sid}__tgt_stop": np.int64(synapses.target_stop),
+        f"{sid}__N": np.int64(synapses.N), f"{sid}__dt": float(synapses.dt_),
+        f"{sid}__N_pre": np.int64(synapses.source_stop - synapses.source_start),
+        f"{sid}__N_post": np.int64(synapses.target_stop - synapses.target_start),
+        **{f"{sid}__{name}": counts for name, counts in synapses.code.fan_counts().items()},
+    })
+    for group in (synapses.source_group, synapses.target_group):
+        values.update({f"{group.code_id}__{n}": a for n, a in group.arrays.items()})
+    return values
