@@ -345,8 +345,8 @@ def _parse_flags(text: str, flags_text: str, offset: int, line_offset: int) -> t
             raise EquationError("empty flag", span, "separate flags with commas: '(flag1, flag2)'")
         if flag == "point current":
             raise EquationError(
-                "the flag 'point current' belongs to multi-compartment models "
-                "(SpatialNeuron), which jnsim does not support", span,
+                "the flag 'point current' is not supported: it belongs to "
+                "multi-compartment models (SpatialNeuron)", span,
                 "jnsim simulates point neurons: add the current to the membrane equation")
         if flag not in ALL_FLAGS:
             close = difflib.get_close_matches(flag, list(ALL_FLAGS), n=1, cutoff=0.6)
