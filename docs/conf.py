@@ -9,8 +9,12 @@ is the output of the current code.
 from __future__ import annotations
 
 import filecmp
+import importlib.util
 import shutil
+import subprocess
 import sys
+import tarfile
+import tempfile
 from pathlib import Path
 
 DOCS = Path(__file__).resolve().parent
@@ -39,6 +43,57 @@ def _copy_tutorials() -> None:
 
 _copy_tutorials()
 
+# -- JavaScript served from the site itself ---------------------------------------------
+# The built site must work without a network: MathJax, require.js and the widget manager
+# are copied into ``_static`` instead of being loaded from CDNs.
+
+# MathJax 3 as packaged on PyPI by ``sphinx-mathjax-offline`` (its ``static/mathjax``).
+_MATHJAX_SPEC = importlib.util.find_spec("sphinx-mathjax-offline")
+if _MATHJAX_SPEC is None or not _MATHJAX_SPEC.submodule_search_locations:
+    raise RuntimeError("the docs need sphinx-mathjax-offline (pip install -e '.[docs]')")
+_MATHJAX_STATIC = Path(_MATHJAX_SPEC.submodule_search_locations[0]) / "static"
+
+# require.js and the ipywidgets embed manager come from the npm registry (no PyPI package
+# ships them): ``npm pack`` of pinned versions, unpacked once into ``docs/_vendor/``
+# (ignored by git; delete it to fetch again). html-manager 1.x renders ipywidgets 8 state.
+VENDOR = DOCS / "_vendor"
+_NPM_FILES = {
+    "requirejs@2.3.8": {"require.js": "widgets/require.js"},
+    "@jupyter-widgets/html-manager@1.0.15": {"dist/": "widgets/html-manager/"},
+}
+# embed-amd.js is self-contained (base, controls, html-manager); these are not used.
+_NPM_SKIP = ("dist/embed.js", "dist/libembed-amd.js")
+
+
+def _vendor_npm_files() -> None:
+    """Unpack the npm files of ``_NPM_FILES`` into ``VENDOR`` unless they are there."""
+    stamp = VENDOR / "widgets" / "VERSIONS.txt"
+    if stamp.exists() and stamp.read_text() == repr(_NPM_FILES):
+        return
+    if shutil.which("npm") is None:
+        raise RuntimeError("the docs need npm to vendor require.js and the widget manager")
+    shutil.rmtree(VENDOR, ignore_errors=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        for spec, files in _NPM_FILES.items():
+            out = subprocess.run(
+                ["npm", "pack", "--silent", spec], cwd=tmp, check=True,
+                capture_output=True, text=True,
+            ).stdout.strip().splitlines()[-1]
+            with tarfile.open(Path(tmp) / out) as tar:
+                for member in tar.getmembers():
+                    name = member.name.removeprefix("package/")
+                    if not member.isfile() or name.endswith((".map", ".md")) or name in _NPM_SKIP:
+                        continue
+                    for source, target in files.items():
+                        if name == source or (source.endswith("/") and name.startswith(source)):
+                            dest = VENDOR / (target + name.removeprefix(source))
+                            dest.parent.mkdir(parents=True, exist_ok=True)
+                            dest.write_bytes(tar.extractfile(member).read())
+    stamp.write_text(repr(_NPM_FILES))
+
+
+_vendor_npm_files()
+
 # -- project ----------------------------------------------------------------------------
 
 project = "jnsim"
@@ -56,7 +111,11 @@ extensions = [
     "sphinx.ext.viewcode",
     "numpydoc",
 ]
-exclude_patterns = ["_build", "**.ipynb_checkpoints"]
+exclude_patterns = ["_build", "_vendor", "**.ipynb_checkpoints"]
+
+# MathJax from _static (see above); MyST's dollarmath settings go into mathjax4_config,
+# whose keys MathJax 3 reads as well.
+mathjax_path = "mathjax/tex-chtml.js"
 source_suffix = {".md": "myst-nb", ".ipynb": "myst-nb"}
 
 myst_enable_extensions = ["amsmath", "colon_fence", "dollarmath"]
@@ -69,6 +128,13 @@ nb_execution_raise_on_error = True
 nb_execution_timeout = 600
 nb_execution_show_tb = True
 nb_merge_streams = True
+# Widget pages load require.js and the embed manager from _static, not from CDNs. The
+# built-in widgets (base, controls, output) are bundled in embed-amd.js; third-party
+# widget modules would still be looked up on the manager's default CDN.
+nb_ipywidgets_js = {
+    "widgets/require.js": {},
+    "widgets/html-manager/embed-amd.js": {},
+}
 # Model cards and reports are Markdown outputs with tables and $math$.
 nb_render_markdown_format = "myst"
 
@@ -118,3 +184,4 @@ def setup(app):
 
 html_theme = "furo"
 html_title = f"jnsim {release}"
+html_static_path = [str(_MATHJAX_STATIC), "_vendor"]
