@@ -121,6 +121,9 @@ __all__ = [
     "linked_var",
     "network_operation",
     "pi",
+    # jnsim's code generation package, as Brian's star import gives brian2.codegen
+    # (scripts set codegen.target = 'numpy', which changes nothing in either)
+    "codegen",
     "device",
     "get_device",
     "prefs",
