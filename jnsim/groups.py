@@ -16,6 +16,7 @@ from .context import ModelContext
 from .dimensions import BOOLEAN, NameInfo
 from .equations import EquationKind, Equations, parse_expression
 from .errors import CodeError, JnsimError, errors_within
+from .integration.methods import check_method_options
 from .namespace import ExternalConstant, caller_namespace
 from .units import DIMENSIONLESS, Dimensions
 from .variables import VariableSpec, VariableView, convert_value
@@ -563,8 +564,10 @@ class NeuronGroup(Group):
         name: str | None = None,
         description: str | None = None,
         events: Mapping[str, str] | None = None,
+        method_options: Mapping[str, Any] | None = None,
     ) -> None:
         super().__init__(name)
+        check_method_options(method_options)
         defaults = getattr(model, "neuron_defaults", None)
         if defaults is not None:  # a model object from the %%neuron magic
             self.source_model = model

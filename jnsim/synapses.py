@@ -18,6 +18,7 @@ from .errors import CodeError, JnsimError, errors_within
 from .evaluate import evaluate
 from .foreign import foreign_subexpressions, subexpression_table
 from .groups import LASTSPIKE_INITIAL, TIME_NAMES, Group, group_slice
+from .integration.methods import check_method_options
 from .namespace import ExternalConstant, caller_namespace, resolve_external
 from .units import DIMENSIONLESS, Dimensions
 from .variables import VariableSpec, VariableView
@@ -78,8 +79,10 @@ class Synapses(Group):
         pre: str | None = None,
         post: str | None = None,
         on_event: str | Mapping[str, str] | None = None,
+        method_options: Mapping[str, Any] | None = None,
     ) -> None:
         super().__init__(name)
+        check_method_options(method_options)
         defaults = getattr(model, "synapse_defaults", None)
         if defaults is not None:  # a model object from the %%synapse magic
             self.source_model = model

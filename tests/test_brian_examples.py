@@ -55,3 +55,17 @@ def test_multi_compartment_models_fail_at_once_with_a_clear_message(tmp_path):
     assert result["error"].startswith("Soma is not supported: jnsim simulates point "
                                       "neurons, not multi-compartment models")
     assert result["script_line"] == 2
+
+
+def test_brian_options_without_an_equivalent_are_refused_clearly():
+    from jnsim import MethodError, NeuronGroup
+
+    for options, fragment in (
+            ({"method": "gsl_rkf45"}, "the GSL method 'gsl_rkf45' is not supported"),
+            ({"method_options": {"absolute_error": 1e-3}},
+             "method_options are not supported (got ['absolute_error'])")):
+        with pytest.raises(MethodError) as caught:
+            NeuronGroup(2, "dv/dt = -v/(10*ms) : 1", **options)
+        assert fragment in str(caught.value)
+    group = NeuronGroup(2, "dv/dt = -v/(10*ms) : 1", method_options={})  # empty: accepted
+    assert group.N == 2

@@ -25,7 +25,7 @@ Stratonovich agree.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from ..errors import MethodError
@@ -33,7 +33,7 @@ from .linear import exact_solution, split_conditionally_linear
 from .schemes import BUILDERS
 from .system import ODESystem, StateUpdate, symbol
 
-__all__ = ["METHODS", "can_integrate", "default_method", "integrate"]
+__all__ = ["METHODS", "can_integrate", "check_method_options", "default_method", "integrate"]
 
 #: Canonical method names, in the order they are documented.
 METHODS: tuple[str, ...] = (
@@ -74,6 +74,11 @@ def canonical_name(method: str) -> str:
         return method
     if method in _ALIASES:
         return _ALIASES[method]
+    if method.lower().startswith("gsl"):
+        raise MethodError(
+            f"the GSL method {method!r} is not supported: Brian's GSL integrators need the "
+            "GNU Scientific Library and its compiled code",
+            hint="use 'rk4' or 'heun' (with a smaller dt where accuracy matters)")
     candidates = [*METHODS, *_ALIASES]
     close = difflib.get_close_matches(method.lower(), candidates, n=1, cutoff=0.5)
     suggestion = f"did you mean {close[0]!r}? " if close else ""
@@ -291,3 +296,12 @@ def _first_usable(system: ODESystem, methods: Sequence[str]) -> str:
     listed = ", ".join(f"'{m}'" for m in given)
     message = f"none of the methods {listed} can integrate these equations: " + "; ".join(problems)
     raise MethodError(message, hint=_alternatives(system, exclude=names))
+
+
+def check_method_options(options: Mapping[str, object] | None) -> None:
+    """Brian's ``method_options=``: accepted when empty; jnsim's methods take none."""
+    if options:
+        raise MethodError(
+            f"method_options are not supported (got {sorted(options)!r}): jnsim's "
+            "integration methods have no options",
+            hint="leave method_options out; choose the method with method=")
