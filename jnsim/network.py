@@ -765,6 +765,12 @@ def run(duration: Any, report: Any = None, report_period: Any = None,
         raise JnsimError("run() found no objects to simulate",
                          hint="create a NeuronGroup first (objects created before "
                               "start_scope() are ignored)")
+    if not any("_t" in vars(obj) for obj in objects):
+        # Only objects that never ran: a new simulation, which starts at t = 0 (as in
+        # Brian, where a script that builds and runs one model after another in a loop
+        # runs each from 0 without start_scope()).
+        _magic._t = 0.0
+        defaultclock._t = 0.0
     _magic.objects = objects
     _magic.run(duration, report=report, report_period=report_period, namespace=namespace,
                caller_ns=caller, show_code=show_code)

@@ -17,6 +17,7 @@ import json
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -69,3 +70,28 @@ def test_brian_options_without_an_equivalent_are_refused_clearly():
         assert fragment in str(caught.value)
     group = NeuronGroup(2, "dv/dt = -v/(10*ms) : 1", method_options={})  # empty: accepted
     assert group.N == 2
+
+
+def test_run_of_only_new_objects_starts_a_new_simulation_at_zero():
+    """Brian's scripts build and run one model after another without start_scope()
+    (Tsodyks et al. 1998): run() of objects that never ran starts at t = 0, while
+    adding a monitor to objects that ran continues their simulation."""
+    from jnsim import NeuronGroup, SpikeGeneratorGroup, StateMonitor, Synapses, ms, run
+    from jnsim.network import magic_network
+
+    values = []
+    for _ in range(2):
+        group = NeuronGroup(1, "dv/dt = (1 - v)/(10*ms) : 1", method="exact")
+        spikes = SpikeGeneratorGroup(1, [0], [5 * ms])
+        synapses = Synapses(spikes, group, on_pre="v += 1")
+        synapses.connect()
+        monitor = StateMonitor(group, "v", record=0)
+        run(20 * ms)
+        assert monitor.t[0] == 0 * ms and magic_network.t == 20 * ms
+        values.append(float(group.v[0]))
+    # the spike at 5 ms arrived in both runs, added after the step's update (at 5.1 ms):
+    # v(20 ms) = 1 + (1 - exp(-0.51)) exp(-1.49)
+    assert values[0] == values[1] == pytest.approx(1 + (1 - np.exp(-0.51)) * np.exp(-1.49))
+    later = StateMonitor(group, "v", record=0)
+    run(5 * ms)
+    assert later.t[0] == 20 * ms and magic_network.t == 25 * ms
