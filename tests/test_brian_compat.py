@@ -160,3 +160,19 @@ def test_star_import_keeps_jnsim_names_over_pylab_names():
     exec("from jnsim import *", namespace)
     assert namespace["seed"] is jnsim.seed and namespace["ms"] is jnsim.ms
     assert namespace["rand"] is jnsim.np.random.rand  # numpy.random's, as in Brian
+
+
+def test_quantities_convert_to_plain_numbers_as_brians_do():
+    from jnsim import mV, ms, nA, second
+
+    assert float(3 * mV) == pytest.approx(0.003) and int(2 * second) == 2
+    assert jnsim.np.asarray(5 * mV) == pytest.approx(0.005)  # SI values, as in Brian
+    assert list(jnsim.np.asarray([1, 2] * nA)) == pytest.approx([1e-9, 2e-9])
+    spikes = [0, 50] * ms
+    spikes += 2 * ms  # an integer list times a unit is a float quantity array
+    assert list(spikes.to("ms").magnitude) == [2.0, 52.0]
+    times = jnsim.np.array([1.0, 2.0, 3.5]) * ms
+    counts, _ = jnsim.np.histogram(times / ms, bins=jnsim.np.arange(0, 5))
+    assert list(counts) == [0, 1, 1, 1]  # a NumPy function pint does not take
+    with pytest.raises(TypeError):  # ... but never with units dropped silently
+        jnsim.np.histogram(times, bins=jnsim.np.arange(0, 5))

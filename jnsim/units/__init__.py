@@ -100,6 +100,18 @@ class _JnsimQuantity(pint.UnitRegistry.Quantity):
             return getattr(ufunc, method)(*plain, **kwargs)
         return NotImplemented
 
+    def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
+        result = super().__array_function__(func, types, args, kwargs)
+        if result is not NotImplemented:
+            return result
+        # A NumPy function pint does not take with these arguments (np.histogram of
+        # t/ms with plain bins): dimensionless quantities are plain numbers to it.
+        found: list[Any] = []
+        plain_args, plain_kwargs = _dimensionless_as_plain((args, kwargs), found)
+        if found and all(value.dimensionless for value in found):
+            return func(*plain_args, **plain_kwargs)
+        return NotImplemented
+
     def __float__(self) -> float:
         # float(3*mV) is 0.003, as in Brian (pint refuses any dimensioned quantity)
         if self.dimensionless:
@@ -112,6 +124,19 @@ class _JnsimQuantity(pint.UnitRegistry.Quantity):
 
 # Errors and reprs name the type: users know it as a Quantity.
 _JnsimQuantity.__name__ = _JnsimQuantity.__qualname__ = "Quantity"
+
+
+def _dimensionless_as_plain(value: Any, found: list[Any]) -> Any:
+    """``value`` with its quantities (collected in ``found``) as magnitudes, looking
+    into tuples, lists and dicts; meant for dimensionless ones."""
+    if isinstance(value, pint.Quantity):
+        found.append(value)
+        return value.to("dimensionless").magnitude if value.dimensionless else value
+    if isinstance(value, tuple | list):
+        return type(value)(_dimensionless_as_plain(item, found) for item in value)
+    if isinstance(value, dict):
+        return {key: _dimensionless_as_plain(item, found) for key, item in value.items()}
+    return value
 
 
 class _JnsimRegistry(pint.UnitRegistry):
