@@ -163,7 +163,7 @@ def test_star_import_keeps_jnsim_names_over_pylab_names():
 
 
 def test_quantities_convert_to_plain_numbers_as_brians_do():
-    from jnsim import mV, ms, nA, second
+    from jnsim import ms, mV, nA, second
 
     assert float(3 * mV) == pytest.approx(0.003) and int(2 * second) == 2
     assert jnsim.np.asarray(5 * mV) == pytest.approx(0.005)  # SI values, as in Brian
