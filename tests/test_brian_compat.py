@@ -174,5 +174,7 @@ def test_quantities_convert_to_plain_numbers_as_brians_do():
     times = jnsim.np.array([1.0, 2.0, 3.5]) * ms
     counts, _ = jnsim.np.histogram(times / ms, bins=jnsim.np.arange(0, 5))
     assert list(counts) == [0, 1, 1, 1]  # a NumPy function pint does not take
-    with pytest.raises(TypeError):  # ... but never with units dropped silently
-        jnsim.np.histogram(times, bins=jnsim.np.arange(0, 5))
+    weights = jnsim.np.array([1.0, 2.0, 4.0]) * mV
+    with pytest.warns(UserWarning, match="the units are dropped: numpy.bincount"):
+        summed = jnsim.np.bincount([0, 1, 1], weights=weights, minlength=3)
+    assert list(summed) == pytest.approx([0.001, 0.006, 0.0])  # SI values, as in Brian

@@ -105,12 +105,17 @@ class _JnsimQuantity(pint.UnitRegistry.Quantity):
         if result is not NotImplemented:
             return result
         # A NumPy function pint does not take with these arguments (np.histogram of
-        # t/ms with plain bins): dimensionless quantities are plain numbers to it.
+        # t/ms with plain bins, np.bincount with weights): it gets plain numbers, as
+        # from Brian's quantities; a quantity with units gives its SI values, with
+        # pint's warning that the unit is dropped.
         found: list[Any] = []
-        plain_args, plain_kwargs = _dimensionless_as_plain((args, kwargs), found)
-        if found and all(value.dimensionless for value in found):
-            return func(*plain_args, **plain_kwargs)
-        return NotImplemented
+        plain_args, plain_kwargs = _as_plain((args, kwargs), found)
+        if not found:
+            return NotImplemented
+        if not all(value.dimensionless for value in found):
+            warnings.warn(f"the units are dropped: numpy.{func.__name__} receives the "
+                          "values in SI base units", pint.UnitStrippedWarning, stacklevel=3)
+        return func(*plain_args, **plain_kwargs)
 
     def __float__(self) -> float:
         # float(3*mV) is 0.003, as in Brian (pint refuses any dimensioned quantity)
@@ -126,16 +131,18 @@ class _JnsimQuantity(pint.UnitRegistry.Quantity):
 _JnsimQuantity.__name__ = _JnsimQuantity.__qualname__ = "Quantity"
 
 
-def _dimensionless_as_plain(value: Any, found: list[Any]) -> Any:
-    """``value`` with its quantities (collected in ``found``) as magnitudes, looking
-    into tuples, lists and dicts; meant for dimensionless ones."""
+def _as_plain(value: Any, found: list[Any]) -> Any:
+    """``value`` with its quantities (collected in ``found``) as magnitudes in SI base
+    units, looking into tuples, lists and dicts."""
     if isinstance(value, pint.Quantity):
         found.append(value)
-        return value.to("dimensionless").magnitude if value.dimensionless else value
+        if value.dimensionless:
+            return value.to("dimensionless").magnitude
+        return value.to_base_units().magnitude
     if isinstance(value, tuple | list):
-        return type(value)(_dimensionless_as_plain(item, found) for item in value)
+        return type(value)(_as_plain(item, found) for item in value)
     if isinstance(value, dict):
-        return {key: _dimensionless_as_plain(item, found) for key, item in value.items()}
+        return {key: _as_plain(item, found) for key, item in value.items()}
     return value
 
 
