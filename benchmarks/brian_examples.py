@@ -259,20 +259,30 @@ def rejudge(args: argparse.Namespace, examples: Path) -> dict[str, Any]:
         stored.update(load(path))
     outcomes = {}
     for name in candidate_examples(examples):
-        outcome = stored.get(name)
-        if outcome is None:
-            continue
+        outcome = stored.get(name, {"counted": False})
         reference = store.get(name)
-        if outcome.get("multi_compartment") or "result" not in outcome:
+        if outcome.get("multi_compartment"):
             outcomes[name] = outcome
         elif reference is None or not reference["usable"]:
-            outcomes[name] = {"counted": False, "why": "no Brian reference"
-                              if reference is None else "Brian 2.9 does not run it here"}
+            outcomes[name] = {"counted": False, "why": brian_failure(reference)}
+        elif "result" not in outcome:
+            outcomes[name] = {"counted": False, "why": "not run under jnsim"}
         else:
             outcomes[name] = {**outcome, **compare(reference, outcome["result"]),
                               "counted": True,
                               "brian_wall_s": reference["runs"][0].get("wall_s")}
     return outcomes
+
+
+def brian_failure(reference: dict[str, Any] | None) -> str:
+    """Why an example has no usable Brian reference."""
+    if reference is None:
+        return "no Brian reference (not run)"
+    failed = next(run for run in reference["runs"] if run.get("status") != "ok")
+    if failed.get("status") == "timeout":
+        return f"Brian 2.9 did not finish within {failed.get('wall_s')} s here"
+    return (f"Brian 2.9 fails here: {failed.get('error_type')}: "
+            f"{str(failed.get('error', '')).splitlines()[0][:100]}")
 
 
 def markdown(outcomes: dict[str, Any]) -> str:
