@@ -188,7 +188,9 @@ def describe_error(error: BaseException, script: Path, simulator_name: str) -> d
         "error": str(error)[:2000],
         "clear_error": "JnsimError" in names if simulator_name == "jnsim" else None,
         "script_line": in_script[-1].lineno if in_script else None,
-        "last_frame": f"{frames[-1].filename}:{frames[-1].lineno}" if frames else None,
+        # the file's last two path parts: no paths of this machine in stored results
+        "last_frame": (f"{'/'.join(Path(frames[-1].filename).parts[-2:])}:"
+                       f"{frames[-1].lineno}") if frames else None,
     }
 
 
