@@ -178,3 +178,18 @@ def test_quantities_convert_to_plain_numbers_as_brians_do():
     with pytest.warns(UserWarning, match="the units are dropped: numpy.bincount"):
         summed = jnsim.np.bincount([0, 1, 1], weights=weights, minlength=3)
     assert list(summed) == pytest.approx([0.001, 0.006, 0.0])  # SI values, as in Brian
+
+
+def test_indices_computed_from_quantities_index_arrays():
+    """Platkiewicz & Brette 2011: M.v[0, np.round(S.t/dt).astype(int)]."""
+    from jnsim import ms, mV
+
+    values = jnsim.np.arange(10.0) * mV
+    steps = jnsim.np.round(jnsim.np.array([0.2, 0.5]) * ms / (0.1 * ms)).astype(int)
+    assert list(values[steps].to("mV").magnitude) == [2.0, 5.0]
+    grid = jnsim.np.arange(20.0).reshape(2, 10) * mV
+    assert list(grid[1, steps].to("mV").magnitude) == [12.0, 15.0]
+    values[steps] = 0 * mV
+    assert list(values.to("mV").magnitude[[2, 5]]) == [0.0, 0.0]
+    with pytest.raises(IndexError):  # a fraction is no index
+        values[jnsim.np.array([0.5]) * ms / ms]

@@ -117,6 +117,13 @@ class _JnsimQuantity(pint.UnitRegistry.Quantity):
                           "values in SI base units", pint.UnitStrippedWarning, stacklevel=3)
         return func(*plain_args, **plain_kwargs)
 
+    def __getitem__(self, key: Any) -> Any:
+        # indices computed from quantities (np.round(t/dt).astype(int)) index as numbers
+        return super().__getitem__(_plain_index(key))
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        super().__setitem__(_plain_index(key), value)
+
     def __float__(self) -> float:
         # float(3*mV) is 0.003, as in Brian (pint refuses any dimensioned quantity)
         if self.dimensionless:
@@ -129,6 +136,20 @@ class _JnsimQuantity(pint.UnitRegistry.Quantity):
 
 # Errors and reprs name the type: users know it as a Quantity.
 _JnsimQuantity.__name__ = _JnsimQuantity.__qualname__ = "Quantity"
+
+
+def _plain_index(key: Any) -> Any:
+    """An index with its dimensionless quantities as plain arrays."""
+    if isinstance(key, pint.Quantity) and key.dimensionless:
+        plain = np.asarray(key.to("dimensionless").magnitude)
+        # quantities hold floats (see __new__): whole numbers were integer indices
+        if plain.dtype.kind == "f" and np.all(np.isfinite(plain)) and np.all(
+                plain == np.round(plain)):
+            return plain.astype(np.int64)
+        return plain
+    if isinstance(key, tuple):
+        return tuple(_plain_index(part) for part in key)
+    return key
 
 
 def _as_plain(value: Any, found: list[Any]) -> Any:
