@@ -66,11 +66,12 @@ class _JnsimQuantity(pint.UnitRegistry.Quantity):
     """
 
     def __new__(cls, value: Any, units: Any = None) -> Any:
-        # Integer arrays become float arrays, as Brian's quantities are: otherwise
-        # ``spikes = [0, 50]*ms; spikes += 5*ms`` cannot add in place.
-        if (isinstance(value, np.ndarray) and value.dtype.kind in "iu") or (
+        # Integer arrays with a unit become float arrays, as Brian's quantities are:
+        # otherwise ``spikes = [0, 50]*ms; spikes += 5*ms`` cannot add in place. Without
+        # units they stay integers (``np.round(t/dt).astype(int)`` indexes arrays).
+        if units and ((isinstance(value, np.ndarray) and value.dtype.kind in "iu") or (
                 isinstance(value, list) and value and all(
-                    isinstance(v, int) and not isinstance(v, bool) for v in value)):
+                    isinstance(v, int) and not isinstance(v, bool) for v in value))):
             value = np.asarray(value, dtype=np.float64)
         return super().__new__(cls, value, units)
 
@@ -93,10 +94,9 @@ class _JnsimQuantity(pint.UnitRegistry.Quantity):
             return result
         # A ufunc pint does not know (scipy.special's ndtr, erfcx ...): dimensionless
         # quantities are plain numbers to it, as Brian's dimensionless arrays are.
-        quantities = [value for value in inputs if isinstance(value, pint.Quantity)]
-        if quantities and all(value.dimensionless for value in quantities):
-            plain = [value.to("dimensionless").magnitude
-                     if isinstance(value, pint.Quantity) else value for value in inputs]
+        found: list[Any] = []
+        plain = _as_plain(inputs, found)
+        if found and all(value.dimensionless for value in found):
             return getattr(ufunc, method)(*plain, **kwargs)
         return NotImplemented
 
@@ -141,12 +141,7 @@ _JnsimQuantity.__name__ = _JnsimQuantity.__qualname__ = "Quantity"
 def _plain_index(key: Any) -> Any:
     """An index with its dimensionless quantities as plain arrays."""
     if isinstance(key, pint.Quantity) and key.dimensionless:
-        plain = np.asarray(key.to("dimensionless").magnitude)
-        # quantities hold floats (see __new__): whole numbers were integer indices
-        if plain.dtype.kind == "f" and np.all(np.isfinite(plain)) and np.all(
-                plain == np.round(plain)):
-            return plain.astype(np.int64)
-        return plain
+        return key.to("dimensionless").magnitude
     if isinstance(key, tuple):
         return tuple(_plain_index(part) for part in key)
     return key
