@@ -45,7 +45,8 @@ _copy_tutorials()
 
 # -- JavaScript served from the site itself ---------------------------------------------
 # The built site must work without a network: MathJax, require.js and the widget manager
-# are copied into ``_static`` instead of being loaded from CDNs.
+# (and jupyter_bokeh's widget module) are copied into ``_static`` instead of being loaded
+# from CDNs.
 
 # MathJax 3 as packaged on PyPI by ``sphinx-mathjax-offline`` (its ``static/mathjax``).
 _MATHJAX_SPEC = importlib.util.find_spec("sphinx-mathjax-offline")
@@ -94,6 +95,24 @@ def _vendor_npm_files() -> None:
 
 _vendor_npm_files()
 
+
+def _vendor_jupyter_bokeh() -> None:
+    """Copy jupyter_bokeh's widget module (the AMD build in its Python package) into
+    ``VENDOR``; ``_static/widgets/widget-paths.js`` tells require.js where it is."""
+    spec = importlib.util.find_spec("jupyter_bokeh")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("the docs need jupyter_bokeh (a dependency of jnsim)")
+    module = Path(spec.submodule_search_locations[0]) / "nbextension" / "index.js"
+    if not module.is_file():
+        raise RuntimeError(f"jupyter_bokeh has no widget module at {module}")
+    target = VENDOR / "widgets" / "jupyter_bokeh" / "index.js"
+    if not target.exists() or not filecmp.cmp(module, target, shallow=False):
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(module, target)
+
+
+_vendor_jupyter_bokeh()
+
 # -- project ----------------------------------------------------------------------------
 
 project = "jnsim"
@@ -130,9 +149,11 @@ nb_execution_show_tb = True
 nb_merge_streams = True
 # Widget pages load require.js and the embed manager from _static, not from CDNs. The
 # built-in widgets (base, controls, output) are bundled in embed-amd.js; third-party
-# widget modules would still be looked up on the manager's default CDN.
+# widget modules are looked up with require.js first: widget-paths.js maps jupyter_bokeh's
+# module to its copy in _static, so explorers render without a CDN.
 nb_ipywidgets_js = {
     "widgets/require.js": {},
+    "widgets/widget-paths.js": {},
     "widgets/html-manager/embed-amd.js": {},
 }
 # Model cards and reports are Markdown outputs with tables and $math$.
@@ -184,4 +205,4 @@ def setup(app):
 
 html_theme = "furo"
 html_title = f"jnsim {release}"
-html_static_path = [str(_MATHJAX_STATIC), "_vendor"]
+html_static_path = [str(_MATHJAX_STATIC), "_vendor", "_static"]

@@ -113,3 +113,92 @@ def test_equation_is_typeset_offline(small_site: Path) -> None:
             browser.close()
     assert count >= 2, f"{count} equations typeset"
     assert not [url for url in blocked if "mathjax" in url.lower()], blocked
+
+
+WIDGET_PAGE = """---
+file_format: mystnb
+kernelspec:
+  name: python3
+---
+
+# Offline widgets
+
+```{code-cell} ipython3
+from jnsim import *
+
+tau = 10*ms
+I = 1.5
+G = NeuronGroup(2, 'dv/dt = (I - v)/tau : 1', threshold='v > 1', reset='v = 0',
+                method='exact')
+trace = StateMonitor(G, 'v', record=True)
+net = Network(G, trace)
+explore(net, params={'I': (1, 3)}, duration=20*ms)
+```
+"""
+
+
+@pytest.fixture(scope="module")
+def widget_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A page whose code cell shows an explorer (sliders and a Bokeh figure in an
+    ipywidgets layout), executed and built with the real conf.py."""
+    if not (DOCS / "_vendor").is_dir() and shutil.which("npm") is None:
+        if os.environ.get("JNSIM_REQUIRE_TOOLS") == "1":
+            pytest.fail("the docs build needs npm (JNSIM_REQUIRE_TOOLS=1)")
+        pytest.skip("the docs build needs npm to vendor require.js and the widget manager")
+    pytest.importorskip("sphinx")
+    pytest.importorskip("myst_nb")
+    base = tmp_path_factory.mktemp("docs-widgets")
+    source, out = base / "src", base / "html"
+    (source / "sub").mkdir(parents=True)
+    (source / "index.md").write_text("# Site\n\n```{toctree}\nsub/widgets\n```\n")
+    # in a subfolder: the local scripts must be found from any page depth
+    (source / "sub" / "widgets.md").write_text(WIDGET_PAGE)
+    result = subprocess.run(
+        [sys.executable, "-m", "sphinx", "-W", "--keep-going", "-q", "-b", "html",
+         "-c", str(DOCS), str(source), str(out)],
+        cwd=ROOT, capture_output=True, text=True, timeout=600,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return out
+
+
+def test_widget_page_has_local_bokeh_widget_module(widget_site: Path) -> None:
+    html = (widget_site / "sub" / "widgets.html").read_text()
+    assert _remote_scripts(html) == []
+    assert "application/vnd.jupyter.widget-state+json" in html
+    assert (widget_site / "_static" / "widgets" / "jupyter_bokeh" / "index.js").is_file()
+
+
+def test_explorer_renders_offline(widget_site: Path) -> None:
+    """The sliders and the Bokeh figure of an explorer render with the network blocked:
+    the widget manager finds jupyter_bokeh's module in _static, not on a CDN."""
+    require_browser()
+    from playwright import sync_api
+
+    blocked: list[str] = []
+
+    def route(request_route: sync_api.Route) -> None:
+        url = request_route.request.url
+        if url.startswith(("file:", "data:", "blob:")):
+            request_route.continue_()
+        else:
+            blocked.append(url)
+            request_route.abort()
+
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                             args=["--no-sandbox", "--disable-gpu"])
+        try:
+            context = browser.new_context()
+            context.route("**/*", route)
+            page = context.new_page()
+            errors: list[str] = []
+            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+            page.goto((widget_site / "sub" / "widgets.html").as_uri())
+            page.wait_for_selector(".widget-slider", timeout=60_000)
+            # Bokeh draws into a canvas inside the jupyter_bokeh widget (shadow DOM is
+            # pierced by playwright's CSS selectors)
+            page.wait_for_selector(".jupyter-widgets canvas", timeout=60_000)
+        finally:
+            browser.close()
+    assert blocked == [], blocked
