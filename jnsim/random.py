@@ -78,20 +78,29 @@ def seed(value: int | None = None) -> None:
     """Seed the random numbers of kernels and of string expressions.
 
     With the same seed, the same script gives bit-for-bit the same results.
-    ``seed()`` without a value picks a fresh random seed.
+    ``seed()`` without a value picks a fresh random seed. Seeds are 64-bit: every value
+    from 0 to 2**64 - 1 gives its own random numbers (seeds below 2**32 give the numbers
+    they gave before 64-bit seeds were accepted).
     """
     if value is None:
         value = int(np.random.SeedSequence().entropy % (2**32))
-    if not isinstance(value, int | np.integer) or isinstance(value, bool) or value < 0:
+    if (not isinstance(value, int | np.integer) or isinstance(value, bool) or value < 0
+            or value >= 2**64):
         from .errors import JnsimError
 
-        raise JnsimError(f"a seed must be a non-negative integer, not {value!r}")
-    value = int(value) % (2**32)
+        raise JnsimError(f"a seed must be an integer from 0 to 2**64 - 1, not {value!r}",
+                         hint="e.g. seed(42), or a value from "
+                              "numpy.random.SeedSequence(...).generate_state(1, np.uint64)")
+    value = int(value)
     _last_seed[0] = value
     _seed_kernel_state(value)
-    np.random.seed(value)
+    # NumPy's legacy generator takes 32-bit words; Numba's compiled np.random.seed one
+    # 32-bit value: a 64-bit seed is given whole to the first and hashed for the second.
+    low, high = value & 0xFFFFFFFF, value >> 32
+    np.random.seed(low if high == 0 else np.array([low, high], dtype=np.uint32))
     seed_generator(value)
-    _pending_numba_seed[0] = value
+    _pending_numba_seed[0] = low if high == 0 else int(
+        np.random.SeedSequence(value).generate_state(1)[0])
 
 
 def random_state() -> dict[str, Any]:

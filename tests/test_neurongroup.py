@@ -11,11 +11,13 @@ import pytest
 from jnsim import (
     CodeError,
     EquationError,
+    Hz,
     JnsimError,
     MethodError,
     NamespaceError,
     Network,
     NeuronGroup,
+    PoissonInput,
     PopulationRateMonitor,
     RunError,
     SpikeMonitor,
@@ -299,6 +301,30 @@ def test_seed_makes_noisy_runs_bit_for_bit_reproducible():
     a, b, c = simulate(3), simulate(3), simulate(4)
     assert np.array_equal(a, b)
     assert not np.array_equal(a, c)
+    # 64-bit seeds (as numpy.random.SeedSequence gives them) are not taken mod 2**32
+    big = 3 + 2**40
+    assert np.array_equal(simulate(big), simulate(big))
+    assert not np.array_equal(simulate(big), a)
+    assert not np.array_equal(simulate(2**64 - 1), simulate(2**32 - 1))
+    raises_jnsim(lambda: seed(2**64), JnsimError, "from 0 to 2**64 - 1")
+    raises_jnsim(lambda: seed(-1), JnsimError, "from 0 to 2**64 - 1")
+
+
+def test_64_bit_seeds_reach_every_generator():
+    """A 64-bit seed fixes the expressions' generator (``rand()`` in a string), the
+    kernels' and the binomial numbers drawn with Numba's generator."""
+    def simulate(value):
+        start_scope()
+        G = NeuronGroup(50, "dv/dt = -v/(10*ms) : 1")
+        seed(value)
+        G.v = "rand()"
+        P = PoissonInput(G, "v", 20, 100 * Hz, weight=0.01)
+        run(5 * ms)
+        return G.v_.copy()
+
+    value = 2**63 + 12345
+    assert np.array_equal(simulate(value), simulate(value))
+    assert not np.array_equal(simulate(value), simulate(value + 2**32))
 
 
 def test_noise_statistics_ornstein_uhlenbeck():

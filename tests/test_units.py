@@ -204,3 +204,25 @@ def test_reading_times_and_voltages_needs_no_table_of_products():
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                             check=True)
     assert result.stdout.split("\n")[:2] == ["['s', 'V', 'S', 'A']", "0"]
+
+
+def test_pickled_quantities_unpickle_as_jnsims_in_a_fresh_process():
+    # A Dask worker receives pickled quantities before it has imported jnsim; they must
+    # come back in jnsim's registry (so that they combine with jnsim's units there).
+    import pickle
+
+    from jnsim import ms, mV
+
+    payload = pickle.dumps({"v": -65 * mV, "taus": np.array([5.0, 10.0]) * ms})
+    script = (
+        "import pickle, sys\n"
+        "values = pickle.loads(sys.stdin.buffer.read())\n"
+        "from jnsim import mV, ms, Quantity\n"
+        "v, taus = values['v'], values['taus']\n"
+        "assert type(v) is type(1 * mV), type(v)\n"
+        "print(float((v + 5 * mV) / mV), *[float(x) for x in taus / ms])\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script], input=payload, capture_output=True, check=True
+    )
+    assert out.stdout.decode().split() == ["-60.0", "5.0", "10.0"]

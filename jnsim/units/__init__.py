@@ -75,6 +75,11 @@ class _JnsimQuantity(pint.UnitRegistry.Quantity):
             value = np.asarray(value, dtype=np.float64)
         return super().__new__(cls, value, units)
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Unpickled through jnsim (importing it), so that a quantity sent to another
+        # process (a Dask worker) is jnsim's there too, not pint's default registry's.
+        return _unpickle_quantity, (self.magnitude, self._units)
+
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
         if self.dimensionless:
             with warnings.catch_warnings():
@@ -191,6 +196,12 @@ registry: pint.UnitRegistry = _make_registry()
 pint.set_application_registry(registry)
 Quantity = registry.Quantity
 Unit = registry.Unit
+
+
+def _unpickle_quantity(magnitude: Any, units: Any) -> Any:
+    """A pickled quantity, rebuilt in jnsim's registry."""
+    return registry.Quantity(magnitude, units)
+
 
 #: The dimensions of a quantity, as pint's container of base dimensions.
 Dimensions = UnitsContainer
