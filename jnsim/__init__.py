@@ -54,6 +54,7 @@ from .operations import NetworkOperation, network_operation
 from .random import seed
 from .report import report
 from .summaries import profiling_summary, scheduling_summary
+from .sweeps import sweep
 from .synapses import Synapses
 from .timedarray import TimedArray
 from .units import Quantity, Unit
@@ -106,6 +107,7 @@ __all__ = [
     "show_code",
     "start_scope",
     "store",
+    "sweep",
     "EquationError",
     "Equations",
     "JnsimError",
