@@ -15,7 +15,9 @@ from __future__ import annotations
 import inspect
 import numbers
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from types import FrameType
 from typing import Any, Protocol, runtime_checkable
@@ -120,6 +122,26 @@ class ExternalFunction:
     spec: FunctionSpec | None = None
 
 
+#: Names that :func:`caller_namespace` falls back on (see :func:`fallback_names`).
+_FALLBACK_NAMES: ContextVar[Mapping[str, Any] | None] = ContextVar("jnsim_fallback_names",
+                                                                   default=None)
+
+
+@contextmanager
+def fallback_names(names: Mapping[str, Any]) -> Iterator[None]:
+    """Within the block, :func:`caller_namespace` also holds ``names`` (below its own).
+
+    A sweep's worker builds the user's network where no user frame is on the
+    stack; this gives ``build`` the names of the namespace the sweep was started
+    from (``G.v = 'Vr + rand()*(Vt - Vr)'`` finds ``Vr``).
+    """
+    token = _FALLBACK_NAMES.set(names)
+    try:
+        yield
+    finally:
+        _FALLBACK_NAMES.reset(token)
+
+
 def caller_namespace(skip_modules: tuple[str, ...] = ("jnsim",)) -> dict[str, Any]:
     """The namespace of the user code that called into jnsim.
 
@@ -128,7 +150,14 @@ def caller_namespace(skip_modules: tuple[str, ...] = ("jnsim",)) -> dict[str, An
     namespace is returned instead. IPython's output history (``_``, ``__``,
     ``___``, ``_5``, ``Out``, ``_oh``) is left out: an object only shown in an
     earlier cell (an old group, a monitor of it) is not part of the user's model.
+    Within :func:`fallback_names`, its names fill in what the frame lacks.
     """
+    found = _frame_namespace(skip_modules)
+    fallback = _FALLBACK_NAMES.get()
+    return found if fallback is None else {**fallback, **found}
+
+
+def _frame_namespace(skip_modules: tuple[str, ...]) -> dict[str, Any]:
     frame: FrameType | None = inspect.currentframe()
     try:
         while frame is not None:

@@ -311,3 +311,59 @@ def test_units_of_parameters_and_metrics_reach_the_table_and_xarray(client):
     grid = results.to_xarray()
     assert grid["v_max"].attrs["units"] == "mV" and grid["rate"].attrs["units"] == "Hz"
     assert grid.attrs["duration"] == "100 ms"
+
+
+#: Read by a string expression in a build() (not by its Python code).
+v_start = 0.25
+
+
+def test_build_time_expressions_find_the_callers_names_on_the_workers(client):
+    def build_started(N):
+        G = NeuronGroup(N, "dv/dt = (I - v)/tau : 1", threshold="v > 1", reset="v = 0",
+                        method="exact", name="neurons")
+        G.v = "v_start + 0*rand()"  # evaluated in build(), on the worker
+        return Network(G, SpikeMonitor(G, name="spikes"))
+
+    def first_v(net):
+        return {"v0": float(net["neurons"].v_[0])}
+
+    I = 0.5
+    results = jnsim.sweep(build_started, {"N": [3], "tau": [5 * ms, 10 * ms, 20 * ms]},
+                          duration=1 * ms, measure=first_v, client=client)
+    assert list(results["status"]) == ["ok"] * 3, results["error"].tolist()
+    # v relaxes from 0.25 towards I = 0.5 for 1 ms with each tau
+    expected = [0.5 - 0.25 * np.exp(-1 / t) for t in (5, 10, 20)]
+    assert list(results["v0"]) == pytest.approx(expected, rel=1e-12)
+    assert results["worker"].iloc[1:].str.len().min() > 0
+
+
+def test_a_notebook_shows_progress_the_dashboard_and_a_plot_that_fills_in(tmp_path):
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    cells = [
+        "import numpy as np\nfrom jnsim import *\nfrom jnsim.sweeps.live import SweepDisplay",
+        "def build(N):\n"
+        "    G = NeuronGroup(N, 'dv/dt = (I - v)/(10*ms) : 1', threshold='v > 1',\n"
+        "                    reset='v = 0', method='exact', name='neurons')\n"
+        "    return Network(G, SpikeMonitor(G))\n"
+        "I = 0.0\n"
+        "results = sweep(build, {'N': [5], 'I': np.linspace(0.5, 3, 6)},\n"
+        "                duration=50*ms, workers=2)",
+        "d = SweepDisplay.latest\n"
+        "print(d.bar.value, d.bar.max, d.bar.bar_style)\n"
+        "print(len(d.source.data['x']), d.figure.xaxis[0].axis_label, '|',\n"
+        "      d.figure.yaxis[0].axis_label)\n"
+        "print(d.dashboard_link.startswith('http'), d.link.value)\n"
+        "print(d.label.value.split(' · ')[0])",
+    ]
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
+    nbclient.NotebookClient(notebook, timeout=300, kernel_name="python3",
+                            resources={"metadata": {"path": str(tmp_path)}}).execute()
+    shown = [o for o in notebook.cells[1].outputs if o.output_type == "display_data"]
+    assert any("application/vnd.jupyter.widget-view+json" in o.data for o in shown)
+    text = "".join(o.text for o in notebook.cells[2].outputs if o.output_type == "stream")
+    lines = text.splitlines()
+    assert lines[0] == "6 6 success"
+    assert lines[1] == "6 I | neurons.rate (Hz)"
+    assert lines[2] == "True Dask dashboard: closed with the sweep's LocalCluster"
+    assert lines[3] == "6 of 6 runs"

@@ -46,7 +46,7 @@ from .worker import STORE_NAME, SweepSpec, network_of, run_one, run_pickled_batc
 if TYPE_CHECKING:
     from .results import ResumeLog, SweepResults
 
-__all__ = ["SweepResults", "sweep"]
+__all__ = ["SweepResults", "local_client", "sweep"]
 
 #: Environment of the workers of the LocalCluster sweep() starts: one thread each.
 WORKER_ENVIRONMENT = {"NUMBA_NUM_THREADS": "1", "JNSIM_THREADS": "1", "OMP_NUM_THREADS": "1",
@@ -104,7 +104,8 @@ def sweep(build: Callable[..., Any], params: Mapping[str, Any] | Sequence[Mappin
         Show a progress bar and a plot that fills in (by default in a notebook).
     plot
         ``(x, y)``: the parameter and metric of the live plot (by default the first
-        parameter and the first metric); ``False`` for no plot.
+        parameter that takes several values, and the first metric); ``False`` for
+        no plot.
 
     Returns
     -------
@@ -267,6 +268,25 @@ def _needed_names(net: Any, run_namespace: Mapping[str, Any]) -> set[str]:
     return needed
 
 
+def _equation_names(caller: Mapping[str, Any], values: Sequence[str]) -> dict[str, Any]:
+    """The caller's names that equation strings can read: numbers, quantities, units and
+    function objects (``TimedArray``), for ``build`` on the workers (``'Vr + rand()'``)."""
+    from ..units import registry
+
+    names = {}
+    for name, value in caller.items():
+        if name.startswith("_") or name in values:
+            continue
+        scalar = isinstance(value, bool | int | float | np.number | registry.Unit) or (
+            isinstance(value, registry.Quantity) and np.ndim(value.magnitude) == 0)
+        # the class is asked, not the object: placeholders of unsupported Brian
+        # features raise on any attribute
+        if scalar or (not isinstance(value, type)
+                      and hasattr(type(value), "jnsim_function_info")):
+            names[name] = value
+    return names
+
+
 def _check_here(build: Callable[..., Any], todo: Sequence[Run], values: Sequence[str],
                 caller: Mapping[str, Any], duration: Any, measure: Any, build_seed: int
                 ) -> tuple[SweepSpec, dict[int, dict[str, Any]], dict[str, float]]:
@@ -292,6 +312,7 @@ def _check_here(build: Callable[..., Any], todo: Sequence[Run], values: Sequence
         _check_values(net, values, run_namespace, structure)
         shipped.update({n: caller[n] for n in _needed_names(net, run_namespace)
                         if n in caller and n not in values})
+        shipped.update(_equation_names(caller, values))
         net.store(STORE_NAME)
         networks[key] = net
     spec = SweepSpec(uuid.uuid4().hex, build, duration, shipped, measure, build_seed)
@@ -326,24 +347,35 @@ def _check_sendable(spec: SweepSpec) -> None:
                               "files, locks and widgets out of what they reference") from None
 
 
-def _start_client(workers: int | None) -> tuple[Any, Any]:
-    """A LocalCluster of single-threaded worker processes, and its client."""
+def local_client(workers: int | None = None) -> Any:
+    """A :class:`distributed.Client` of a new LocalCluster set up for sweeps.
+
+    The cluster has ``workers`` processes (the number of cores by default), one
+    thread each; their kernels are single-threaded (``NUMBA_NUM_THREADS=1``,
+    ``JNSIM_THREADS=1``) and share this process's kernel cache. A task whose worker
+    dies comes back at once, so that ``sweep(retries=)`` counts the attempts.
+    ``client.close()`` closes the cluster too. Pass it to several sweeps as
+    ``client=`` to start the workers once.
+
+    Raises
+    ------
+    JnsimError
+        For a number of workers below one.
+    """
     import logging
 
     import dask
-    from distributed import Client, LocalCluster
+    from distributed import Client
 
     from ..compiler import cache_dir
 
     n_workers = workers if workers is not None else (os.cpu_count() or 1)
-    if not isinstance(n_workers, int) or n_workers < 1:
+    if isinstance(n_workers, bool) or not isinstance(n_workers, int) or n_workers < 1:
         raise JnsimError(f"workers must be a whole number >= 1, not {workers!r}")
     env = {**WORKER_ENVIRONMENT, "JNSIM_CACHE_DIR": str(cache_dir())}
-    # a task whose worker dies comes back here at once: retries= counts the attempts
     with dask.config.set({"distributed.scheduler.allowed-failures": 0}):
-        cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
-                               env=env, dashboard_address=":0", silence_logs=logging.ERROR)
-    return cluster, Client(cluster)
+        return Client(n_workers=n_workers, threads_per_worker=1, processes=True, env=env,
+                      dashboard_address=":0", silence_logs=logging.ERROR)
 
 
 def _run_on_dask(spec: SweepSpec, todo: Sequence[Run], seconds: Mapping[str, float],
@@ -354,9 +386,9 @@ def _run_on_dask(spec: SweepSpec, todo: Sequence[Run], seconds: Mapping[str, flo
     import cloudpickle
     from distributed import as_completed
 
-    cluster = None
-    if client is None:
-        cluster, client = _start_client(workers)
+    own_client = client is None
+    if own_client:
+        client = local_client(workers)
     try:
         if display is not None:
             display.connected(client)
@@ -396,9 +428,8 @@ def _run_on_dask(spec: SweepSpec, todo: Sequence[Run], seconds: Mapping[str, flo
                 future.cancel()
             raise
     finally:
-        if cluster is not None:
+        if own_client:
             client.close()
-            cluster.close()
             if display is not None:
                 display.cluster_closed()
 

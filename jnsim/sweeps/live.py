@@ -48,7 +48,12 @@ def _number(value: Any) -> float:
 
 
 class SweepDisplay:
-    """The progress of one sweep (made by :meth:`start`, fed by :func:`jnsim.sweep`)."""
+    """The progress of one sweep (made by :meth:`start`, fed by :func:`jnsim.sweep`).
+
+    ``SweepDisplay.latest`` is the display of the latest sweep (to inspect it).
+    """
+
+    latest: SweepDisplay | None = None
 
     def __init__(self, total: int, rows: Mapping[int, Mapping[str, Any]], widget: bool,
                  axes: tuple[str, str] | None, runs: Sequence[Run]) -> None:
@@ -70,6 +75,7 @@ class SweepDisplay:
         for index, row in rows.items():
             self._plot(runs[index], row)
         self._show()
+        SweepDisplay.latest = self
 
     @classmethod
     def start(cls, progress: bool | None, plot: tuple[str, str] | bool | None,
@@ -90,7 +96,9 @@ class SweepDisplay:
                                      hint="parameters: " + ", ".join(names))
                 axes = plot
             elif metrics:
-                axes = (names[0], metrics[0])
+                varied = [n for n in names
+                          if len({repr(run.parameters[n]) for run in runs}) > 1]
+                axes = ((varied or list(names))[0], metrics[0])
         return cls(len(runs), rows, notebook, axes, runs)
 
     # -- widgets ---------------------------------------------------------------------------

@@ -154,6 +154,7 @@ def _single_threaded() -> None:
 
 
 def _prepared_network(spec: SweepSpec, run: Run) -> Any:
+    from ..namespace import fallback_names
     from ..random import seed
 
     key = (spec.token, structure_key(run.structural))
@@ -164,7 +165,10 @@ def _prepared_network(spec: SweepSpec, run: Run) -> Any:
     for old in [k for k in _NETWORKS if k[0] != spec.token]:
         del _NETWORKS[old]
     seed(spec.build_seed)
-    net = network_of(spec.build(**dict(run.structural)))
+    # build() finds the names of the namespace the sweep was started from, as it
+    # did there (no user frame is on a worker's stack)
+    with fallback_names(spec.namespace):
+        net = network_of(spec.build(**dict(run.structural)))
     net.store(STORE_NAME)
     _NETWORKS[key] = net
     while len(_NETWORKS) > _KEEP_NETWORKS:
