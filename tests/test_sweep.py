@@ -70,8 +70,10 @@ def client():
     from distributed import Client, LocalCluster
 
     # a task whose worker dies fails at once (Dask would otherwise retry it itself),
-    # so that sweep(retries=) is what is tested
-    with dask.config.set({"distributed.scheduler.allowed-failures": 0}):
+    # so that sweep(retries=) is what is tested; a worker holds one task at a time, so
+    # that a dying worker takes no queued task with it (as in jnsim's local_client)
+    with dask.config.set({"distributed.scheduler.allowed-failures": 0,
+                          "distributed.scheduler.worker-saturation": 1.0}):
         cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                                dashboard_address=":0")
     with Client(cluster) as client:
@@ -266,6 +268,7 @@ def test_a_dead_worker_is_retried_and_then_its_runs_are_lost(client, tmp_path):
                           retries=1, root_seed=3)
     assert list(results["status"]) == ["ok", "ok"] and marker.exists()
     # a run that kills every worker it reaches is given up after the retries
+    client.wait_for_workers(2)  # the one that died is back (each run is its own task)
     points = [{"N": 10, "neurons.sigma": s} for s in (0.1, 0.9)]
     results = jnsim.sweep(build, points, duration=100 * ms, measure=measure, client=client,
                           retries=1, root_seed=3)

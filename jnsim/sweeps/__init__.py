@@ -19,15 +19,17 @@ never recompile the kernel. The stages:
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import uuid
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..errors import JnsimError
+from ..errors import JnsimError, RunError
 from ..namespace import ExternalConstant, ExternalFunction, caller_namespace
 from .points import (
     Run,
@@ -41,7 +43,14 @@ from .points import (
     structural_names,
     structure_key,
 )
-from .worker import STORE_NAME, SweepSpec, network_of, run_one, run_pickled_batch
+from .worker import (
+    SweepSpec,
+    apply_values,
+    check_metrics,
+    default_measure,
+    network_of,
+    run_pickled_batch,
+)
 
 if TYPE_CHECKING:
     from .results import ResumeLog, SweepResults
@@ -166,19 +175,14 @@ def sweep(build: Callable[..., Any], params: Mapping[str, Any] | Sequence[Mappin
     try:
         rows = log.finished(runs) if log is not None else {}
         todo = [run for run in runs if run.index not in rows]
-        spec, first_rows, seconds = _check_here(build, todo, values, caller, duration,
-                                                 measure, build_seed)
-        for run_index, row in first_rows.items():
-            rows[run_index] = row
-            if log is not None:
-                log.append(runs[run_index], row)
-        todo = [run for run in todo if run.index not in rows]
+        checked = _check_here(build, todo, values, caller, duration, measure, build_seed)
+        attrs["kernels_compiled"] = checked.compiled
         from .live import SweepDisplay
 
-        display = SweepDisplay.start(progress, plot, names, runs, rows, attrs)
+        display = SweepDisplay.start(progress, plot, names, runs, rows, checked.metrics)
         if todo:
-            _run_on_dask(spec, todo, seconds, rows, runs, client, workers, retries, log,
-                         display)
+            _run_on_dask(checked.spec, todo, checked.seconds, rows, runs, client, workers,
+                         retries, log, display)
     finally:
         set_random_state(user_random_state)
         if display is not None:
@@ -287,18 +291,50 @@ def _equation_names(caller: Mapping[str, Any], values: Sequence[str]) -> dict[st
     return names
 
 
+@dataclass
+class Checked:
+    """What checking the model here found, for the workers and the display.
+
+    Attributes
+    ----------
+    spec
+        What the workers need.
+    seconds
+        The estimated time of one run of each structure (seconds).
+    metrics
+        The names ``measure`` returned after a probe run (empty if it failed there).
+    compiled
+        How many kernels the probe runs compiled.
+    """
+
+    spec: SweepSpec
+    seconds: dict[str, float] = field(default_factory=dict)
+    metrics: list[str] = field(default_factory=list)
+    compiled: int = 0
+
+
+#: Time steps of the probe run of each structure (or the whole run if shorter).
+PROBE_STEPS = 200
+
+
 def _check_here(build: Callable[..., Any], todo: Sequence[Run], values: Sequence[str],
                 caller: Mapping[str, Any], duration: Any, measure: Any, build_seed: int
-                ) -> tuple[SweepSpec, dict[int, dict[str, Any]], dict[str, float]]:
-    """Build each structure here, check it, and run its first run (warming the cache).
+                ) -> Checked:
+    """Build each structure here, check it, and run it briefly (warming the disk cache).
 
-    Returns
-    -------
-    spec, rows, seconds
-        What the workers need; the rows of the runs done here; the time of one
-        run of each structure (seconds, without compilation).
+    The probe runs :data:`PROBE_STEPS` steps with the values of the structure's first
+    run: that compiles the kernel (so the workers load it), finds mistakes in the
+    model before any worker starts, and times a step to size the batches. Every run
+    of the sweep itself is left to the workers.
+
+    Raises
+    ------
+    JnsimError
+        If ``build`` or the probe run fails (with anything but a ``RunError``).
     """
+    from ..network import _duration_seconds
     from ..random import seed
+    from ..units import registry
 
     firsts: dict[str, Run] = {}
     for run in todo:
@@ -313,25 +349,40 @@ def _check_here(build: Callable[..., Any], todo: Sequence[Run], values: Sequence
         shipped.update({n: caller[n] for n in _needed_names(net, run_namespace)
                         if n in caller and n not in values})
         shipped.update(_equation_names(caller, values))
-        net.store(STORE_NAME)
         networks[key] = net
-    spec = SweepSpec(uuid.uuid4().hex, build, duration, shipped, measure, build_seed)
-    _check_sendable(spec)
-    rows, seconds = {}, {}
+    checked = Checked(SweepSpec(uuid.uuid4().hex, build, duration, shipped, measure,
+                                build_seed))
+    _check_sendable(checked.spec)
+    total_s = _duration_seconds(duration)
     for key, run in firsts.items():
         net = networks.pop(key)
-        row = run_one(spec, net, run)
+        steps = round(total_s / net.base_dt_seconds())
+        probe_steps = min(steps, PROBE_STEPS)
+        namespace = apply_values(net, run, shipped)
+        seed(run.seed)
+        try:
+            net.run(registry.Quantity(probe_steps * net.base_dt_seconds(), "s"),
+                    namespace=namespace)
+        except RunError:  # a failure of these values only: a row, on a worker
+            pass
+        except Exception as error:
+            raise JnsimError(
+                f"the sweep's model does not run: {type(error).__name__}: {error}",
+                hint="fix the model and sweep again; it ran with " + ", ".join(
+                    f"{n}={v!r}" for n, v in run.parameters.items())) from None
         stats = net.last_run_stats
-        compile_seconds = stats.compile_seconds if stats is not None else 0.0
-        if row["status"] == "error" and not row["error"].startswith("RunError"):
-            # a mistake in the model or in measure(): every run would fail the same way
-            raise JnsimError(f"the first run of the sweep failed: {row['error']}",
-                             hint="fix the model (or measure) and sweep again; it ran "
-                                  "with " + ", ".join(f"{n}={v!r}" for n, v in
-                                                      run.parameters.items()))
-        rows[run.index] = row
-        seconds[key] = max(0.0, row["wall_time"] - compile_seconds)
-    return spec, rows, seconds
+        if stats is None:
+            continue
+        checked.compiled += bool(stats.compiled)
+        per_step = stats.kernel_seconds / max(1, stats.steps)
+        checked.seconds[key] = per_step * steps
+        if not checked.metrics:
+            # a probe is short: measure() may well fail on it, and that is fine
+            with contextlib.suppress(Exception):
+                checked.metrics = list(check_metrics(
+                    measure(net) if measure is not None else default_measure(
+                        net, probe_steps * net.base_dt_seconds())))
+    return checked
 
 
 def _check_sendable(spec: SweepSpec) -> None:
@@ -353,7 +404,8 @@ def local_client(workers: int | None = None) -> Any:
     The cluster has ``workers`` processes (the number of cores by default), one
     thread each; their kernels are single-threaded (``NUMBA_NUM_THREADS=1``,
     ``JNSIM_THREADS=1``) and share this process's kernel cache. A task whose worker
-    dies comes back at once, so that ``sweep(retries=)`` counts the attempts.
+    dies comes back at once, so that ``sweep(retries=)`` counts the attempts, and a
+    worker holds one task at a time, so that one that dies takes no other with it.
     ``client.close()`` closes the cluster too. Pass it to several sweeps as
     ``client=`` to start the workers once.
 
@@ -373,9 +425,13 @@ def local_client(workers: int | None = None) -> Any:
     if isinstance(n_workers, bool) or not isinstance(n_workers, int) or n_workers < 1:
         raise JnsimError(f"workers must be a whole number >= 1, not {workers!r}")
     env = {**WORKER_ENVIRONMENT, "JNSIM_CACHE_DIR": str(cache_dir())}
-    with dask.config.set({"distributed.scheduler.allowed-failures": 0}):
+    # one task per worker at a time: a worker that dies takes no queued task with it
+    with dask.config.set({"distributed.scheduler.allowed-failures": 0,
+                          "distributed.scheduler.worker-saturation": 1.0}):
+        # jnsim is imported as each worker starts, not by its first task
         return Client(n_workers=n_workers, threads_per_worker=1, processes=True, env=env,
-                      dashboard_address=":0", silence_logs=logging.ERROR)
+                      dashboard_address=":0", silence_logs=logging.ERROR,
+                      preload=["jnsim"])
 
 
 def _run_on_dask(spec: SweepSpec, todo: Sequence[Run], seconds: Mapping[str, float],

@@ -80,7 +80,7 @@ class SweepDisplay:
     @classmethod
     def start(cls, progress: bool | None, plot: tuple[str, str] | bool | None,
               names: Sequence[str], runs: Sequence[Run], rows: Mapping[int, Mapping[str, Any]],
-              attrs: Mapping[str, Any]) -> SweepDisplay | None:
+              metrics: Sequence[str]) -> SweepDisplay | None:
         """The display for a sweep, or ``None`` when there is nothing to show."""
         notebook = in_notebook()
         if progress is None:
@@ -89,7 +89,8 @@ class SweepDisplay:
             return None
         axes = None
         if plot is not False and notebook:
-            metrics = [name for row in rows.values() for name in row.get("metrics", {})]
+            metrics = [*metrics, *(name for row in rows.values()
+                                   for name in row.get("metrics", {}))]
             if isinstance(plot, tuple):
                 if len(plot) != 2 or plot[0] not in names:
                     raise JnsimError(f"plot={plot!r} must be (parameter, metric)",

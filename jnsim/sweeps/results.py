@@ -154,8 +154,10 @@ def make_results(runs: Sequence[Run], rows: Mapping[int, Mapping[str, Any]],
     frame = SweepResults(columns)
     frame["seed"] = frame["seed"].astype("uint64")
     frame.attrs.update(attrs)
-    frame.attrs.update(units=units, parameters=list(parameters), metrics=metric_names,
-                       kernels_compiled=sum(bool(r.get("compiled")) for r in rows.values()))
+    frame.attrs.update(units=units, parameters=list(parameters), metrics=metric_names)
+    # kernels compiled by the probe runs here (attrs) and by any worker
+    frame.attrs["kernels_compiled"] = attrs.get("kernels_compiled", 0) + sum(
+        bool(row.get("compiled")) for row in rows.values())
     return frame
 
 
