@@ -112,9 +112,8 @@ def summary(values: np.ndarray, dims: Dimensions | None) -> str:
     if low == high:
         return quantity_text(low, dims)
     scale = max(abs(low), abs(high))
-    mean = float(f"{values.mean():.4g}")
-    return ", ".join(f"{word} {quantity_text(value, dims, scale)}" for word, value in (
-        ("min", low), ("mean", mean), ("max", high)))
+    return ", ".join(f"{word} {quantity_text(float(f'{value:.4g}'), dims, scale)}"
+                     for word, value in (("min", low), ("mean", values.mean()), ("max", high)))
 
 
 def projection_sign(weights_si: np.ndarray | None, target_variable: str) -> str:

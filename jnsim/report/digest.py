@@ -9,7 +9,8 @@ the start of its first run from t = 0 if it ran (kept by the protocol recorder,
 array shapes, so that the same script gives the same hash in any process, and any
 changed parameter, weight or synapse gives another.
 
-:func:`data_checksums` gives a sha256 of each array a monitor recorded.
+:func:`data_checksums` gives a sha256 of each array a monitor recorded (in SI units,
+as stored: ``SpikeMonitor.t_``, ``StateMonitor.v_``, ...).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ class DataChecksum:
     monitor: str
     variable: str
     shape: str
+    dtype: str
     sha256: str
 
 
@@ -73,10 +75,10 @@ def feed(hasher: Any, label: str, value: Any) -> None:
 
 
 def array_digest(array: np.ndarray) -> str:
-    """sha256 of an array's dtype, shape and bytes (little-endian, C order)."""
-    hasher = hashlib.sha256()
-    feed(hasher, "data", np.asarray(array))
-    return hasher.hexdigest()
+    """sha256 of an array's bytes, little-endian and in C order (its dtype and shape
+    are given beside it): ``hashlib.sha256(np.ascontiguousarray(a).tobytes())`` on a
+    little-endian machine."""
+    return hashlib.sha256(_canonical_array(array).tobytes()).hexdigest()
 
 
 def network_hash(model_text: str, dt: float,
@@ -151,7 +153,7 @@ def data_checksums(monitors: Sequence[tuple[str, Any]],
     for name, monitor in monitors:
         for variable, array in recorded(monitor).items():
             result.append(DataChecksum(name, variable, "×".join(map(str, array.shape)) or "1",
-                                       array_digest(array)))
+                                       _canonical_array(array).dtype.name, array_digest(array)))
     return result
 
 

@@ -572,7 +572,7 @@ def _spikes_per_run(times: Any, runs: Sequence[Any]) -> str:
     return "; in run " + ", ".join(f"{k + 1}: {c}" for k, c in enumerate(counts))
 
 
-def _schedule(obj: Any, kind: str, runs: Sequence[Any]) -> str:
+def _schedule(obj: Any, kind: str, runs: Sequence[Any], name_of: _Namer) -> str:
     import numpy as np
 
     if kind == "SpikeGeneratorGroup":
@@ -596,7 +596,7 @@ def _schedule(obj: Any, kind: str, runs: Sequence[Any]) -> str:
         return f"constant rate {group_value(obj, 'rates', _HERTZ, False)} while it runs"
     if kind == "PoissonInput":
         return (f"{obj.N} inputs at a constant {quantity_text(obj._rate, _HERTZ)} while "
-                f"{obj.target.name if hasattr(obj.target, 'name') else 'its target'} runs")
+                f"{name_of(obj.target)} runs")
     every = quantity_text(obj.dt_, _SECOND) if getattr(obj, "_dt", None) is not None \
         else "time step"
     return f"Python code every {every}"
@@ -623,7 +623,7 @@ def _stimuli(objects: Sequence[Any], timed: Sequence[tuple[str, Any, list[Any]]]
         kind = type(obj).__name__
         if _kind(obj) in ("source", "input", "operation"):
             label = "network operation" if kind == "NetworkOperation" else kind
-            result.append(StimulusFact(name_of(obj), label, _schedule(obj, kind, runs),
+            result.append(StimulusFact(name_of(obj), label, _schedule(obj, kind, runs, name_of),
                                        _run_numbers([obj], runs)))
     for name, array, users in timed:
         result.append(StimulusFact(name, "TimedArray", _timed_array_schedule(array),

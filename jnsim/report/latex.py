@@ -321,10 +321,11 @@ def report_body(facts: ReportFacts, figure: FigureLink | None = None) -> str:
          r"connectivity}")]))
     if facts.data_checksums:
         parts.append(_table(next(letters), "Recorded data", ("Monitor", "Variable", "Shape",
-                                                              "sha256"),
+                                                              "Type", "sha256"),
                             [(_name(c.monitor), _plain(c.variable), _plain(c.shape),
+                              _plain(c.dtype),
                               r"{\footnotesize\texttt{" + _breakable(c.sha256) + "}}")
-                             for c in facts.data_checksums], (0.18, 0.16, 0.12, 0.46)))
+                             for c in facts.data_checksums], (0.16, 0.14, 0.1, 0.1, 0.42)))
     if facts.provenance is not None:
         parts.append(_two_columns(next(letters), "Provenance",
                                   [(key, _rich_breakable(value))

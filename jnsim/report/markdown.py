@@ -129,6 +129,8 @@ def _front_matter(facts: ReportFacts) -> str:
 def connectivity_markdown(facts: ReportFacts, figure: FigureLink | None, level: int) -> str:
     """The connectivity figure (or why it is omitted) and the statistics table."""
     parts = [f"{'#' * level} Connectivity"]
+    end = facts.runs[-1].start + facts.runs[-1].duration if facts.runs else 0.0
+    parts.append(f"Degrees, weights and delays at t = {_seconds(end)}.")
     if figure is not None and figure.path:
         parts.append(f"![{FIGURE_CAPTION}.]({figure.path})")
     elif figure is not None:
@@ -229,8 +231,8 @@ def reproducibility_markdown(facts: ReportFacts, level: int = 1) -> str:
         f"connectivity): `{facts.network_hash}`"])]
     if facts.data_checksums:
         parts.append(f"{'#' * (level + 1)} Recorded data")
-        parts.append(table(("Monitor", "Variable", "Shape", "sha256"),
-                           [(c.monitor, c.variable, c.shape, f"`{c.sha256}`")
+        parts.append(table(("Monitor", "Variable", "Shape", "Type", "sha256"),
+                           [(c.monitor, c.variable, c.shape, c.dtype, f"`{c.sha256}`")
                             for c in facts.data_checksums]))
     if facts.provenance is not None:
         parts.append(f"{'#' * (level + 1)} Provenance")
