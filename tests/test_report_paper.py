@@ -20,7 +20,6 @@ from jnsim import (
     NeuronGroup,
     PoissonInput,
     SpikeGeneratorGroup,
-    SpikeMonitor,
     Synapses,
     TimedArray,
     load_report,
@@ -135,7 +134,7 @@ def test_figure_is_written_next_to_the_report_and_referenced(tmp_path: Path) -> 
 
 
 def _script(body: str) -> str:
-    return ("import sys\nsys.path.insert(0, %r)\n" % str(ROOT)) + body
+    return f"import sys\nsys.path.insert(0, {str(ROOT)!r})\n" + body
 
 
 def test_matplotlib_is_not_imported_without_a_figure(tmp_path: Path) -> None:
@@ -359,7 +358,7 @@ def _without_date(text: str) -> str:
 
 
 def test_json_mistakes(tmp_path: Path) -> None:
-    with pytest.raises(JnsimError, match="unknown file type '.docx'"):
+    with pytest.raises(JnsimError, match=r"unknown file type '\.docx'"):
         report(tmp_path / "model.docx", namespace=cuba(20))
     with pytest.raises(JnsimError, match=r"\.md \(Markdown\), \.tex \(LaTeX\) or \.json"):
         write_report(facts_of(cuba(20)), tmp_path / "model")

@@ -266,7 +266,7 @@ def report_body(facts: ReportFacts, figure: FigureLink | None = None) -> str:
             [(_name(p.name), _name(p.source), _name(p.target), rich_latex(p.targets),
               _name(p.type), rich_latex(p.pattern), rich_latex(p.weights),
               rich_latex(p.delays)) for p in facts.projections],
-            (0.08, 0.1, 0.09, 0.09, 0.11, 0.2, 0.15, 0.09), small=True))
+            (0.1, 0.1, 0.09, 0.09, 0.11, 0.18, 0.15, 0.09), small=True))
     if facts.connectivity:
         parts.append(_table(
             next(letters), "Connectivity statistics",
@@ -274,7 +274,7 @@ def report_body(facts: ReportFacts, figure: FigureLink | None = None) -> str:
             [(_name(c.name), _plain(c.sign), str(c.synapses), _plain(c.in_degree_summary),
               _plain(c.out_degree_summary), rich_latex(c.weight_summary),
               rich_latex(c.delay_summary)) for c in facts.connectivity],
-            (0.1, 0.12, 0.1, 0.16, 0.16, 0.16, 0.12), small=True))
+            (0.14, 0.12, 0.12, 0.15, 0.15, 0.18, 0.12), small=True))
         if figure is not None and figure.path:
             parts.append("\n".join([
                 r"\begin{figure}[htbp]", r"\centering",
