@@ -52,7 +52,7 @@ from .monitors import EventMonitor, PopulationRateMonitor, SpikeMonitor, StateMo
 from .network import Network, collect, magic_network, restore, run, show_code, stop, store
 from .operations import NetworkOperation, network_operation
 from .random import seed
-from .report import report
+from .report import load_report, report
 from .summaries import profiling_summary, scheduling_summary
 from .sweeps import sweep
 from .synapses import Synapses
@@ -121,6 +121,7 @@ __all__ = [
     "e",
     "inf",
     "linked_var",
+    "load_report",
     "network_operation",
     "pi",
     # jnsim's code generation package, as Brian's star import gives brian2.codegen

@@ -28,6 +28,7 @@ from .codegen.pointers import argument_values, pointer_arguments, pointer_candid
 from .compiler import Kernel, compile_kernel
 from .errors import JnsimError, RunError, errors_within
 from .namespace import caller_namespace
+from .protocol import record_run
 from .random import kernel_state, random_state, seed_numba_generator, set_random_state
 from .units import Quantity, registry
 
@@ -333,6 +334,7 @@ class Network:
         if show_code:
             print(plan.source)
         kernel = self._compile(plan)
+        started_at = self._t
         if self._t == 0.0:
             self._initial_state = self._snapshot()
         first_call = kernel.origin is None
@@ -412,6 +414,9 @@ class Network:
             compile_seconds=compile_seconds)
         _RUN_HISTORY.append(self.last_run_stats)
         del _RUN_HISTORY[:-100]
+        record_run(self.name, objects, started_at, self._t - started_at, duration_s, base_dt,
+                   step - start_step, self.last_run_stats.run_seconds,
+                   self._initial_state if started_at == 0.0 else None)
 
     def _compile(self, plan: KernelPlan) -> Kernel:
         if "np.random." in plan.source:  # the kernel draws from Numba's own generator

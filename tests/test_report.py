@@ -626,13 +626,14 @@ def test_latex_tables_are_lettered_once_and_break_between_variables(tmp_path: Pa
     letters = re.findall(r"\\textbf\{([A-Z]+)\}\\quad\\textbf\{([^}]*)\}\} \\\\ \\hline\n"
                          r"(?:\\rowcolor\[gray\].*\n)?\\endfirsthead", text)
     assert [letter for letter, _ in letters] == [chr(ord("A") + k) for k in range(len(letters))]
-    assert ("D", "Neuron model: P neuron") in letters
-    assert ("E", "Parameters of P neuron") in letters
+    assert ("D", "Connectivity statistics") in letters
+    assert ("E", "Neuron model: P neuron") in letters
+    assert ("F", "Parameters of P neuron") in letters
     # one row per variable, so that a page can break between them; the title (and
     # header) rows are repeated on the next page, ruled off by the break's \hline
     assert "\\textbf{Dynamics} & \\jnsimfit{\\alpha_{m} = " in text
     assert "\\\\ \\hline\n & \\jnsimfit{\\beta_{m} = " in text
-    assert ("\\textbf{D}\\quad\\textbf{Neuron model: P neuron} \\textit{(continued)}} \\\\\n"
+    assert ("\\textbf{E}\\quad\\textbf{Neuron model: P neuron} \\textit{(continued)}} \\\\\n"
             "\\endhead") in text
     assert "{\\footnotesize\n\\begin{longtable}" in text  # the eight Connectivity columns
     assert "P[\\allowbreak{}0:\\allowbreak{}32]" in text

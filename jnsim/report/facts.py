@@ -9,8 +9,6 @@ field is *rich text*: words, LaTeX math between ``$`` and code between backticks
 from __future__ import annotations
 
 import hashlib
-import importlib.metadata
-import platform
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -19,11 +17,14 @@ from typing import Any
 from ..base import JnsimObject
 from ..errors import JnsimError
 from ..units import Dimensions, dimensions_of, to_si
+from .connectivity import ProjectionStatistics, projection_statistics
+from .digest import DataChecksum, data_checksums, network_hash, object_state, recorded_arrays
 from .models import ModelCode, ModelFact, group_value, model_code, model_fact, values_summary
+from .provenance import Provenance, collect_provenance
 from .typeset import latex_name, quantity_text
 from .values import connection_pattern, describe_assignment, evaluate_quantity, resolve_constant
 
-__all__ = ["ReportFacts", "gather", "object_labels"]
+__all__ = ["ReportFacts", "RunFact", "StimulusFact", "gather", "object_labels"]
 
 _SECOND = Dimensions({"[time]": 1})
 _HERTZ = Dimensions({"[time]": -1})
@@ -82,6 +83,29 @@ class ParameterTable:
 
 
 @dataclass(frozen=True)
+class RunFact:
+    """One ``run()`` of the network, in seconds (see :class:`jnsim.protocol.RunRecord`)."""
+
+    network: str
+    start: float
+    duration: float
+    requested: float
+    dt: float
+    steps: int
+    wall_seconds: float
+
+
+@dataclass(frozen=True)
+class StimulusFact:
+    """A row of the stimulus schedule: what an input does when, and in which runs."""
+
+    name: str
+    kind: str
+    schedule: str
+    runs: str
+
+
+@dataclass(frozen=True)
 class ReportFacts:
     """Everything a report says, ready to be formatted."""
 
@@ -100,6 +124,13 @@ class ReportFacts:
     synapse_models: tuple[ModelFact, ...]
     population_parameters: tuple[ParameterTable, ...]
     projection_parameters: tuple[ParameterTable, ...]
+    connectivity: tuple[ProjectionStatistics, ...] = ()
+    runs: tuple[RunFact, ...] = ()
+    stimuli: tuple[StimulusFact, ...] = ()
+    #: sha256 of the equations, code, parameters and connectivity (:mod:`.digest`)
+    network_hash: str = ""
+    data_checksums: tuple[DataChecksum, ...] = ()
+    provenance: Provenance | None = None
 
 
 # -- names ----------------------------------------------------------------------------
@@ -460,22 +491,181 @@ def _parameter_table(obj: Any, fact: ModelFact, name_of: _Namer, synaptic: bool
 
 # -- reproducibility -------------------------------------------------------------------
 
-def _versions() -> tuple[tuple[str, str], ...]:
-    from .._version import __version__
-
-    result = [("jnsim", __version__), ("Python", platform.python_version())]
-    for package in ("numpy", "numba", "sympy", "pint"):
-        try:
-            result.append((package, importlib.metadata.version(package)))
-        except importlib.metadata.PackageNotFoundError:
-            result.append((package, "not installed"))
-    return tuple(result)
-
-
 def model_hash(codes: Sequence[ModelCode], extra: Sequence[str] = ()) -> str:
     """sha256 of the canonical text of every model's equations and code."""
     text = "\n\n".join([c.canonical_text() for c in codes] + list(extra))
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+# -- connectivity, protocol, hashes ------------------------------------------------------
+
+def weight_values(s: Any, namespace: Mapping[str, Any]
+                  ) -> tuple[Any, Dimensions | None, str, str]:
+    """The weight of a projection, one value per synapse in SI (or ``None``), its
+    dimensions, its name and the variable it is added to.
+
+    The weight is what the first pathway statement onto the target adds (as in
+    :func:`_weights`): a synaptic variable's values, or a constant.
+    """
+    import numpy as np
+
+    code = model_code(s)
+    for _, _, statements in code.pathways if code else ():
+        for statement in statements:
+            if _is_synaptic(statement.target, s):
+                continue
+            target = statement.target
+            names = sorted(n for n in statement.expression.names if _is_synaptic(n, s))
+            if names:
+                spec = getattr(s, "specs", {}).get(names[0])
+                array = getattr(s, "arrays", {}).get(names[0])
+                if array is not None:
+                    return (np.asarray(array, dtype=float), spec.dims if spec else None,
+                            names[0], target)
+                continue
+            if statement.expression.function_names:
+                continue
+            try:
+                value = evaluate_quantity(str(statement.expression), namespace)
+                return (np.full(int(s.N), float(to_si(value))), dimensions_of(value),
+                        str(statement.expression), target)
+            except (JnsimError, TypeError, ValueError, ZeroDivisionError, AttributeError):
+                continue
+    return None, None, "weight", ""
+
+
+def _connectivity(s: Any, name_of: _Namer, namespace: Mapping[str, Any]
+                  ) -> ProjectionStatistics:
+    values, dims, label, target = weight_values(s, _namespace_of(s, namespace))
+    populations = (name_of(s.source_group), name_of(s.target_group))
+    return projection_statistics(name_of(s), name_of(s.source), name_of(s.target),
+                                 populations, s, values, dims, label, target)
+
+
+def _run_facts(runs: Sequence[Any]) -> list[RunFact]:
+    return [RunFact(r.network, r.start, r.duration, r.requested, r.dt, r.steps,
+                    r.wall_seconds) for r in runs]
+
+
+def _run_numbers(users: Sequence[Any], runs: Sequence[Any]) -> str:
+    """The runs (numbered from 1) that simulated any of ``users``: ``all``, ``2, 4``,
+    ``none``."""
+    numbers = [k + 1 for k, r in enumerate(runs) if any(r.simulated(u) for u in users)]
+    if not runs:
+        return "not run yet"
+    if numbers == list(range(1, len(runs) + 1)):
+        return "all" if len(runs) > 1 else "1"
+    return ", ".join(map(str, numbers)) or "none"
+
+
+def _times(seconds: Sequence[float]) -> str:
+    return ", ".join(quantity_text(float(t), _SECOND) for t in seconds)
+
+
+def _spikes_per_run(times: Any, runs: Sequence[Any]) -> str:
+    import numpy as np
+
+    counts = [int(np.count_nonzero((times >= r.start) & (times < r.start + r.duration)))
+              for r in runs]
+    if not runs:
+        return ""
+    return "; in run " + ", ".join(f"{k + 1}: {c}" for k, c in enumerate(counts))
+
+
+def _schedule(obj: Any, kind: str, runs: Sequence[Any], name_of: _Namer) -> str:
+    import numpy as np
+
+    if kind == "SpikeGeneratorGroup":
+        times = np.asarray(obj._times, dtype=float)
+        if times.size == 0:
+            return "no spikes"
+        text = (f"{times.size} spikes from {quantity_text(float(times.min()), _SECOND)} "
+                f"to {quantity_text(float(times.max()), _SECOND)}")
+        if times.size <= 6:
+            text = f"{times.size} spikes at " + _times(np.sort(times))
+        period = float(obj._period or 0.0)
+        if period:
+            return text + f", repeated every {quantity_text(period, _SECOND)}"
+        return text + _spikes_per_run(times, runs)
+    if kind == "PoissonGroup":
+        expression = getattr(obj, "rates_expression", None)
+        if expression is not None:
+            from .typeset import expression_latex
+
+            return f"rate ${expression_latex(expression)}$, evaluated every time step"
+        return f"constant rate {group_value(obj, 'rates', _HERTZ, False)} while it runs"
+    if kind == "PoissonInput":
+        return (f"{obj.N} inputs at a constant {quantity_text(obj._rate, _HERTZ)} while "
+                f"{name_of(obj.target)} runs")
+    every = quantity_text(obj.dt_, _SECOND) if getattr(obj, "_dt", None) is not None \
+        else "time step"
+    return f"Python code every {every}"
+
+
+def _timed_array_schedule(array: Any) -> str:
+    values = array.values_si
+    steps = values.shape[0]
+    end = steps * array.dt_
+    if values.ndim == 1 and steps <= 6:
+        listed = ", ".join(quantity_text(float(v), array.dims) for v in values)
+        text = f"{listed}, one every {quantity_text(array.dt_, _SECOND)}"
+    else:
+        text = (f"{steps} values, one every {quantity_text(array.dt_, _SECOND)}: "
+                f"{values_summary(values, array.dims)}")
+    return (f"{text}, from 0 ms to {quantity_text(end, _SECOND)}; the last value holds "
+            "after that")
+
+
+def _stimuli(objects: Sequence[Any], timed: Sequence[tuple[str, Any, list[Any]]],
+             name_of: _Namer, runs: Sequence[Any]) -> list[StimulusFact]:
+    result = []
+    for obj in objects:
+        kind = type(obj).__name__
+        if _kind(obj) in ("source", "input", "operation"):
+            label = "network operation" if kind == "NetworkOperation" else kind
+            result.append(StimulusFact(name_of(obj), label, _schedule(obj, kind, runs, name_of),
+                                       _run_numbers([obj], runs)))
+    for name, array, users in timed:
+        result.append(StimulusFact(name, "TimedArray", _timed_array_schedule(array),
+                                   _run_numbers(users, runs)))
+    return result
+
+
+def _constants(objects: Sequence[Any], namespace: Mapping[str, Any]
+               ) -> list[tuple[str, float, str]]:
+    """``(name, SI value, dimensions)`` of the external constants the models use."""
+    found: dict[str, tuple[str, float, str]] = {}
+    for obj in objects:
+        code = model_code(obj)
+        names = set(code.identifiers()[0]) - set(code.variables) if code is not None else set()
+        rates = getattr(obj, "rates_expression", None)
+        if rates is not None:
+            names |= set(rates.names)
+        ns = _namespace_of(obj, namespace)
+        for name in sorted(names):
+            constant = resolve_constant(name, ns)
+            if constant is not None:
+                try:
+                    value = float(constant.value)
+                except (TypeError, ValueError):
+                    continue
+                found.setdefault(name, (name, value, str(constant.dims)))
+    return list(found.values())
+
+
+def _network_hash(objects: Sequence[Any], model_text: str, dts: Sequence[float],
+                  timed: Sequence[tuple[str, Any, list[Any]]], name_of: _Namer,
+                  namespace: Mapping[str, Any], runs: Sequence[Any]) -> str:
+    from ..protocol import initial_state_of
+
+    states = []
+    for obj in objects:
+        if _kind(obj) in ("neurons", "source", "synapses", "input"):
+            states.append((name_of(obj), type(obj).__name__,
+                           object_state(obj, initial_state_of(obj, runs))))
+    for name, array, _ in timed:
+        states.append((name, "TimedArray", {"values": array.values_si, "dt": array.dt_}))
+    return network_hash(model_text, min(dts), _constants(objects, namespace), states)
 
 
 # -- everything -------------------------------------------------------------------------
@@ -498,10 +688,12 @@ def gather(objects: Sequence[Any], namespace: Mapping[str, Any], title: str | No
         Merge projections between the same populations into one row.
     """
     from ..clock import defaultclock
+    from ..protocol import runs_of
     from ..random import last_seed
 
     objects = expand(objects)
     name_of = _Namer(object_labels(namespace))
+    runs = runs_of(objects)
     neuron_models, neuron_type, neuron_codes = _group_models(
         [o for o in objects if _kind(o) == "neurons"], "neuron", name_of, namespace)
     synapse_models, synapse_type, synapse_codes = _group_models(
@@ -517,7 +709,8 @@ def gather(objects: Sequence[Any], namespace: Mapping[str, Any], title: str | No
                              [s.target for s in synapses], name_of)
     monitors = [_monitor(o, name_of) for o in objects if _kind(o) == "monitor"]
     inputs = [_input(o, name_of) for o in objects if _kind(o) in ("source", "input")]
-    inputs += [_timed_array_input(*found, name_of) for found in _timed_arrays(objects, namespace)]
+    timed = _timed_arrays(objects, namespace)
+    inputs += [_timed_array_input(*found, name_of) for found in timed]
     inputs += [_operation_input(o, name_of) for o in objects if _kind(o) == "operation"]
     facts_by_name = {f.name: f for f in neuron_models + synapse_models}
     population_parameters = [
@@ -531,14 +724,24 @@ def gather(objects: Sequence[Any], namespace: Mapping[str, Any], title: str | No
     # the network's time step (a network operation's dt is only how often it runs)
     dts = sorted({float(o.dt_) for o in objects if hasattr(o, "dt_") and _kind(o) in (
         "neurons", "source", "synapses", "monitor", "input")} or {defaultclock.dt_})
+    codes = list(neuron_codes.values()) + list(synapse_codes.values())
+    model_text = "\n\n".join([c.canonical_text() for c in codes] + sources + [
+        f"[monitor] {m}" for m in monitors])
+    provenance = collect_provenance(namespace)
     return ReportFacts(
-        title=title or "Model description", author=author, date=date, versions=_versions(),
+        title=title or "Model description", author=author, date=date,
+        versions=provenance.versions,
         dt=", ".join(quantity_text(d, _SECOND) for d in dts), seed=last_seed(),
-        model_hash=model_hash(list(neuron_codes.values()) + list(synapse_codes.values()),
-                              sources),
+        model_hash=model_hash(codes, sources),
         populations=tuple(populations), projections=tuple(projections),
         monitors=tuple(monitors), inputs=tuple(inputs), neuron_models=tuple(neuron_models),
         synapse_models=tuple(synapse_models),
         population_parameters=tuple(population_parameters),
-        projection_parameters=tuple(projection_parameters))
+        projection_parameters=tuple(projection_parameters),
+        connectivity=tuple(_connectivity(s, name_of, namespace) for s in synapses),
+        runs=tuple(_run_facts(runs)), stimuli=tuple(_stimuli(objects, timed, name_of, runs)),
+        network_hash=_network_hash(objects, model_text, dts, timed, name_of, namespace, runs),
+        data_checksums=tuple(data_checksums(
+            [(name_of(o), o) for o in objects if _kind(o) == "monitor"], recorded_arrays)),
+        provenance=provenance)
 

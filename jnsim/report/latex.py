@@ -16,8 +16,10 @@ import string
 from collections.abc import Iterator, Sequence
 
 from .facts import ReportFacts
+from .figure import FigureLink
+from .markdown import FIGURE_CAPTION, provenance_rows
 from .models import ModelFact
-from .typeset import escape_latex_text, text_number_latex
+from .typeset import escape_latex_text, quantity_text, text_number_latex
 
 __all__ = ["PACKAGES", "report_latex", "rich_latex"]
 
@@ -83,6 +85,29 @@ def rich_latex(text: str, description: bool = False) -> str:
 def _name(text: str) -> str:
     """An object's name, breakable after ``_``, ``[`` and ``:`` (``P[0:3200]``)."""
     return re.sub(r"(\\_|\[|:)", r"\1\\allowbreak{}", _plain(text))
+
+
+def _breakable(text: str) -> str:
+    """Plain text (paths, command lines, hashes) that may break after ``/``, ``_``,
+    ``-``, ``.``, ``=`` and every 16 characters of a long word."""
+    words = []
+    for word in text.split(" "):
+        pieces = [word[k:k + 16] for k in range(0, len(word), 16)] or [""]
+        escaped = r"\allowbreak{}".join(_plain(piece) for piece in pieces)
+        words.append(re.sub(r"(/|\\_|-|\.|=)", r"\1\\allowbreak{}", escaped))
+    return " ".join(words)
+
+
+def _rich_breakable(text: str) -> str:
+    """Rich text whose code parts (```...```) may break (see :func:`_breakable`)."""
+    return "".join(rf"\texttt{{{_breakable(part[1:-1])}}}" if part.startswith("`")
+                   else rich_latex(part) for part in re.split(r"(`[^`]*`)", text) if part)
+
+
+def _seconds(value: float) -> str:
+    from ..units import Dimensions
+
+    return _plain(quantity_text(value, Dimensions({"[time]": 1})))
 
 
 def table_letters() -> Iterator[str]:
@@ -226,7 +251,7 @@ def _parameters(facts: ReportFacts, letters: Iterator[str]) -> list[str]:
     return tables
 
 
-def report_body(facts: ReportFacts) -> str:
+def report_body(facts: ReportFacts, figure: FigureLink | None = None) -> str:
     """The tables of the report, without preamble (lettered A, B, C, ... in order)."""
     letters = table_letters()
     parts = [_summary(facts, next(letters))]
@@ -241,7 +266,23 @@ def report_body(facts: ReportFacts) -> str:
             [(_name(p.name), _name(p.source), _name(p.target), rich_latex(p.targets),
               _name(p.type), rich_latex(p.pattern), rich_latex(p.weights),
               rich_latex(p.delays)) for p in facts.projections],
-            (0.08, 0.1, 0.09, 0.09, 0.11, 0.2, 0.15, 0.09), small=True))
+            (0.1, 0.1, 0.09, 0.09, 0.11, 0.18, 0.15, 0.09), small=True))
+    if facts.connectivity:
+        parts.append(_table(
+            next(letters), "Connectivity statistics",
+            ("Name", "Type", "Synapses", "In-degree", "Out-degree", "Weights", "Delays"),
+            [(_name(c.name), _plain(c.sign), str(c.synapses), _plain(c.in_degree_summary),
+              _plain(c.out_degree_summary), rich_latex(c.weight_summary),
+              rich_latex(c.delay_summary)) for c in facts.connectivity],
+            (0.14, 0.12, 0.12, 0.15, 0.15, 0.18, 0.12), small=True))
+        if figure is not None and figure.path:
+            parts.append("\n".join([
+                r"\begin{figure}[htbp]", r"\centering",
+                rf"\includegraphics[width=\linewidth,height=0.8\textheight,"
+                rf"keepaspectratio]{{{figure.path}}}",
+                rf"\caption{{{_plain(FIGURE_CAPTION)}.}}", r"\end{figure}"]))
+        elif figure is not None:
+            parts.append(rf"\textit{{Connectivity figure omitted: {_plain(figure.reason)}.}}")
     parts += [_model_table(letters, m) for m in facts.neuron_models]
     parts += [_model_table(letters, m) for m in facts.synapse_models]
     parts += _parameters(facts, letters)
@@ -254,18 +295,49 @@ def report_body(facts: ReportFacts) -> str:
                         [(_name(m.source), _plain(m.kind), rich_latex(m.variables),
                           _plain(m.period)) for m in facts.monitors] or [("---",) * 4],
                         (0.2, 0.2, 0.36, 0.16)))
+    parts.append(_table(
+        next(letters), "Simulation protocol",
+        ("Run", "Network", "Start", "Duration", "End", "Time step", "Steps"),
+        [(str(k), _plain(r.network), _seconds(r.start), _seconds(r.duration) + (
+            f" (stopped; {_seconds(r.requested)} asked)"
+            if r.duration < r.requested - r.dt / 2 else ""),
+          _seconds(r.start + r.duration), _seconds(r.dt), str(r.steps))
+         for k, r in enumerate(facts.runs, start=1)] or [("---", "not run yet") + ("",) * 5],
+        (0.07, 0.17, 0.13, 0.17, 0.13, 0.13, 0.1)))
+    if facts.stimuli:
+        parts.append(_table(next(letters), "Stimulus schedule",
+                            ("Stimulus", "Type", "Schedule", "Runs"),
+                            [(_name(x.name), _plain(x.kind), rich_latex(x.schedule),
+                              _plain(x.runs)) for x in facts.stimuli],
+                            (0.16, 0.18, 0.46, 0.12)))
     versions = ", ".join(f"{n} {v}" for n, v in facts.versions)
     parts.append(_two_columns(next(letters), "Reproducibility", [
         ("Software", _plain(versions)), ("Time step", _plain(facts.dt)),
         ("Random seed", str(facts.seed) if facts.seed is not None else "not set"),
         ("Model hash", r"{\small\texttt{" + facts.model_hash + "}}\\par "
-         r"{\small sha256 of all equations and code}")]))
+         r"{\small sha256 of all equations and code}"),
+        ("Network hash", r"{\small\texttt{" + facts.network_hash + "}}\\par "
+         r"{\small sha256 of equations, code, parameters, initial values and "
+         r"connectivity}")]))
+    if facts.data_checksums:
+        parts.append(_table(next(letters), "Recorded data", ("Monitor", "Variable", "Shape",
+                                                              "Type", "sha256"),
+                            [(_name(c.monitor), _plain(c.variable), _plain(c.shape),
+                              _plain(c.dtype),
+                              r"{\footnotesize\texttt{" + _breakable(c.sha256) + "}}")
+                             for c in facts.data_checksums], (0.16, 0.14, 0.1, 0.1, 0.42)))
+    if facts.provenance is not None:
+        parts.append(_two_columns(next(letters), "Provenance",
+                                  [(key, _rich_breakable(value))
+                                   for key, value in provenance_rows(facts)]))
     return "\n\n".join(parts) + "\n"
 
 
-def report_latex(facts: ReportFacts, standalone: bool = True) -> str:
-    """The LaTeX report: a complete document, or only the tables."""
-    body = report_body(facts)
+def report_latex(facts: ReportFacts, standalone: bool = True,
+                 figure: FigureLink | None = None) -> str:
+    """The LaTeX report: a complete document, or only the tables (``figure``: the
+    connectivity figure's file, or why there is none)."""
+    body = report_body(facts, figure)
     if not standalone:
         return ("% Model description generated by jnsim. Needs in the preamble:\n"
                 + "".join(f"%   {p}\n" for p in PACKAGES) + "\n" + body)

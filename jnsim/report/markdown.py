@@ -13,9 +13,16 @@ import re
 from collections.abc import Sequence
 
 from .facts import ReportFacts
+from .figure import FigureLink
 from .models import ModelFact
+from .typeset import quantity_text
 
 __all__ = ["model_markdown", "report_markdown", "table"]
+
+#: The alternative text of the connectivity figure.
+FIGURE_CAPTION = ("Network diagram (populations as boxes, projections as arrows: pointed "
+                  "heads excitatory, bar heads inhibitory) and, per projection, histograms "
+                  "of in-degrees, out-degrees, weights and delays")
 
 _MATH = re.compile(r"(\$\$?[^$]*\$\$?)")
 
@@ -119,6 +126,50 @@ def _front_matter(facts: ReportFacts) -> str:
     return "\n".join(lines)
 
 
+def connectivity_markdown(facts: ReportFacts, figure: FigureLink | None, level: int) -> str:
+    """The connectivity figure (or why it is omitted) and the statistics table."""
+    parts = [f"{'#' * level} Connectivity"]
+    end = facts.runs[-1].start + facts.runs[-1].duration if facts.runs else 0.0
+    parts.append(f"Degrees, weights and delays at t = {_seconds(end)}.")
+    if figure is not None and figure.path:
+        parts.append(f"![{FIGURE_CAPTION}.]({figure.path})")
+    elif figure is not None:
+        parts.append(f"*Connectivity figure omitted: {figure.reason}.*")
+    parts.append(table(
+        ("Projection", "Source → target", "Type", "Synapses", "In-degree", "Out-degree",
+         "Weights", "Delays"),
+        [(c.name, f"{c.source} → {c.target}", c.sign, str(c.synapses), c.in_degree_summary,
+          c.out_degree_summary, c.weight_summary, c.delay_summary)
+         for c in facts.connectivity]))
+    return "\n\n".join(parts)
+
+
+def _seconds(value: float) -> str:
+    from ..units import Dimensions
+
+    return quantity_text(value, Dimensions({"[time]": 1}))
+
+
+def protocol_markdown(facts: ReportFacts, level: int = 1) -> str:
+    """The runs (start, duration, time step) and the stimulus schedule."""
+    parts = [f"{'#' * level} Simulation protocol"]
+    if facts.runs:
+        parts.append(table(
+            ("Run", "Network", "Start", "Duration", "End", "Time step", "Steps"),
+            [(str(k), r.network, _seconds(r.start), _seconds(r.duration) + (
+                f" (stopped; {_seconds(r.requested)} asked)"
+                if r.duration < r.requested - r.dt / 2 else ""),
+              _seconds(r.start + r.duration), _seconds(r.dt), str(r.steps))
+             for k, r in enumerate(facts.runs, start=1)]))
+    else:
+        parts.append("Not run yet.")
+    if facts.stimuli:
+        parts.append(f"{'#' * (level + 1)} Stimulus schedule")
+        parts.append(table(("Stimulus", "Type", "Schedule", "Runs"),
+                           [(s.name, s.kind, s.schedule, s.runs) for s in facts.stimuli]))
+    return "\n\n".join(parts)
+
+
 def structure_markdown(facts: ReportFacts, level: int = 1) -> str:
     """The structure part: populations, projections, monitors and input."""
     h1, h2 = "#" * level, "#" * (level + 1)
@@ -167,21 +218,54 @@ def _parameters(facts: ReportFacts, level: int) -> str:
 
 
 def reproducibility_markdown(facts: ReportFacts, level: int = 1) -> str:
-    """Versions, time step, seed and the model hash."""
+    """Versions, time step, seed, the hashes and the checksums of recorded data."""
     versions = ", ".join(f"{name} {version}" for name, version in facts.versions)
     seed = str(facts.seed) if facts.seed is not None else "not set (call `seed(...)`)"
-    return "\n".join([
+    parts = ["\n".join([
         f"{'#' * level} Reproducibility", "",
         f"* Software: {versions}",
         f"* Time step: {facts.dt}",
         f"* Random seed: {seed}",
-        f"* Model hash (sha256 of all equations and code): `{facts.model_hash}`"])
+        f"* Model hash (sha256 of all equations and code): `{facts.model_hash}`",
+        "* Network hash (sha256 of equations, code, parameters, initial values and "
+        f"connectivity): `{facts.network_hash}`"])]
+    if facts.data_checksums:
+        parts.append(f"{'#' * (level + 1)} Recorded data")
+        parts.append(table(("Monitor", "Variable", "Shape", "Type", "sha256"),
+                           [(c.monitor, c.variable, c.shape, c.dtype, f"`{c.sha256}`")
+                            for c in facts.data_checksums]))
+    if facts.provenance is not None:
+        parts.append(f"{'#' * (level + 1)} Provenance")
+        parts.append("\n".join(f"* {key}: {value}"
+                               for key, value in provenance_rows(facts)))
+    return "\n\n".join(parts)
 
 
-def report_markdown(facts: ReportFacts, front_matter: bool = True, level: int = 1) -> str:
-    """The whole Markdown report."""
+def provenance_rows(facts: ReportFacts) -> list[tuple[str, str]]:
+    """(label, rich text) of the provenance: date, machine, source, command, git."""
+    p = facts.provenance
+    if p is None:
+        return []
+    if p.git_commit is None:
+        git = "not in a git repository"
+    else:
+        git = f"commit `{p.git_commit}`" + (
+            ", with uncommitted changes" if p.git_dirty else ", clean")
+    wall = sum(r.wall_seconds for r in facts.runs)
+    return [("Date", p.date), ("Operating system", p.os), ("CPU", p.cpu),
+            ("Python", p.python), ("Source", f"`{p.source}`"),
+            ("Command line", f"`{p.command}`"), ("Git", git),
+            ("Wall time of the runs", f"{wall:.3g} s" if facts.runs else "not run")]
+
+
+def report_markdown(facts: ReportFacts, front_matter: bool = True, level: int = 1,
+                    figure: FigureLink | None = None) -> str:
+    """The whole Markdown report (``figure``: the connectivity figure's file or why
+    there is none; ``None`` leaves the figure out without a note)."""
     parts = [_front_matter(facts)] if front_matter else []
     parts.append(structure_markdown(facts, level))
+    if facts.connectivity:
+        parts.append(connectivity_markdown(facts, figure, level + 1))
     for title, models in (("Neuron models", facts.neuron_models),
                           ("Synapse models", facts.synapse_models)):
         if models:
@@ -190,5 +274,6 @@ def report_markdown(facts: ReportFacts, front_matter: bool = True, level: int = 
     parameters = _parameters(facts, level)
     if parameters:
         parts.append(parameters)
+    parts.append(protocol_markdown(facts, level))
     parts.append(reproducibility_markdown(facts, level))
     return "\n\n".join(parts) + "\n"

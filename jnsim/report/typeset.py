@@ -44,6 +44,7 @@ __all__ = [
     "text_number_latex",
     "unit_latex",
     "unit_scale",
+    "unit_symbol_and_factor",
 ]
 
 _GREEK_LOWER = (
@@ -446,12 +447,24 @@ def quantity_text(value: Any, dims: Dimensions | None = None,
     if dims is None or is_dimensionless(dims):
         return _number(float(value)) if isinstance(value, float) else str(value)
     value = float(value)
+    unit, factor = unit_symbol_and_factor(dims, value if scale is None else scale,
+                                          zero=scale is None and value == 0)
+    return f"{_number(value / factor)} {unit}"
+
+
+def unit_symbol_and_factor(dims: Dimensions | None, scale: float,
+                           zero: bool = False) -> tuple[str, float]:
+    """The unit :func:`quantity_text` shows a value of size ``scale`` in, and its size
+    in SI: ``('mV', 1e-3)`` for volts around 0.01 (``zero``: the value is a zero,
+    shown in the usual unit of its dimension); ``('', 1.0)`` when dimensionless."""
+    if dims is None or is_dimensionless(dims):
+        return "", 1.0
     symbol = unit_symbol(dims).replace("ohm", "Ω")
     if not re.fullmatch(r"[A-Za-zΩ]+", symbol) or symbol in ("kg", "mM", "mol", "cd", "K"):
-        return f"{_number(value)} {symbol}"
-    if scale is None and value == 0:
+        return symbol, 1.0
+    if zero:
         scale = 10.0 ** _ZERO_EXPONENTS.get(symbol, 0)
-    scale = value if scale is None else float(scale)
+    scale = float(scale)
     exponent = 0 if scale == 0 or not math.isfinite(scale) else int(
         math.floor(math.log10(abs(scale)) / 3) * 3)
     exponent = max(-15, min(9, exponent))
@@ -459,7 +472,7 @@ def quantity_text(value: Any, dims: Dimensions | None = None,
         exponent = -3 if 1e-5 <= abs(scale) < 1 else min(exponent, 0)
     if symbol == "Hz":  # rates: 0.2 Hz, 5 Hz, 2 kHz
         exponent = max(exponent, 0)
-    return f"{_number(value / 10.0 ** exponent)} {_PREFIXES[exponent]}{symbol}"
+    return f"{_PREFIXES[exponent]}{symbol}", 10.0 ** exponent
 
 
 def text_number_latex(text: str) -> str:
