@@ -223,4 +223,6 @@ def network_markdown(network: Any) -> str | None:
 
     if not network.objects:
         return f"**Network** `{network.name}`: empty"
-    return render(network, caller_namespace())
+    # without the connectivity figure: drawing it (matplotlib) would make every display
+    # of a network take most of a second; report() to a file draws it
+    return render(network, caller_namespace(), figure=False)

@@ -10,6 +10,7 @@ so that a report's parameter hash describes the network as it was set up.
 
 from __future__ import annotations
 
+import dataclasses
 import weakref
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -79,10 +80,18 @@ def record_run(network: str, objects: Iterable[Any], start: float, duration: flo
                requested: float, dt: float, steps: int, wall_seconds: float,
                initial_state: Mapping[str, Any] | None = None) -> RunRecord:
     """Remember one run (called by :meth:`jnsim.Network.run`); returns the record."""
+    objects = list(objects)
     record = RunRecord(network, float(start), float(duration), float(requested), float(dt),
                        int(steps), float(wall_seconds),
                        tuple(_reference(o) for o in objects), initial_state)
     _RECORDS[:] = [r for r in _RECORDS if r.alive()]
+    if initial_state is not None:
+        # only the latest start at t = 0 of these objects is asked for its state
+        # (runs_of starts there): earlier records let go of theirs, so that many runs
+        # from t = 0 (a sweep's worker, explore) do not keep one copy of the state each
+        _RECORDS[:] = [dataclasses.replace(r, initial_state=None)
+                       if r.initial_state is not None and any(r.simulated(o) for o in objects)
+                       else r for r in _RECORDS]
     _RECORDS.append(record)
     del _RECORDS[:-MAX_RECORDS]
     return record

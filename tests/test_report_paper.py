@@ -155,14 +155,19 @@ print(text.split('## Connectivity')[1].split('|')[0])
     assert not (tmp_path / "n-connectivity.png").exists()
 
 
-def test_notebook_display_embeds_the_figure() -> None:
+def test_notebook_display_leaves_the_figure_to_reports_that_ask_for_it() -> None:
     pytest.importorskip("matplotlib")
     from jnsim.display import network_markdown
+    from jnsim.report import network_markdown as report_markdown
 
     names = cuba(40)
-    text = network_markdown(Network(*objects_of(names)))
+    net = Network(*objects_of(names))
+    # a network shown in a notebook: the statistics, not the (slow to draw) figure
+    text = network_markdown(net)
     assert text is not None and "#### Connectivity" in text
-    assert "](data:image/png;base64,iVBOR" in text
+    assert "data:image" not in text and "figure omitted" not in text
+    embedded = report_markdown(net, figure=True)
+    assert "](data:image/png;base64,iVBOR" in embedded
 
 
 # -- protocol -------------------------------------------------------------------------
@@ -377,3 +382,21 @@ def test_the_schema_is_documented() -> None:
     docs = (ROOT / "docs" / "reports.md").read_text()
     missing = [path for path in schema_fields() if f"`{path}`" not in docs]
     assert not missing, f"fields not documented in docs/reports.md: {missing}"
+
+
+def test_runs_from_t0_keep_only_the_latest_initial_state():
+    # a sweep's worker or an explorer restores t = 0 and runs again, thousands of times:
+    # the protocol must not keep a copy of the network's state per run
+    from jnsim import Network, NeuronGroup, ms
+    from jnsim.protocol import _RECORDS, runs_of
+
+    G = NeuronGroup(10, "dv/dt = -v/(10*ms) : 1")
+    net = Network(G)
+    net.store("start")
+    for _ in range(5):
+        net.restore("start")
+        net.run(1 * ms)
+    mine = [r for r in _RECORDS if r.simulated(G)]
+    assert len(mine) == 5
+    assert [r.initial_state is not None for r in mine] == [False] * 4 + [True]
+    assert runs_of([G]) == mine[-1:]

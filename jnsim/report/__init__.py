@@ -164,16 +164,14 @@ def network_markdown(network: Any, namespace: Mapping[str, Any] | None = None,
     """The Markdown report of ``network`` without front matter (for notebooks).
 
     With ``figure`` (and matplotlib installed) the connectivity figure is embedded
-    as a PNG data URI, so that the notebook holds it.
+    as a PNG data URI, so that the notebook holds it; without, the figure is left
+    out (``report()`` to a file draws it).
     """
     from .markdown import report_markdown
 
     caller = dict(namespace) if namespace is not None else caller_namespace()
     facts = gather(_objects(network, caller), caller)
-    link = None
-    if facts.connectivity:
-        link = _inline_figure(facts) if figure else FigureLink(
-            None, "not requested (figure=False)")
+    link = _inline_figure(facts) if figure and facts.connectivity else None
     return report_markdown(facts, front_matter=False, level=3, figure=link)
 
 

@@ -135,12 +135,24 @@ def draw_connectivity(populations: Sequence[str],
         from matplotlib.figure import Figure
     except ImportError:
         return FigureLink(None, "matplotlib is not installed")
+    from matplotlib.ticker import EngFormatter
+
     rows = len(projections)
-    figure = Figure(figsize=(8.0, 2.6 + 1.7 * rows), dpi=100, layout="constrained")
-    grid = figure.add_gridspec(rows + 1, 4, height_ratios=[2.6] + [1.7] * rows)
-    _diagram(figure.add_subplot(grid[0, :]), populations, projections)
-    for row, stats in enumerate(projections, start=1):
+    height = 2.6 + 1.7 * rows  # inches: the diagram, then a row of histograms each
+    figure = Figure(figsize=(8.0, height), dpi=100)
+    # fixed margins (in inches, for titles, tick labels and axis labels), not a layout
+    # engine: constrained layout measures every label and took most of the drawing time
+    split = 1 - 2.6 / height
+    top = figure.add_gridspec(1, 1, left=0.03, right=0.97, bottom=split + 0.05 / height,
+                              top=1 - 0.05 / height)
+    _diagram(figure.add_subplot(top[0, 0]), populations, projections)
+    grid = figure.add_gridspec(max(rows, 1), 4, left=0.08, right=0.985,
+                               bottom=0.45 / height, top=split - 0.3 / height, wspace=0.5,
+                               hspace=0.75)
+    for row, stats in enumerate(projections):
         cells = [figure.add_subplot(grid[row, k]) for k in range(4)]
+        for cell in cells:  # 250k, 1M: no offset text ("1e6") over the titles
+            cell.yaxis.set_major_formatter(EngFormatter(sep=""))
         _histogram(cells[0], stats.in_degree, f"{stats.name}: in-degree", "synapses in")
         _histogram(cells[1], stats.out_degree, f"{stats.name}: out-degree", "synapses out")
         _histogram(cells[2], stats.weights, f"{stats.name}: weights",
