@@ -116,3 +116,26 @@ def test_markdown_report_with_the_figure_converts_with_pandoc(model: str,
                             cwd=tmp_path, capture_output=True, text=True, timeout=180)
     assert result.returncode == 0 and not result.stderr, result.stderr
     assert (tmp_path / "r.pdf").stat().st_size > 30_000
+
+
+def test_distributions_in_narrow_columns_break_after_their_commas(tmp_path: Path) -> None:
+    # U(1 ms, 5 ms) as a delay: inside \left( ... \right) TeX cannot break, and the
+    # Delays column overflowed by 14 pt
+    from jnsim import Network, NeuronGroup, Synapses, ms, mV, start_scope
+    from jnsim.report.latex import _breakable_arguments
+
+    assert _breakable_arguments(r"$\mathcal{U}\left(1\,\mathrm{ms}, 5\,\mathrm{ms}\right)$") \
+        == r"$\mathcal{U}(1\,\mathrm{ms},$ $5\,\mathrm{ms})$"
+    assert _breakable_arguments(r"$\left(a\right) + \left(b, c\right)$") \
+        == r"$\left(a\right) + \left(b, c\right)$"
+    start_scope()
+    P = NeuronGroup(100, "dv/dt = -v/(10*ms) : volt", threshold="v > 1*mV", reset="v = 0*mV",
+                    method="exact", name="P")
+    S = Synapses(P[:80], P, on_pre="v += 0.5*mV", delay="1*ms + 4*ms*rand()", name="S")
+    S.connect(p=0.1)
+    net = Network(P, S)
+    net.run(1 * ms, namespace={"mV": mV, "ms": ms})
+    text = write_report(gather(list(net.objects), {}), tmp_path / "d.tex")
+    assert r"$\mathcal{U}(1\,\mathrm{ms},$ $5\,\mathrm{ms})$" in text
+    log = _pdflatex(tmp_path, "d")
+    assert "Overfull" not in log, re.findall(r"Overfull.*\n.*", log)

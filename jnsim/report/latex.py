@@ -71,7 +71,7 @@ def rich_latex(text: str, description: bool = False) -> str:
         if part.startswith("$$"):
             parts.append(rf"\[{part[2:-2].strip()}\]")
         elif part.startswith("$"):
-            parts.append(part)
+            parts.append(_breakable_arguments(part))
         elif part.startswith("`"):
             parts.append(rf"\texttt{{{_plain(part[1:-1])}}}")
         else:
@@ -80,6 +80,47 @@ def rich_latex(text: str, description: bool = False) -> str:
     if description:
         result = re.sub(r"\n\s*\n", r" \\par ", result.strip()).replace("\n", " ")
     return result
+
+
+def _top_level_commas(text: str) -> list[int] | None:
+    """Positions of the commas of ``text`` outside braces and ``\\left ... \\right``;
+    ``None`` if those do not pair up within ``text``."""
+    depth, commas, k = 0, [], 0
+    while k < len(text):
+        if text.startswith((r"\left", "{"), k):
+            depth += 1
+        elif text.startswith((r"\right", "}"), k):
+            depth -= 1
+            if depth < 0:
+                return None
+        elif text[k] == "\\":  # a control symbol (\\, is a space, not a comma)
+            k += 1
+        elif text[k] == "," and depth == 0:
+            commas.append(k)
+        k += 1
+    return commas if depth == 0 else None
+
+
+def _breakable_arguments(math: str) -> str:
+    """Inline math ``$f\\left(a, b\\right)$`` that may break after its commas.
+
+    TeX cannot break inside ``\\left ... \\right``, so a distribution such as
+    :math:`\\mathcal{U}(1\\,\\mathrm{ms}, 5\\,\\mathrm{ms})` overfilled narrow table
+    columns; it is written ``$\\mathcal{U}(1\\,\\mathrm{ms},$ $5\\,\\mathrm{ms})$``.
+    """
+    found = re.fullmatch(r"\$([^$]*?)\\left\((.*)\\right\)\$", math, flags=re.DOTALL)
+    if found is None:
+        return math
+    head, inner = found.groups()
+    commas = _top_level_commas(inner)
+    if r"\left" in head or not commas:  # also None: the parentheses are not one pair
+        return math
+    pieces, start = [], 0
+    for comma in commas:
+        pieces.append(inner[start:comma + 1])
+        start = comma + 1
+    pieces.append(inner[start:])
+    return f"${head}(" + "$ $".join(p.strip() for p in pieces) + ")$"
 
 
 def _name(text: str) -> str:
