@@ -55,6 +55,7 @@ from .random import seed
 from .report import report
 from .summaries import profiling_summary, scheduling_summary
 from .synapses import Synapses
+from .threads import set_threads
 from .timedarray import TimedArray
 from .units import Quantity, Unit
 from .units.checks import (
@@ -103,6 +104,7 @@ __all__ = [
     "restore",
     "run",
     "seed",
+    "set_threads",
     "show_code",
     "start_scope",
     "store",
