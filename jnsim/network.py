@@ -22,6 +22,7 @@ import numpy as np
 
 from .base import JnsimObject, current_scope
 from .clock import defaultclock, time_in_seconds
+from .codegen import parallel as parallel_code
 from .codegen.blocks import NJIT_OPTIONS, SLOTS, Operation, helper_sources
 from .codegen.inline import inline_body
 from .codegen.parallel import PARALLEL_NJIT_OPTIONS, SITE_PLACEHOLDER
@@ -317,6 +318,7 @@ class Network:
         values["_rng"] = kernel_state()
         threads = kernel_threads(network_neurons(objects))
         values["_threads"] = np.int64(threads)
+        values["_min_events"] = np.int64(parallel_code.MIN_EVENTS)
         candidates = {key: kind for key, value in values.items()
                       if (kind := pointer_candidate(value)) is not None}
         plan = build_kernel_source(operations, candidates, threads=threads)

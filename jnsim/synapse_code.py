@@ -39,7 +39,7 @@ if TYPE_CHECKING:
 __all__ = ["Pathway", "SynapseCode"]
 
 #: The loop over the target ranges of a multi-threaded pathway (jnsim.codegen.parallel).
-_SPIKE_LOOP = "    for _c in numba.prange(_threads):"
+_SPIKE_LOOP = "        for _c in numba.prange(_threads):"
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 import jnsim
+import jnsim.codegen.parallel
 import jnsim.network
 import jnsim.threads
 from jnsim import (
@@ -101,12 +102,30 @@ def _results(threads_at_run: int | None, threads: int, noise: bool = True
 
 
 @two_cores
-def test_multithreaded_kernel_gives_the_same_bits_on_one_and_two_threads() -> None:
+@pytest.mark.parametrize("min_events", [0, 10**9])  # synapses on all threads, or on one
+def test_multithreaded_kernel_gives_the_same_bits_on_one_and_two_threads(
+        monkeypatch: Any, min_events: int) -> None:
+    monkeypatch.setattr(jnsim.codegen.parallel, "MIN_EVENTS", min_events)
     one = _results(1, 2)
     two = _results(2, 2)
     assert len(one[0]) > 500  # the network is active: spikes, resets and synapses ran
     for a, b in zip(one, two, strict=True):
         assert a.dtype == b.dtype and np.array_equal(a, b)
+
+
+@two_cores
+def test_synapses_give_the_same_bits_on_one_thread_and_on_all() -> None:
+    import jnsim.codegen.parallel as parallel
+
+    original = parallel.MIN_EVENTS
+    try:
+        parallel.MIN_EVENTS = 0
+        split = _results(2, 2)
+        parallel.MIN_EVENTS = 10**9
+        alone = _results(2, 2)
+    finally:
+        parallel.MIN_EVENTS = original
+    assert all(np.array_equal(a, b) for a, b in zip(split, alone, strict=True))
 
 
 @two_cores

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import difflib
 import functools
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
@@ -190,9 +191,10 @@ class FunctionBuilder:
         helpers = set(self.printer.helpers_used)
         parameters = list(locals_)
         keys = [self.parameters[n] for n in locals_]
-        if "numba.prange(_threads)" in body:
-            parameters.append("_threads")
-            keys.append("_threads")
+        for name in ("_threads", "_min_events"):  # arguments of the kernel
+            if re.search(rf"\b{name}\b", body):
+                parameters.append(name)
+                keys.append(name)
         if "_rand_at(_rkey" in body or "_randn_at(_rkey" in body:
             parameters.append("_rkey")
             keys.append("_rkey")

@@ -32,11 +32,15 @@ import ast
 import re
 from collections.abc import Mapping, Sequence
 
-__all__ = ["CHUNK", "PARALLEL_NJIT_OPTIONS", "RANDOM_HELPERS", "chunked_element_loop",
+__all__ = ["CHUNK", "MIN_EVENTS", "PARALLEL_NJIT_OPTIONS", "RANDOM_HELPERS", "chunked_element_loop",
            "keyed_random", "loop_is_element_wise", "parallel_pathway", "parallel_threshold"]
 
 #: Elements per chunk of a multi-threaded element loop (a multiple of any SIMD width).
 CHUNK = 1024
+
+#: Steps of a pathway with fewer synaptic events than this run on one thread (read when
+#: a network runs).
+MIN_EVENTS = 4096
 
 #: Numba's parallel options for multi-threaded kernels: explicit ``prange`` loops only
 #: (no automatic parallelisation of array expressions, which could change results).
@@ -212,7 +216,10 @@ def parallel_pathway(lines: Sequence[str]) -> list[str] | None:
     ``_threads``, the number of ranges, is an argument of the kernel (Numba's
     ``get_num_threads()`` in compiled code would keep the kernel out of the disk cache).
     Random draws in the loop are keyed by synapse (each synapse is reached at most
-    once per step).
+    once per step). Steps with fewer than ``_min_events`` synaptic events (an argument
+    of the kernel, :data:`MIN_EVENTS`) run the loop on the calling thread alone (the
+    same additions in the same order, so the same results): waking the other threads
+    would cost more.
     """
     header = "    for _k in range(_ring_count[_past]):"
     if header not in lines:
@@ -236,11 +243,18 @@ def parallel_pathway(lines: Sequence[str]) -> list[str] | None:
     guarded = [*loop[:post + 1], "    " * level + "if _post >= _tlo and _post < _thi:",
                *_shift(loop[post + 1:], 1)]
     return [*lines[:start],
-            "    _targets = _tgt_stop - _tgt_start",
-            "    for _c in numba.prange(_threads):",
-            "        _tlo = _tgt_start + _c * _targets // _threads",
-            "        _thi = _tgt_start + (_c + 1) * _targets // _threads",
-            *_shift(guarded, 1)]
+            "    _events = 0",
+            "    for _k in range(_ring_count[_past]):",
+            "        _source = _ring[_past, _k]",
+            "        _events += _ptr[_source + 1] - _ptr[_source]",
+            "    if _events < _min_events:",
+            *_shift(loop, 1),
+            "    else:",
+            "        _targets = _tgt_stop - _tgt_start",
+            "        for _c in numba.prange(_threads):",
+            "            _tlo = _tgt_start + _c * _targets // _threads",
+            "            _thi = _tgt_start + (_c + 1) * _targets // _threads",
+            *_shift(guarded, 2)]
 
 
 def loop_is_element_wise(lines: Sequence[str], header: str, parameters: Mapping[str, str],
