@@ -92,7 +92,7 @@ def measure(size: int, duration: float, repeat: int, brian: str | None) -> dict[
                         _run_brian(brian, threads, size, duration)["loop_s"])
     medians = {k: statistics.median(v) for k, v in times.items() if v}
     return {"size": size, "duration_s": duration, "medians": medians, "times": times,
-            "cold_compile_s": cold, "spike_counts": spikes}
+            "cold_compile_s": cold, "spike_counts": spikes, "load_after": os.getloadavg()}
 
 
 def report(result: dict[str, Any]) -> str:
@@ -107,13 +107,15 @@ def report(result: dict[str, Any]) -> str:
         row += "– | – | – | – | "
     cold = result["cold_compile_s"]
     same = len(set(result["spike_counts"].values())) == 1
-    return row + f"{cold[1]:.1f} | {cold[2]:.1f} | {'yes' if same else 'NO'} |"
+    return row + (f"{cold[1]:.1f} | {cold[2]:.1f} | {'yes' if same else 'NO'} | "
+                  f"{result['load_after'][0]:.1f} |")
 
 
 HEADER = ("| neurons | jnsim 1 thread (s) | jnsim 2 threads (s) | jnsim 1/2 | "
           "Brian 1 thread (s) | Brian 2 threads (s) | Brian 1/2 | jnsim 2 / Brian 2 | "
-          "cold compile serial (s) | cold compile 2 threads (s) | same spikes |\n"
-          "|---|---|---|---|---|---|---|---|---|---|---|")
+          "cold compile serial (s) | cold compile 2 threads (s) | same spikes | "
+          "load average |\n"
+          "|---|---|---|---|---|---|---|---|---|---|---|---|")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -134,7 +136,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     brian = None if args.no_brian or not Path(args.brian_python).exists() else args.brian_python
     print(f"CUBA, {args.duration:g} s simulated, medians of {args.repeat} interleaved rounds; "
-          f"{os.cpu_count()} CPUs" + ("" if brian else "; Brian skipped"), flush=True)
+          f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at the start"
+          + ("" if brian else "; Brian skipped"), flush=True)
     print(HEADER, flush=True)
     for size in sizes:
         result = measure(size, args.duration, args.repeat, brian)

@@ -87,10 +87,13 @@ def build_kernel_source(operations: Iterable[Operation],
     array arguments that may be passed as pointers where the driver's code allows it.
     With ``threads > 1``, operations with a multi-threaded variant run it
     (:mod:`jnsim.codegen.parallel`; the others run as in the serial kernel), and the
-    driver draws the step's random key where they need one.
+    driver draws the step's random key where they need one; if no operation has such
+    a variant, the kernel is the serial one (and the plan's ``threads`` 1).
     """
     operations = tuple(sorted(operations, key=lambda o: (SLOTS.index(o.slot), o.order, o.name)))
-    multithreaded = threads > 1
+    # (without a multi-threaded operation, Numba's slower parallel compilation buys nothing)
+    multithreaded = threads > 1 and any(op.parallel_source for op in operations)
+    threads = threads if multithreaded else 1
     if multithreaded:  # (its arrays stay arrays: a prange body cannot take raw pointers)
         operations = _multithreaded(operations)
     keyed = any("_rkey" in op.arguments for op in operations)

@@ -111,6 +111,8 @@ def test_multithreaded_kernel_gives_the_same_bits_on_one_and_two_threads(
     assert len(one[0]) > 500  # the network is active: spikes, resets and synapses ran
     for a, b in zip(one, two, strict=True):
         assert a.dtype == b.dtype and np.array_equal(a, b)
+    if not os.environ.get("NUMBA_THREADING_LAYER"):
+        assert numba.threading_layer() in ("tbb", "omp")  # thread-safe, never workqueue
 
 
 @two_cores
@@ -194,6 +196,11 @@ def test_networks_above_the_measured_size_get_every_thread(monkeypatch: Any) -> 
     assert "numba.prange" in plan.source
     set_threads(1)
     assert "numba.prange" not in large.prepare()[0].source
+    # nothing to run on several threads: the serial kernel, whatever the setting
+    set_threads(2)
+    start_scope()
+    inputs = Network(jnsim.PoissonGroup(300, rates=5 * jnsim.Hz))
+    assert inputs.prepare()[0].threads == 1
 
 
 _PROBE = """
