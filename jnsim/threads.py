@@ -1,7 +1,7 @@
 """How many threads a network's kernel uses.
 
 A network's kernel runs on several threads when the network is large enough to
-gain from it (:data:`AUTO_MIN_NEURONS` neurons, measured in ``benchmarks/threads.py``):
+gain from it (:data:`AUTO_MIN_NEURONS` neurons, see ``benchmarks/threads.py``):
 the state update and threshold of neuron groups are split into fixed chunks of
 neurons, and synaptic propagation into ranges of target neurons, so that no two
 threads write one value and the results do not depend on the number of threads
@@ -41,9 +41,11 @@ __all__ = ["AUTO_MIN_NEURONS", "ENVIRONMENT_VARIABLE", "get_threads", "kernel_th
 #: The environment variable giving the number of threads (``1``: serial kernels).
 ENVIRONMENT_VARIABLE = "JNSIM_THREADS"
 
-#: Networks with at least this many neurons run multi-threaded by default (below it the
-#: serial kernel is as fast, and compiles faster). Measured with ``benchmarks/threads.py``.
-AUTO_MIN_NEURONS = 20_000
+#: Networks with at least this many neurons run multi-threaded by default. Measured with
+#: ``benchmarks/threads.py --sizes``: on the (shared, 2-core) development machine the
+#: multi-threaded kernel was slower than the serial one at every size up to 64 000
+#: neurons (docs/performance.md), so the automatic choice starts above that.
+AUTO_MIN_NEURONS = 100_000
 
 _setting: list[int | None] = [None]
 #: Whether this process ran a multi-threaded kernel (and on which threading layer).
