@@ -15,7 +15,8 @@ The last line written to standard output is a JSON object with these keys:
     Wall time of the simulation loop only, as timed by Brian itself and stored in
     ``device._last_run_time``. For ``cpp_standalone`` this is the time the generated
     ``Network::run`` in the compiled binary spends in its time-step loop (``std::clock``
-    without OpenMP, i.e. CPU time of the single simulation thread). For ``cython`` it is
+    without OpenMP, i.e. CPU time of the single simulation thread; ``omp_get_wtime``, wall
+    time, with ``--openmp-threads``). For ``cython`` it is
     the wall time of the time-step loop in ``Network.run``, measured after
     ``Network.before_run`` has generated and compiled (or loaded from the cache) all
     code objects. Neither includes synapse creation, initial values or compilation.
@@ -148,13 +149,21 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="fresh build directory and Cython cache (temporary, deleted afterwards)",
     )
     parser.add_argument("--seed", type=int, default=None, help="random seed of the model")
+    parser.add_argument(
+        "--openmp-threads",
+        type=int,
+        default=0,
+        help="cpp_standalone only: devices.cpp_standalone.openmp_threads (0: no OpenMP)",
+    )
     return parser.parse_args(argv)
 
 
 def configure_brian(
-    b2: Any, target: str, cold: bool, tmp_root: Path, cache_root: Path, key: str
+    b2: Any, target: str, cold: bool, tmp_root: Path, cache_root: Path, key: str,
+    openmp_threads: int = 0,
 ) -> tuple[Path | None, Path | None]:
-    """Select Brian's device/target and its build and cache directories.
+    """Select Brian's device/target and its build and cache directories
+    (``openmp_threads``: Brian's OpenMP threads for ``cpp_standalone``, 0 for none).
 
     Returns
     -------
@@ -179,6 +188,7 @@ def configure_brian(
         str(rss_file),
         "./main",
     ]
+    b2.prefs.devices.cpp_standalone.openmp_threads = openmp_threads
     # One build + run per process; the binary's own output goes to results/stdout.txt.
     b2.set_device("cpp_standalone", directory=str(project), build_on_run=True, with_output=False)
     return project, rss_file
@@ -206,8 +216,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             import brian2 as b2
             import numpy as np
 
+            key = f"{args.model}-{size}" + (
+                f"-omp{args.openmp_threads}" if args.openmp_threads else "")
             project, rss_file = configure_brian(
-                b2, args.target, args.cold, tmp_root, cache_root, f"{args.model}-{size}"
+                b2, args.target, args.cold, tmp_root, cache_root, key, args.openmp_threads
             )
             t0 = time.perf_counter()
             stats = func(b2, size, duration, **kwargs)
@@ -222,6 +234,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "size": size,
             "duration_s": duration,
             "cold": bool(args.cold),
+            "openmp_threads": args.openmp_threads,
             "loop_s": round(loop_s, 4),
             "model_call_s": round(model_call_s, 3),
             "end_to_end_s": round(end_to_end_s, 3),

@@ -56,6 +56,7 @@ from .report import load_report, report
 from .summaries import profiling_summary, scheduling_summary
 from .sweeps import sweep
 from .synapses import Synapses
+from .threads import set_threads
 from .timedarray import TimedArray
 from .units import Quantity, Unit
 from .units.checks import (
@@ -104,6 +105,7 @@ __all__ = [
     "restore",
     "run",
     "seed",
+    "set_threads",
     "show_code",
     "start_scope",
     "store",

@@ -22,14 +22,17 @@ import numpy as np
 
 from .base import JnsimObject, current_scope
 from .clock import defaultclock, time_in_seconds
+from .codegen import parallel as parallel_code
 from .codegen.blocks import NJIT_OPTIONS, SLOTS, Operation, helper_sources
 from .codegen.inline import inline_body
+from .codegen.parallel import PARALLEL_NJIT_OPTIONS, SITE_PLACEHOLDER
 from .codegen.pointers import argument_values, pointer_arguments, pointer_candidate, pointer_import
 from .compiler import Kernel, compile_kernel
 from .errors import JnsimError, RunError, errors_within
 from .namespace import caller_namespace
 from .protocol import record_run
 from .random import kernel_state, random_state, seed_numba_generator, set_random_state
+from .threads import kernel_threads, running_threads
 from .units import Quantity, registry
 
 __all__ = ["Network", "collect", "restore", "run", "store"]
@@ -58,6 +61,9 @@ class KernelPlan:
         (``jnsim.codegen.pointers``); ``_progress`` and ``_nan_flag`` come first.
     pointers
         ``{key: (dtype, ndim)}`` of the arrays passed as the address of their data.
+    threads
+        The number of threads it runs on (:mod:`jnsim.threads`); above one, it is the
+        multi-threaded kernel, whose results are the same on any number of threads.
     """
 
     source: str
@@ -65,6 +71,7 @@ class KernelPlan:
     operations: tuple[Operation, ...]
     arguments: tuple[tuple[str, str], ...] = ()
     pointers: Mapping[str, tuple[str, int]] = field(default_factory=dict)
+    threads: int = 1
 
     def argument_values(self, values: Mapping[str, Any]) -> list[Any]:
         """The driver's arguments after the leading three, from the network's values
@@ -73,17 +80,31 @@ class KernelPlan:
 
 
 def build_kernel_source(operations: Iterable[Operation],
-                        candidates: Mapping[str, tuple[str, int]] | None = None) -> KernelPlan:
+                        candidates: Mapping[str, tuple[str, int]] | None = None,
+                        threads: int = 1) -> KernelPlan:
     """Assemble the module with every operation and the driver loop.
 
     ``candidates`` (``{key: (dtype, ndim)}``, see ``jnsim.codegen.pointers``) are the
     array arguments that may be passed as pointers where the driver's code allows it.
+    With ``threads > 1``, operations with a multi-threaded variant run it
+    (:mod:`jnsim.codegen.parallel`; the others run as in the serial kernel), and the
+    driver draws the step's random key where they need one; if no operation has such
+    a variant, the kernel is the serial one (and the plan's ``threads`` 1).
     """
     operations = tuple(sorted(operations, key=lambda o: (SLOTS.index(o.slot), o.order, o.name)))
+    # (without a multi-threaded operation, Numba's slower parallel compilation buys nothing)
+    multithreaded = threads > 1 and any(op.parallel_source for op in operations)
+    threads = threads if multithreaded else 1
+    if multithreaded:  # (its arrays stay arrays: a prange body cannot take raw pointers)
+        operations = _multithreaded(operations)
+    keyed = any("_rkey" in op.arguments for op in operations)
     keys = sorted({k for op in operations for k in op.arguments
-                   if k not in ("t", "_nan_flag", "_step")}
-                  | {k for op in operations for r in op.room for k in _KEY.findall(r)})
+                   if k not in ("t", "_nan_flag", "_step", "_rkey")}
+                  | {k for op in operations for r in op.room for k in _KEY.findall(r)}
+                  | ({"_rng"} if keyed else set()))
     helpers = set().union(*(op.helpers for op in operations)) if operations else set()
+    if keyed:
+        helpers |= {"_rand", "_rand_key", "_mix64"}
     parts = [_HEADER]
     if helpers:
         parts.append(helper_sources(helpers))
@@ -103,6 +124,8 @@ def build_kernel_source(operations: Iterable[Operation],
     # jnsim.codegen.inline)
     driver += ["        if _block < 1:", "            break", "        _end = _step + _block",
                "        while _step < _end:", "            t = _step * _dt"]
+    if keyed:  # one draw from the stream per step keys the step's element-wise numbers
+        driver.append("            _rkey = _rand_key(_rng)")
     for slot in SLOTS:
         for op in (o for o in operations if o.slot == slot):
             indent = " " * 12
@@ -123,17 +146,31 @@ def build_kernel_source(operations: Iterable[Operation],
     # their parameters unused, and every array argument costs Numba compilation time.
     used = set(_KEY.findall("\n".join(driver + parts[1:])))
     keys = [k for k in keys if k in used or not _KEY.fullmatch(k)]
-    header = [f"@numba.njit({NJIT_OPTIONS}, no_cfunc_wrapper=True)",
+    options = f"{NJIT_OPTIONS}, {PARALLEL_NJIT_OPTIONS}" if multithreaded else NJIT_OPTIONS
+    header = [f"@numba.njit({options}, no_cfunc_wrapper=True)",
               f"def run_steps(_step, _stop, _dt, _progress, _nan_flag"
               f"{''.join(', ' + k for k in keys)}):"]
     # the run's progress and NaN flag are int64 arrays as well (made by run())
     driver_source, arguments, pointers = pointer_arguments(
         "\n".join(header + driver) + "\n", ("_progress", "_nan_flag", *keys),
-        {**(candidates or {}), **_RUN_ARRAYS})
+        {} if multithreaded else {**(candidates or {}), **_RUN_ARRAYS})
     if pointers:
         parts[0] += pointer_import([dtype for dtype, _ in pointers.values()])
     parts.append(driver_source)
-    return KernelPlan("\n\n".join(parts), tuple(keys), operations, arguments, pointers)
+    return KernelPlan("\n\n".join(parts), tuple(keys), operations, arguments, pointers,
+                      threads)
+
+
+def _multithreaded(operations: tuple[Operation, ...]) -> tuple[Operation, ...]:
+    """The operations as a multi-threaded kernel runs them: their multi-threaded
+    variants, each with its own random numbers (its position numbers its call sites)."""
+    result = []
+    for position, op in enumerate(operations):
+        op = op.multithreaded()
+        if SITE_PLACEHOLDER in op.source:
+            op = replace(op, source=op.source.replace(SITE_PLACEHOLDER, str(position << 16)))
+        result.append(op)
+    return tuple(result)
 
 
 @dataclass(frozen=True)
@@ -283,9 +320,12 @@ class Network:
                 values.update(obj.argument_values(externals, base_dt))
         operations, values = _canonical(operations, values, objects)
         values["_rng"] = kernel_state()
+        threads = kernel_threads(network_neurons(objects))
+        values["_threads"] = np.int64(threads)
+        values["_min_events"] = np.int64(parallel_code.MIN_EVENTS)
         candidates = {key: kind for key, value in values.items()
                       if (kind := pointer_candidate(value)) is not None}
-        plan = build_kernel_source(operations, candidates)
+        plan = build_kernel_source(operations, candidates, threads=threads)
         missing = [k for k in plan.keys if k not in values]
         if missing:  # pragma: no cover - a bug in code generation, not a user mistake
             raise RuntimeError(f"no values for kernel arguments {missing}")
@@ -375,7 +415,8 @@ class Network:
                 if kernel.origin is None:  # compile (or load) outside the timed loop
                     compile_seconds += kernel.prepare(step, target, base_dt, *arguments)
                 started, cpu_started = time.perf_counter(), time.thread_time()
-                reached = kernel(step, target, base_dt, *arguments)
+                with running_threads(plan.threads):
+                    reached = kernel(step, target, base_dt, *arguments)
                 elapsed = time.perf_counter() - started
                 kernel_seconds += elapsed
                 kernel_cpu_seconds += time.thread_time() - cpu_started
@@ -600,6 +641,14 @@ def _check_summed_targets(objects: list[Any]) -> None:
             earlier.append((obj, name, start, stop))
 
 
+def network_neurons(objects: Iterable[Any]) -> int:
+    """The network's size for the choice of threads: the neurons of its neuron groups
+    (the elements whose state update and threshold run multi-threaded)."""
+    from .groups import NeuronGroup
+
+    return sum(int(obj.N) for obj in objects if isinstance(obj, NeuronGroup))
+
+
 _CODE_ID = re.compile(r"\bo(\d+)(?=_)")
 
 
@@ -623,7 +672,9 @@ def _canonical(operations: list[Operation], values: dict[str, Any], objects: lis
     rename = canonical_names(objects)
     renamed = [replace(op, name=rename(op.name), source=rename(op.source),
                        arguments=tuple(rename(a) for a in op.arguments),
-                       room=tuple(rename(r) for r in op.room))
+                       room=tuple(rename(r) for r in op.room),
+                       parallel_source=rename(op.parallel_source),
+                       parallel_arguments=tuple(rename(a) for a in op.parallel_arguments))
                for op in operations]
     return renamed, {rename(key): value for key, value in values.items()}
 

@@ -18,6 +18,7 @@ import sympy
 from .analysis import AnalysedModel, analyse, check_code
 from .clock import time_in_seconds
 from .codegen.blocks import FunctionBuilder, Operation, external_values, render_statements
+from .codegen.parallel import chunked_element_loop, loop_is_element_wise, parallel_threshold
 from .context import ModelContext
 from .dimensions import BOOLEAN, NameInfo
 from .equations import EquationKind, Expression, Statement, parse_expression, parse_statements
@@ -35,6 +36,8 @@ if TYPE_CHECKING:
 __all__ = ["ElementFunction", "NeuronCode", "RegularOperation", "ode_system"]
 
 _SECOND = Dimensions({"[time]": 1})
+#: The loop over a group's elements in generated functions.
+_ELEMENT_LOOP = "    for _idx in range(N):"
 
 
 def ode_system(model: AnalysedModel, names: Iterable[str]) -> ODESystem:
@@ -486,7 +489,11 @@ class NeuronCode:
         function.store(assigned, indent=2)
         if checked:
             self._locate_nonfinite(function)
-        return b.operation("groups", group.creation_index, group.code_id, every)
+        parallel = None
+        if loop_is_element_wise(b.lines, _ELEMENT_LOOP, b.parameters):
+            parallel = chunked_element_loop(b.lines, _ELEMENT_LOOP)
+        return b.operation("groups", group.creation_index, group.code_id, every,
+                           parallel=parallel)
 
     def float_state_names(self) -> list[str]:
         """Floating point variables the state update assigns (for NaN reports)."""
@@ -550,7 +557,7 @@ class NeuronCode:
         group = self.group
         b = self._detection(self.threshold, "threshold", externals, "spikes",
                             refractory=group.has_refractoriness)
-        return b.operation("thresholds", group.creation_index, group.code_id, every)
+        return self._detection_operation(b, "thresholds", group.creation_index, every)
 
     def _event_operation(self, name: str, externals: Mapping[str, Any], every: int,
                          index: int) -> Operation:
@@ -559,8 +566,8 @@ class NeuronCode:
         group = self.group
         b = self._detection(self.events[name], f"event_{name}", externals, f"ev_{name}",
                             refractory=False)
-        return b.operation(self.event_slots[name], group.creation_index + 0.1 + 0.01 * index,
-                           group.code_id, every)
+        return self._detection_operation(b, self.event_slots[name],
+                                         group.creation_index + 0.1 + 0.01 * index, every)
 
     def _detection(self, condition_code: Expression, label: str,
                    externals: Mapping[str, Any], stem: str, refractory: bool
@@ -596,6 +603,14 @@ class NeuronCode:
             b.add("_a_lastspike[_idx] = t", "_a_not_refractory[_idx] = False", indent=3)
         b.add("_nspikes[0] = _n")
         return b
+
+    def _detection_operation(self, b: FunctionBuilder, slot: str, order: float, every: int
+                             ) -> Operation:
+        """A detection's operation, multi-threaded where its loop is element-wise."""
+        parallel = None
+        if loop_is_element_wise(b.lines, _ELEMENT_LOOP, b.parameters, exempt=("_spikes",)):
+            parallel = parallel_threshold(b.lines)
+        return b.operation(slot, order, self.group.code_id, every, parallel=parallel)
 
     def _reset_operation(self, externals: Mapping[str, Any], every: int) -> Operation:
         group = self.group

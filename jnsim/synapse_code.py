@@ -21,6 +21,7 @@ import sympy
 
 from .analysis import analyse, check_code
 from .codegen.blocks import FunctionBuilder, Operation, external_values, render_statements
+from .codegen.parallel import loop_is_element_wise, parallel_pathway
 from .dimensions import NameInfo
 from .equations import EquationKind, Statement, parse_statements
 from .errors import EquationError, JnsimError
@@ -36,6 +37,9 @@ if TYPE_CHECKING:
     from .synapses import Synapses
 
 __all__ = ["Pathway", "SynapseCode"]
+
+#: The loop over the target ranges of a multi-threaded pathway (jnsim.codegen.parallel).
+_SPIKE_LOOP = "        for _c in numba.prange(_threads):"
 
 
 @dataclass(frozen=True)
@@ -582,8 +586,16 @@ class SynapseCode:
                        indent=body_indent)
         if layout["heterogeneous"]:
             b.add("_s += 1", indent=body_indent)
+        parallel = None
+        if pathway.triggered_by == "source" and not layout["heterogeneous"]:
+            parallel = parallel_pathway(b.lines)
+            b.parameter("_tgt_stop", f"{s.code_id}__tgt_stop")
+            if parallel is not None and not loop_is_element_wise(
+                    parallel, _SPIKE_LOOP, b.parameters, owned=("_idx", "_post")):
+                parallel = None
         return b.operation("synapses", s.creation_index + (0.5 if pathway.triggered_by
-                                                           == "target" else 0.0), s.code_id)
+                                                           == "target" else 0.0), s.code_id,
+                           parallel=parallel)
 
 
 

@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import difflib
 import functools
+import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import sympy
 from sympy.functions.elementary.piecewise import ExprCondPair
@@ -86,6 +87,15 @@ class Operation:
         Helper functions (:data:`~jnsim.codegen.printer.HELPERS`) its source uses.
     owner
         The ``code_id`` of the object it belongs to.
+    parallel_source
+        The source of its multi-threaded variant (:mod:`jnsim.codegen.parallel`), with
+        the same parameters as ``source`` (and ``_rkey``, the step's random key, where
+        it draws random numbers); empty if it has none, and then it runs serially in a
+        multi-threaded kernel too.
+    parallel_arguments
+        Driver keys passed to the multi-threaded variant.
+    parallel_helpers
+        Helper functions the multi-threaded variant uses.
     """
 
     name: str
@@ -97,6 +107,17 @@ class Operation:
     room: tuple[str, ...] = ()
     helpers: frozenset[str] = frozenset()
     owner: str = ""
+    parallel_source: str = ""
+    parallel_arguments: tuple[str, ...] = ()
+    parallel_helpers: frozenset[str] = frozenset()
+
+    def multithreaded(self) -> Operation:
+        """This operation as a multi-threaded kernel runs it (itself if it has no
+        multi-threaded variant)."""
+        if not self.parallel_source:
+            return self
+        return replace(self, source=self.parallel_source, arguments=self.parallel_arguments,
+                       helpers=self.parallel_helpers)
 
 
 @dataclass
@@ -137,8 +158,10 @@ class FunctionBuilder:
                 self.printer.timed_arrays[name] = implementation.ndim
 
     def operation(self, slot: str, order: float, owner: str, every: int = 1,
-                  room: Iterable[str] = ()) -> Operation:
-        """The finished :class:`Operation`."""
+                  room: Iterable[str] = (), parallel: Sequence[str] | None = None
+                  ) -> Operation:
+        """The finished :class:`Operation`, with ``parallel`` (the lines of a
+        multi-threaded variant of the body, see :mod:`jnsim.codegen.parallel`) if given."""
         body = "\n".join(self.lines)
         if "_rng)" in body:  # draws random numbers from jnsim's generator
             self.parameter("_rng", "_rng")
@@ -153,9 +176,35 @@ class FunctionBuilder:
         header = (f"@numba.njit({NJIT_OPTIONS}, no_cpython_wrapper=True, no_cfunc_wrapper=True)\n"
                   f"def {self.name}({', '.join(locals_)}):\n")
         body = "\n".join(self.lines) if self.lines else "    pass"
+        variant: dict[str, object] = {}
+        if parallel is not None:
+            variant = self._parallel_variant(locals_, parallel)
         return Operation(self.name, slot, order, header + body + "\n",
                          tuple(self.parameters[n] for n in locals_), every, tuple(room),
-                         frozenset(self.printer.helpers_used), owner)
+                         frozenset(self.printer.helpers_used), owner, **variant)
+
+    def _parallel_variant(self, locals_: list[str], lines: Sequence[str]) -> dict[str, object]:
+        """The ``parallel_*`` fields of the operation for the variant's ``lines``."""
+        from .parallel import PARALLEL_NJIT_OPTIONS
+
+        body = "\n".join(lines)
+        helpers = set(self.printer.helpers_used)
+        parameters = list(locals_)
+        keys = [self.parameters[n] for n in locals_]
+        for name in ("_threads", "_min_events"):  # arguments of the kernel
+            if re.search(rf"\b{name}\b", body):
+                parameters.append(name)
+                keys.append(name)
+        if "_rand_at(_rkey" in body or "_randn_at(_rkey" in body:
+            parameters.append("_rkey")
+            keys.append("_rkey")
+            helpers |= {"_mix64", "_rand_at"} | (
+                {"_randn_at"} if "_randn_at(" in body else set())
+        header = (f"@numba.njit({NJIT_OPTIONS}, {PARALLEL_NJIT_OPTIONS}, "
+                  "no_cpython_wrapper=True, no_cfunc_wrapper=True)\n"
+                  f"def {self.name}({', '.join(parameters)}):\n")
+        return {"parallel_source": header + body + "\n", "parallel_arguments": tuple(keys),
+                "parallel_helpers": frozenset(helpers)}
 
 
 def _hoist(expr: sympy.Expr, scalars: frozenset[sympy.Symbol],
@@ -298,8 +347,9 @@ def external_values(externals: Mapping[str, object], code_id: str) -> dict[str, 
 def helper_sources(names: Iterable[str]) -> str:
     """Source of the helper functions named."""
     from ..timedarray import LOOKUP_HELPERS
+    from .parallel import RANDOM_HELPERS
 
-    known = {**HELPERS, **LOOKUP_HELPERS}
+    known = {**HELPERS, **LOOKUP_HELPERS, **RANDOM_HELPERS}
     return "\n\n".join(known[n] for n in sorted(set(names)))
 
 

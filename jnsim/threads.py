@@ -1,0 +1,203 @@
+"""How many threads a network's kernel uses.
+
+A network's kernel runs on several threads when the network is large enough to
+gain from it (:data:`AUTO_MIN_NEURONS` neurons, see ``benchmarks/threads.py``):
+the state update and threshold of neuron groups are split into fixed chunks of
+neurons, and synaptic propagation into ranges of target neurons, so that no two
+threads write one value and the results do not depend on the number of threads
+(``docs/performance.md``). Smaller networks keep the serial kernel, which compiles
+faster.
+
+The choice, in order of precedence:
+
+1. :func:`set_threads` (``n`` threads, or ``None`` for the automatic choice);
+2. the environment variable ``JNSIM_THREADS`` (``1`` disables multi-threading; sweep
+   workers set it, together with ``NUMBA_NUM_THREADS=1``);
+3. automatic: all of Numba's threads (``NUMBA_NUM_THREADS``, the number of cores by
+   default) for networks of at least :data:`AUTO_MIN_NEURONS` neurons, else one.
+
+The number never exceeds ``NUMBA_NUM_THREADS``. Threading layer: unless
+``NUMBA_THREADING_LAYER`` is set, jnsim asks Numba for a thread-safe one (TBB or
+OpenMP), so kernels running in several Python threads at once cannot abort the
+process; without one, kernels stay serial. A process forked after it ran a
+multi-threaded kernel on GNU OpenMP (which cannot run in such a child) runs serial
+kernels.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+
+import numba
+
+from .errors import JnsimError
+
+__all__ = ["AUTO_MIN_NEURONS", "ENVIRONMENT_VARIABLE", "get_threads", "kernel_threads",
+           "parallel_available", "running_threads", "set_threads"]
+
+#: The environment variable giving the number of threads (``1``: serial kernels).
+ENVIRONMENT_VARIABLE = "JNSIM_THREADS"
+
+#: Networks with at least this many neurons run multi-threaded by default. Measured with
+#: ``benchmarks/threads.py --sizes``: on the (shared, 2-core) development machine the
+#: multi-threaded kernel was slower than the serial one at every size up to 64 000
+#: neurons (docs/performance.md), so the automatic choice starts above that.
+AUTO_MIN_NEURONS = 100_000
+
+_setting: list[int | None] = [None]
+#: Whether this process ran a multi-threaded kernel (and on which threading layer).
+_launched: list[str | None] = [None]
+#: Set in a child forked after a launch on GNU OpenMP: multi-threading is off there.
+_forked_unsafe: list[bool] = [False]
+
+
+def set_threads(n: int | None) -> None:
+    """Set the number of threads of network kernels.
+
+    Parameters
+    ----------
+    n
+        A positive number of threads (``1``: serial kernels), or ``None`` for the
+        automatic choice (``JNSIM_THREADS`` if set, else all cores for networks of
+        at least :data:`AUTO_MIN_NEURONS` neurons). The number used never exceeds
+        ``NUMBA_NUM_THREADS``.
+
+    Raises
+    ------
+    JnsimError
+        If ``n`` is not a positive integer or ``None``.
+    """
+    if n is not None:
+        n = _positive_count(n, "set_threads()")
+    _setting[0] = n
+
+
+def get_threads() -> int | None:
+    """The value given to :func:`set_threads` (``None``: automatic)."""
+    return _setting[0]
+
+
+def _positive_count(value: object, what: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise JnsimError(f"{what} takes a positive number of threads or None, not {value!r}",
+                         hint="e.g. set_threads(2), set_threads(1) for serial kernels, "
+                              "set_threads(None) for the automatic choice")
+    return int(value)
+
+
+def _environment_threads() -> int | None:
+    """``JNSIM_THREADS`` as a number, ``None`` when unset or empty."""
+    text = os.environ.get(ENVIRONMENT_VARIABLE, "").strip()
+    if not text:
+        return None
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise JnsimError(f"{ENVIRONMENT_VARIABLE}={text!r} is not a positive number of threads",
+                         hint=f"set {ENVIRONMENT_VARIABLE}=1 for serial kernels, a larger "
+                              "number for that many threads, or unset it")
+    return value
+
+
+def choose_threads(neurons: int, requested: int | None, available: int,
+                   minimum: int = AUTO_MIN_NEURONS) -> int:
+    """The number of threads for a network of ``neurons`` neurons (a pure function).
+
+    Parameters
+    ----------
+    neurons
+        Neurons of the network's groups.
+    requested
+        Threads asked for (:func:`set_threads` or ``JNSIM_THREADS``), ``None`` for
+        the automatic choice.
+    available
+        Threads Numba may use (``NUMBA_NUM_THREADS``).
+    minimum
+        The automatic choice uses every thread from this many neurons on.
+    """
+    if requested is None:
+        requested = available if neurons >= minimum else 1
+    return max(1, min(requested, available))
+
+
+def kernel_threads(neurons: int) -> int:
+    """The number of threads the kernel of a network of ``neurons`` neurons runs on.
+
+    ``1`` means the serial kernel. Follows :func:`set_threads`, then
+    ``JNSIM_THREADS``, then the automatic choice; ``1`` wherever multi-threaded
+    kernels cannot run safely (:func:`parallel_available`).
+    """
+    requested = _setting[0] if _setting[0] is not None else _environment_threads()
+    threads = choose_threads(neurons, requested, numba.config.NUMBA_NUM_THREADS,
+                             AUTO_MIN_NEURONS)
+    if threads > 1 and not parallel_available():
+        return 1
+    return threads
+
+
+def _threadsafe_layer() -> str | None:
+    """The threading layer Numba will use for jnsim's kernels, ``None`` if none is safe."""
+    configured = os.environ.get("NUMBA_THREADING_LAYER")
+    if configured:  # the user's choice, whatever it is
+        return configured
+    for layer, module in (("tbb", "tbbpool"), ("omp", "omppool")):
+        try:
+            importlib.import_module(f"numba.np.ufunc.{module}")
+        except ImportError:
+            continue
+        return layer
+    return None
+
+
+def parallel_available() -> bool:
+    """Whether multi-threaded kernels can run in this process.
+
+    They need a thread-safe threading layer (TBB or OpenMP; Numba's own workqueue
+    aborts the process when two threads use it at once), and cannot run in a
+    process forked after GNU OpenMP was used.
+    """
+    if _forked_unsafe[0]:
+        return False
+    layer = _threadsafe_layer()
+    if layer is None:
+        return False
+    if not os.environ.get("NUMBA_THREADING_LAYER") and numba.config.THREADING_LAYER == "default":
+        numba.config.THREADING_LAYER = "threadsafe"
+    return True
+
+
+def _after_fork_in_child() -> None:
+    if _launched[0] == "omp":
+        try:
+            from numba.np.ufunc import omppool
+        except ImportError:  # pragma: no cover - omp was launched, so it imports
+            return
+        if getattr(omppool, "openmp_vendor", "GNU") == "GNU":
+            _forked_unsafe[0] = True
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+@contextmanager
+def running_threads(threads: int) -> Iterator[None]:
+    """Run the enclosed kernel calls on ``threads`` threads (Numba's per-thread setting),
+    and restore the previous number afterwards."""
+    if threads <= 1:
+        yield
+        return
+    previous = numba.get_num_threads()
+    numba.set_num_threads(threads)
+    try:
+        yield
+    finally:
+        numba.set_num_threads(previous)
+        if _launched[0] is None:
+            with suppress(ValueError):  # (no parallel region ran)
+                _launched[0] = numba.threading_layer()
