@@ -1,7 +1,7 @@
 """How many threads a network's kernel uses.
 
-A network's kernel runs on several threads when the network is large enough to
-gain from it (:data:`AUTO_MIN_NEURONS` neurons, see ``benchmarks/threads.py``):
+A network's kernel can run on several threads (:func:`set_threads`; not by default,
+see :data:`AUTO_MIN_NEURONS` and ``benchmarks/threads.py``):
 the state update and threshold of neuron groups are split into fixed chunks of
 neurons, and synaptic propagation into ranges of target neurons, so that no two
 threads write one value and the results do not depend on the number of threads
@@ -14,7 +14,8 @@ The choice, in order of precedence:
 2. the environment variable ``JNSIM_THREADS`` (``1`` disables multi-threading; sweep
    workers set it, together with ``NUMBA_NUM_THREADS=1``);
 3. automatic: all of Numba's threads (``NUMBA_NUM_THREADS``, the number of cores by
-   default) for networks of at least :data:`AUTO_MIN_NEURONS` neurons, else one.
+   default) for networks of at least :data:`AUTO_MIN_NEURONS` neurons, else one (and
+   one for every size while it is ``None``, as now).
 
 The number never exceeds ``NUMBA_NUM_THREADS``. Threading layer: unless
 ``NUMBA_THREADING_LAYER`` is set, jnsim asks Numba for a thread-safe one (TBB or
@@ -41,11 +42,13 @@ __all__ = ["AUTO_MIN_NEURONS", "ENVIRONMENT_VARIABLE", "get_threads", "kernel_th
 #: The environment variable giving the number of threads (``1``: serial kernels).
 ENVIRONMENT_VARIABLE = "JNSIM_THREADS"
 
-#: Networks with at least this many neurons run multi-threaded by default. Measured with
-#: ``benchmarks/threads.py --sizes``: on the (shared, 2-core) development machine the
-#: multi-threaded kernel was slower than the serial one at every size up to 64 000
-#: neurons (docs/performance.md), so the automatic choice starts above that.
-AUTO_MIN_NEURONS = 100_000
+#: Networks with at least this many neurons would run multi-threaded by default;
+#: ``None``: never by default (only with :func:`set_threads` or ``JNSIM_THREADS``).
+#: Measured with ``benchmarks/threads.py --sizes`` on idle cores of the development
+#: machine (2 cores), the multi-threaded kernel ran CUBA at half the speed of the
+#: serial one on 2 threads at 20 000, 64 000 and 256 000 neurons (docs/performance.md),
+#: so no size gains from it yet.
+AUTO_MIN_NEURONS: int | None = None
 
 _setting: list[int | None] = [None]
 #: Whether this process ran a multi-threaded kernel (and on which threading layer).
@@ -62,7 +65,8 @@ def set_threads(n: int | None) -> None:
     n
         A positive number of threads (``1``: serial kernels), or ``None`` for the
         automatic choice (``JNSIM_THREADS`` if set, else all cores for networks of
-        at least :data:`AUTO_MIN_NEURONS` neurons). The number used never exceeds
+        at least :data:`AUTO_MIN_NEURONS` neurons; one while that is ``None``). The
+        number used never exceeds
         ``NUMBA_NUM_THREADS``.
 
     Raises
@@ -105,7 +109,7 @@ def _environment_threads() -> int | None:
 
 
 def choose_threads(neurons: int, requested: int | None, available: int,
-                   minimum: int = AUTO_MIN_NEURONS) -> int:
+                   minimum: int | None = AUTO_MIN_NEURONS) -> int:
     """The number of threads for a network of ``neurons`` neurons (a pure function).
 
     Parameters
@@ -118,10 +122,11 @@ def choose_threads(neurons: int, requested: int | None, available: int,
     available
         Threads Numba may use (``NUMBA_NUM_THREADS``).
     minimum
-        The automatic choice uses every thread from this many neurons on.
+        The automatic choice uses every thread from this many neurons on (``None``:
+        one thread whatever the size).
     """
     if requested is None:
-        requested = available if neurons >= minimum else 1
+        requested = available if minimum is not None and neurons >= minimum else 1
     return max(1, min(requested, available))
 
 

@@ -307,3 +307,12 @@ def test_a_multithreaded_kernel_with_serial_operations_agrees_with_the_serial_on
     serial, parallel = run(1), run(2)
     assert serial[1].sum() > 100
     assert all(np.array_equal(a, b) for a, b in zip(serial, parallel, strict=True))
+
+
+def test_kernels_are_serial_by_default_whatever_the_size(monkeypatch: Any) -> None:
+    # multi-threading is opt-in while no size has been measured to gain from it
+    monkeypatch.delenv("JNSIM_THREADS", raising=False)
+    set_threads(None)
+    assert jnsim.threads.AUTO_MIN_NEURONS is None
+    assert kernel_threads(10**7) == 1
+    assert choose_threads(10**7, None, 8, minimum=None) == 1
