@@ -13,7 +13,8 @@ run of this script, with the kernel already in the disk cache (a warm-up run fir
     started before the timing (its start is reported on its own), for N = 1 and
     ``--workers``.
 
-Prints the times, the speed-up of the sweep on N workers over the plain loop, and the
+Rounds (``--rounds``) interleave the three; their medians are compared. Prints the
+times, the speed-up of the sweep on N workers over the plain loop, and the
 overhead per run of a sweep (sweep on 1 worker minus plain loop, per run): the cost of
 batching, sending, the first run here and collecting results. Example::
 
@@ -25,6 +26,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import time
 from typing import Any
 
@@ -92,6 +94,8 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=5.0,
                         help="model seconds per point (default 5)")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
+    parser.add_argument("--rounds", type=int, default=2,
+                        help="interleaved rounds; medians are compared (default 2)")
     parser.add_argument("--json", action="store_true", help="also print one JSON line")
     args = parser.parse_args()
     duration = args.duration * second
@@ -103,20 +107,33 @@ def main() -> None:
     build(args.size).run(10 * ms, namespace=dict(globals()))
     figures: dict[str, Any] = {"size": args.size, "duration_s": args.duration,
                                "points": 16, "workers": args.workers,
-                               "cpu_count": os.cpu_count()}
-    for n_workers in sorted({1, args.workers}):
-        started = time.perf_counter()
-        client = local_client(n_workers)
-        figures[f"cluster_start_{n_workers}_s"] = time.perf_counter() - started
-        started = time.perf_counter()
-        results = jnsim.sweep(build, params, duration=duration, measure=count, client=client,
-                              root_seed=ROOT_SEED, progress=False)
-        figures[f"sweep_{n_workers}_s"] = time.perf_counter() - started
-        client.close()
-        assert set(results["status"]) == {"ok"}, results["error"].tolist()
-        seeds = [int(s) for s in results["seed"]]
-        figures[f"sweep_{n_workers}_spikes"] = [int(s) for s in results["spikes"]]
-    loop_s, loop_spikes = plain_loop(args.size, duration, seeds)
+                               "cpu_count": os.cpu_count(), "rounds": args.rounds}
+    counts = sorted({1, args.workers})
+    times: dict[str, list[float]] = {"loop": [], **{f"sweep_{n}": [] for n in counts}}
+    starts: dict[int, list[float]] = {n: [] for n in counts}
+    spikes: dict[str, list[int]] = {}
+    for _ in range(args.rounds):  # interleaved rounds: the machine's drift hits all alike
+        for n_workers in counts:
+            started = time.perf_counter()
+            client = local_client(n_workers)
+            starts[n_workers].append(time.perf_counter() - started)
+            started = time.perf_counter()
+            results = jnsim.sweep(build, params, duration=duration, measure=count,
+                                  client=client, root_seed=ROOT_SEED, progress=False)
+            times[f"sweep_{n_workers}"].append(time.perf_counter() - started)
+            client.close()
+            assert set(results["status"]) == {"ok"}, results["error"].tolist()
+            seeds = [int(s) for s in results["seed"]]
+            spikes[f"sweep_{n_workers}"] = [int(s) for s in results["spikes"]]
+        loop_s, spikes["loop"] = plain_loop(args.size, duration, seeds)
+        times["loop"].append(loop_s)
+    medians = {name: statistics.median(values) for name, values in times.items()}
+    loop_s = medians["loop"]
+    figures.update({f"{name}_s": value for name, value in medians.items()}, times=times)
+    for n_workers in counts:
+        figures[f"cluster_start_{n_workers}_s"] = statistics.median(starts[n_workers])
+        figures[f"sweep_{n_workers}_spikes"] = spikes[f"sweep_{n_workers}"]
+    loop_spikes = spikes["loop"]
     figures["plain_loop_s"] = loop_s
     figures["same_spikes"] = loop_spikes == figures[f"sweep_{args.workers}_spikes"]
     figures["speedup"] = loop_s / figures[f"sweep_{args.workers}_s"]
