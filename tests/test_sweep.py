@@ -69,6 +69,10 @@ def client():
     import dask
     from distributed import Client, LocalCluster
 
+    from jnsim.sweeps import spawnable_main
+
+    spawnable_main()  # after the IPython tests, __main__ is IPython's (no __spec__)
+
     # a task whose worker dies fails at once (Dask would otherwise retry it itself),
     # so that sweep(retries=) is what is tested; a worker holds one task at a time, so
     # that a dying worker takes no queued task with it (as in jnsim's local_client)
@@ -370,3 +374,24 @@ def test_a_notebook_shows_progress_the_dashboard_and_a_plot_that_fills_in(tmp_pa
     assert lines[1] == "6 I | neurons.rate (Hz)"
     assert lines[2] == "True Dask dashboard: closed with the sweep's LocalCluster"
     assert lines[3] == "6 of 6 runs"
+
+
+def test_workers_start_from_a_terminal_ipython_session(monkeypatch):
+    # IPython puts its user module, without __spec__, in sys.modules['__main__'];
+    # multiprocessing's spawn (Dask's nannies) failed on it
+    import sys
+
+    from jnsim.sweeps import local_client
+
+    class UserModule:  # what IPython's shell installs
+        pass
+
+    user_module = UserModule()
+    user_module.__dict__.update(vars(sys.modules["__main__"]))
+    user_module.__dict__.pop("__spec__", None)
+    monkeypatch.setitem(sys.modules, "__main__", user_module)
+    client = local_client(1)
+    try:
+        assert len(client.scheduler_info()["workers"]) == 1
+    finally:
+        client.close()

@@ -55,7 +55,7 @@ from .worker import (
 if TYPE_CHECKING:
     from .results import ResumeLog, SweepResults
 
-__all__ = ["SweepResults", "local_client", "sweep"]
+__all__ = ["SweepResults", "local_client", "spawnable_main", "sweep"]
 
 #: Environment of the workers of the LocalCluster sweep() starts: one thread each.
 WORKER_ENVIRONMENT = {"NUMBA_NUM_THREADS": "1", "JNSIM_THREADS": "1", "OMP_NUM_THREADS": "1",
@@ -398,6 +398,21 @@ def _check_sendable(spec: SweepSpec) -> None:
                               "files, locks and widgets out of what they reference") from None
 
 
+def spawnable_main() -> None:
+    """Let ``multiprocessing`` spawn worker processes from this one.
+
+    In a terminal IPython session ``sys.modules['__main__']`` is IPython's user
+    module, which has no ``__spec__``; spawning a process (Dask's nannies do) then
+    fails with ``AttributeError: module '__main__' has no attribute '__spec__'``.
+    ``__spec__ = None`` is what an interactive ``__main__`` has.
+    """
+    import sys
+
+    main = sys.modules.get("__main__")
+    if main is not None and not hasattr(main, "__spec__"):
+        main.__spec__ = None
+
+
 def local_client(workers: int | None = None) -> Any:
     """A :class:`distributed.Client` of a new LocalCluster set up for sweeps.
 
@@ -424,6 +439,7 @@ def local_client(workers: int | None = None) -> Any:
     n_workers = workers if workers is not None else (os.cpu_count() or 1)
     if isinstance(n_workers, bool) or not isinstance(n_workers, int) or n_workers < 1:
         raise JnsimError(f"workers must be a whole number >= 1, not {workers!r}")
+    spawnable_main()
     env = {**WORKER_ENVIRONMENT, "JNSIM_CACHE_DIR": str(cache_dir())}
     # one task per worker at a time: a worker that dies takes no queued task with it
     with dask.config.set({"distributed.scheduler.allowed-failures": 0,
