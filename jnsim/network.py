@@ -385,6 +385,8 @@ class Network:
         nan_flag = np.zeros(4, dtype=np.int64)
         values.update(_progress=progress, _nan_flag=nan_flag)
         step = start_step
+        arguments: list[Any] | None = None
+        made_last = _CPU_TIMED_STEPS
         chunk = 256
         stalled = 0
         kernel_seconds = kernel_cpu_seconds = compile_seconds = 0.0
@@ -411,16 +413,28 @@ class Network:
                     if hasattr(obj, "reserve") and obj.reserve(target - step, base_dt):
                         fresh = obj.argument_values({}, base_dt)
                         values.update({rename(k): v for k, v in fresh.items()})
-                arguments = plan.argument_values(values)
+                        arguments = None
+                # the arguments (data addresses of the arrays in ``values``) change only
+                # with ``values``: worked out again only then, not for every chunk (a
+                # network operation every step made that most of the run's time)
+                if arguments is None:
+                    arguments = plan.argument_values(values)
                 if kernel.origin is None:  # compile (or load) outside the timed loop
                     compile_seconds += kernel.prepare(step, target, base_dt, *arguments)
-                started, cpu_started = time.perf_counter(), time.thread_time()
+                # CPU time is read around chunks of many steps only: reading it costs
+                # tens of microseconds on some machines, more than a chunk of one step
+                # (the kernel stops at every step a network operation is due); while the
+                # chunks are that short, a chunk's CPU time is its wall time
+                timed_cpu = made_last >= _CPU_TIMED_STEPS
+                started = time.perf_counter()
+                cpu_started = time.thread_time() if timed_cpu else 0.0
                 with running_threads(plan.threads):
                     reached = kernel(step, target, base_dt, *arguments)
                 elapsed = time.perf_counter() - started
                 kernel_seconds += elapsed
-                kernel_cpu_seconds += time.thread_time() - cpu_started
-                made = reached - step
+                kernel_cpu_seconds += (time.thread_time() - cpu_started) if timed_cpu \
+                    else elapsed
+                made = made_last = reached - step
                 if made == 0 and nan_flag[0] == 0:
                     stalled += 1
                     if stalled > 2:  # pragma: no cover - would be a bug in jnsim
@@ -716,6 +730,10 @@ def _restore(obj: Any, state: Mapping[str, Any]) -> None:
         return
     for name, array in state["arrays"].items():
         obj.arrays[name][...] = array
+
+
+#: Chunks of at least this many steps have their CPU time read (see ``Network.run``).
+_CPU_TIMED_STEPS = 16
 
 
 def _next_chunk(chunk: int, made: int, elapsed: float) -> int:
