@@ -145,11 +145,8 @@ def check_metrics(metrics: Any) -> dict[str, Any]:
 
 def _single_threaded() -> None:
     """Kernels in a worker use one thread: the workers already fill the cores."""
-    os.environ["JNSIM_THREADS"] = "1"
-    try:
-        from .. import threads
-    except ImportError:  # pragma: no cover - jnsim without multi-threaded kernels
-        return
+    from .. import threads
+
     threads.set_threads(1)
 
 
