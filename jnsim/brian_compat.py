@@ -13,6 +13,8 @@ import sys
 import warnings
 from typing import Any
 
+from .errors import JnsimError
+
 __all__ = ["BrianSettingIgnored", "device", "get_device", "prefs", "reinit_devices",
            "reset_device", "set_device"]
 
@@ -77,12 +79,46 @@ class _Preferences:
 
 class _Device:
     """``device``: ``build()``, ``reinit()`` and ``activate()`` do nothing (every
-    ``run()`` has already run)."""
+    ``run()`` has already run); ``run(run_args=...)`` runs the model again from t = 0."""
 
     name = "jnsim"
 
     def build(self, *args: Any, **kwargs: Any) -> None:
         _tell("device.build()", "run() has already run the model")
+
+    def run(self, directory: Any = None, with_output: bool = True,
+            run_args: Any = None, **kwargs: Any) -> None:
+        """Brian's standalone ``device.run(run_args={G.v: values})``: the runs so far
+        once more from t = 0, with the given values set first.
+
+        jnsim ran every ``run()`` at once; this restores the state the model had at
+        t = 0 (after its initial values were set), sets each ``run_args`` variable
+        (keys ``G.v`` or ``(G, 'v')``), and runs the same durations again. Monitors
+        then hold the new run, as after Brian's rerun of the built program.
+
+        Raises
+        ------
+        JnsimError
+            If nothing has run yet, or a key does not name a variable.
+        """
+        from .namespace import caller_namespace
+        from .network import get_magic_network
+        from .protocol import runs_of
+        from .units import registry
+
+        net = get_magic_network()
+        durations = [r.requested for r in runs_of(net._runnable())] if net.objects else []
+        if not durations:
+            raise JnsimError("device.run(): nothing has run yet",
+                             hint="call run(duration) first; device.run() runs it again")
+        targets = [_run_arg_target(key) for key in (run_args or {})]
+        net.store_initial(_DEVICE_RUN)
+        net.restore(_DEVICE_RUN)
+        for (owner, variable), value in zip(targets, (run_args or {}).values(), strict=True):
+            setattr(owner, variable, value)
+        caller = caller_namespace()
+        for duration in durations:
+            net.run(duration * registry.second, caller_ns=caller)
 
     def reinit(self) -> None:
         """Nothing to reset: objects belong to the session until ``start_scope()``."""
@@ -92,6 +128,21 @@ class _Device:
 
     def __repr__(self) -> str:
         return "<jnsim device: compiled Numba kernels>"
+
+
+#: The name under which ``device.run()`` stores the state at t = 0.
+_DEVICE_RUN = "jnsim-device-run"
+
+
+def _run_arg_target(key: Any) -> tuple[Any, str]:
+    """The object and variable a ``run_args`` key names (``G.v`` or ``(G, 'v')``)."""
+    target = getattr(key, "variable_target", None)
+    if target is not None:
+        return target
+    if isinstance(key, tuple) and len(key) == 2 and isinstance(key[1], str):
+        return key[0], key[1]
+    raise JnsimError(f"device.run(run_args=...): {key!r} does not name a variable",
+                     hint="give keys such as G.v or (G, 'v')")
 
 
 prefs = _Preferences()

@@ -202,7 +202,16 @@ class VariableView:
     __lt__, __le__ = _binary("__lt__"), _binary("__le__")
     __gt__, __ge__ = _binary("__gt__"), _binary("__ge__")
     __eq__, __ne__ = _binary("__eq__"), _binary("__ne__")  # type: ignore[assignment]
-    __hash__ = None  # type: ignore[assignment]
+
+    def __hash__(self) -> int:
+        # a view names a variable: Brian scripts use it as a key, as in
+        # ``device.run(run_args={G.v: values})`` (comparisons stay element-wise)
+        return hash((id(self._owner), self._spec.name))
+
+    @property
+    def variable_target(self) -> tuple[Any, str]:
+        """The object and the name of the variable this view shows."""
+        return self._owner, self._spec.name
 
     def __neg__(self) -> Any:
         return -self.quantity

@@ -193,3 +193,41 @@ def test_indices_computed_from_quantities_index_arrays():
     assert list(values.to("mV").magnitude[[2, 5]]) == [0.0, 0.0]
     with pytest.raises(IndexError):  # a fraction is no index
         values[jnsim.np.array([0.5]) * ms / ms]
+
+
+STANDALONE_RERUN_SCRIPT = textwrap.dedent("""
+    from jnsim import *
+
+    set_device('cpp_standalone', build_on_run=False)
+    G = NeuronGroup(5, 'dv/dt = -v/(10*ms) : volt', threshold='v > 10*mV',
+                    reset='v = 0*mV', method='exact')
+    G.v = 0*mV
+    S = SpikeMonitor(G)
+    run(1*ms)
+    device.build(run=False, directory=None)
+    print(S.count[:].tolist())
+    device.run(run_args={G.v: [0, 5, 11, 20, 30]*mV})
+    print(S.count[:].tolist(), float(defaultclock.t / ms))
+    device.run(run_args={(G, 'v'): [20, 0, 0, 0, 0]*mV})
+    print(S.count[:].tolist())
+""")
+
+
+def test_standalone_reruns_with_run_args_start_again_from_t0(tmp_path):
+    # Brian's device.run(run_args={G.v: values}) reruns the built program with new
+    # initial values (Stimberg et al. 2019's bisection example)
+    script = tmp_path / "rerun.py"
+    script.write_text(STANDALONE_RERUN_SCRIPT)
+    result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                            timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == ["[0, 0, 0, 0, 0]", "[0, 0, 1, 1, 1] 1.0",
+                                          "[1, 0, 0, 0, 0]"]
+
+
+def test_device_run_before_any_run_says_so():
+    from jnsim import JnsimError, device, start_scope
+
+    start_scope()
+    with pytest.raises(JnsimError, match="nothing has run yet"):
+        device.run(run_args={})
