@@ -58,6 +58,17 @@ class TimedArray:
         self.name = name or "timedarray"
 
     @property
+    def values(self) -> np.ndarray:
+        """The values as a plain array in SI units, as Brian's ``TimedArray.values``."""
+        return self.values_si
+
+    @property
+    def dt(self) -> float:
+        """The time between two values in seconds, a plain number, as Brian's
+        ``TimedArray.dt``."""
+        return self.dt_
+
+    @property
     def ndim(self) -> int:
         """1 for ``f(t)``, 2 for ``f(t, i)``."""
         return self.values_si.ndim

@@ -440,3 +440,16 @@ def test_poisson_group_run_regularly_sets_numeric_rates():
     assert abs(M.num_spikes - expected) < 4 * sd
     raises_jnsim(lambda: PoissonGroup(2, rates="10*Hz").run_regularly("rates = 5*Hz"),
                  JnsimError, "cannot assign them")
+
+
+def test_timed_array_values_and_dt_read_as_in_brian():
+    # Brian's TimedArray keeps .values as a plain array in SI and .dt as seconds
+    # (synapses/spike_based_homeostasis.py plots them)
+    from jnsim import Hz, TimedArray, second
+
+    stimulus = TimedArray([25 * Hz, 50 * Hz, 0 * Hz], dt=10 * second)
+    assert isinstance(stimulus.values, np.ndarray)
+    assert stimulus.values.tolist() == [25.0, 50.0, 0.0]
+    assert stimulus.dt == 10.0 and isinstance(stimulus.dt, float)
+    times = np.arange(0.0, len(stimulus.values) * stimulus.dt, stimulus.dt)
+    assert times.tolist() == [0.0, 10.0, 20.0]
