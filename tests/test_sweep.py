@@ -161,6 +161,15 @@ def test_parameters_the_network_does_not_have_are_clear_errors(params, fragment)
         jnsim.sweep(build, params, duration=10 * ms, client=object())
 
 
+@pytest.mark.parametrize("duration, fragment", [
+    (None, "sweep() needs a duration"), (10, "a duration in time units, not 10"),
+    (5 * mV, "a duration in time units"),
+])
+def test_a_duration_that_is_not_a_time_is_a_clear_error(duration, fragment):
+    with raises_jnsim(JnsimError, fragment):
+        jnsim.sweep(build, {"N": [5]}, duration=duration, client=object())
+
+
 def test_a_model_that_cannot_run_fails_at_once_with_its_error():
     def broken(N):
         G = NeuronGroup(N, "dv/dt = -v/tau_typo : 1", name="neurons")

@@ -195,7 +195,11 @@ def _check_duration(duration: Any) -> float:
 
     if duration is None:
         raise JnsimError("sweep() needs a duration", hint="e.g. duration=1*second")
-    return _duration_seconds(duration)
+    try:
+        return _duration_seconds(duration)
+    except JnsimError:
+        raise JnsimError(f"sweep() needs a duration in time units, not {duration!r}",
+                         hint="e.g. duration=1*second") from None
 
 
 def _root_seed(root_seed: int | None, log: ResumeLog | None) -> int:
