@@ -264,10 +264,12 @@ class Network:
     def _runnable(self) -> list[Any]:
         """Every object to simulate: members and the objects they contain."""
         result: list[Any] = []
+        seen: set[int] = set()  # a group linked to its own variables contains itself
 
         def visit(obj: Any) -> None:
-            if obj in result:
+            if id(obj) in seen:
                 return
+            seen.add(id(obj))
             for inner in obj.contained_objects():
                 visit(inner)
             # the class must define the operations: a subgroup only forwards attribute

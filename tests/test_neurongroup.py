@@ -1008,3 +1008,18 @@ def test_run_regularly_of_a_subgroup_acts_on_its_neurons_only():
     assert list(group.x[:]) == [10, 11, 12, 20, 21, 22]
     assert list(group.y[:]) == [0, 0, 3, 3, 3, 0]
     assert first is not second is not third
+
+
+def test_a_group_can_link_to_its_own_variables():
+    # a group linked to itself contains itself: collecting the network's objects recursed
+    from jnsim import linked_var
+
+    G = NeuronGroup(3, """dv/dt = -v/(10*ms) : 1
+                          u : 1 (linked)""", namespace={"ms": ms})
+    G.u = linked_var(G, "v", index=[2, 0, 1])
+    G.v = [1.0, 2.0, 3.0]
+    net = Network(G)
+    net.run(1 * ms)
+    decay = np.exp(-0.1)
+    assert np.allclose(G.v[:], np.array([1.0, 2.0, 3.0]) * decay, rtol=1e-12)
+    assert np.allclose(G.u[:], np.array([3.0, 1.0, 2.0]) * decay, rtol=1e-12)
