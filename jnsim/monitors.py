@@ -237,13 +237,23 @@ class StateMonitor(JnsimObject):
         externals: dict[str, Any] = computed_link_externals(self.group, run_namespace,
                                                             caller_ns)
         model = self.group.model
-        for variable in self.variables:
-            if variable in self.group.subexpression_names():
-                expression = model.equations[variable].expression
-                externals.update(check_code(
-                    model, expression, what=f"recorded '{variable}'",
-                    namespace=self.group.namespace, run_namespace=run_namespace,
-                    caller_ns=caller_ns, strict=True).externals)
+        subexpressions = set(self.group.subexpression_names())
+        # a recorded subexpression is inlined with the subexpressions it reads: the
+        # external names of all of them are the recording's (``I = int(a)``, with
+        # ``a = index < limit``, reads ``limit``)
+        pending = [v for v in self.variables if v in subexpressions]
+        seen: set[str] = set()
+        while pending:
+            name = pending.pop()
+            if name in seen:
+                continue
+            seen.add(name)
+            equation = model.equations[name]
+            externals.update(check_code(
+                model, equation.expression, what=f"recorded '{name}'",
+                namespace=self.group.namespace, run_namespace=run_namespace,
+                caller_ns=caller_ns, strict=True).externals)
+            pending += sorted(equation.identifiers & subexpressions - seen)
         return externals
 
     def _synapse_statements(self) -> list[tuple[str, Any]]:

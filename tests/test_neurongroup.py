@@ -1023,3 +1023,18 @@ def test_a_group_can_link_to_its_own_variables():
     decay = np.exp(-0.1)
     assert np.allclose(G.v[:], np.array([1.0, 2.0, 3.0]) * decay, rtol=1e-12)
     assert np.allclose(G.u[:], np.array([3.0, 1.0, 2.0]) * decay, rtol=1e-12)
+
+
+def test_recording_a_subexpression_that_reads_another_with_an_external_constant():
+    # I reads a, which reads the external 'limit': the recording needs 'limit' too
+    # (Tetzlaff et al. 2015 records such a stimulus; the kernel failed to compile)
+    limit = 2
+    G = NeuronGroup(4, """du/dt = (-u + I)/(10*ms) : 1
+                          index : 1 (constant)
+                          a = index < limit : boolean
+                          I = int(a)*1.0 : 1""", method="euler",
+                    namespace={"ms": ms, "limit": limit})
+    G.index = range(4)
+    M = StateMonitor(G, "I", record=True)
+    Network(G, M).run(0.2 * ms)
+    assert M.I[:, -1].tolist() == [1.0, 1.0, 0.0, 0.0]
