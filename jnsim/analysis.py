@@ -379,6 +379,10 @@ class _Analysis:
                     return table[base]
                 if base in subexpressions:
                     return self.foreign_subexpression(subexpressions[base], name, which, span)
+                if name in self.user_namespace:
+                    # no such variable: an external name that ends in _pre (Brian reads
+                    # ``C_pre = 1`` from the namespace then too)
+                    return None
                 if table:
                     readable = [*table, *subexpressions]
                     close = difflib.get_close_matches(base, readable, n=1)

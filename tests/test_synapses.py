@@ -715,3 +715,15 @@ def test_generator_condition_sees_the_generated_index_gaussian_connectivity():
     upper.connect(j="k for k in range(i-3, i+4) if j > i and 0 <= j < N_post")
     assert upper.N == 3 * N - 6
     assert np.all(upper.j > upper.i)
+
+
+def test_an_external_name_ending_in_pre_is_read_from_the_namespace():
+    # Graupner & Brunel 2012 defines C_pre = 1 and writes 'c += C_pre': with no variable
+    # C in the pre-synaptic group, the name is an external constant, as in Brian
+    P = NeuronGroup(2, "dv/dt = 0/ms : 1", threshold="True", reset="",
+                    namespace={"ms": ms})
+    Q = NeuronGroup(2, "c : 1")
+    S = Synapses(P, Q, on_pre="c_post += C_pre", namespace={"C_pre": 2.0})
+    S.connect(j="i")
+    Network(P, Q, S).run(0.3 * ms)
+    assert Q.c[:].tolist() == [6.0, 6.0]
