@@ -597,6 +597,19 @@ class Network:
             if state is not None:
                 _restore(obj, state)
 
+    @property
+    def profiling_info(self) -> list[tuple[str, Quantity]]:
+        """Brian's ``profiling_info``: ``(name, time)`` of the code of the latest run.
+
+        jnsim runs a network as one compiled kernel, so there is one entry, the time
+        spent in it (every run is timed, ``profile=True`` or not); empty before the
+        first run. :func:`~jnsim.profiling_summary` lists whole runs.
+        """
+        stats = self.last_run_stats
+        if stats is None:
+            return []
+        return [(f"{self.name}_kernel", stats.kernel_seconds * registry.second)]
+
     def show_code(self) -> str:
         """The source of the kernel of the last run (or of a run now)."""
         plan = self.last_plan or self.prepare(caller_ns=caller_namespace())[0]

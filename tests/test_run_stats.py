@@ -26,3 +26,16 @@ def test_compile_time_is_not_counted_as_loop_time() -> None:
     assert net.last_run_stats.compile_seconds == 0.0
     assert not net.last_run_stats.compiled
     assert float(group.v[0] / mV) > 0
+
+
+def test_profiling_info_names_the_kernel_and_its_time_as_brian_lists_code_objects():
+    from jnsim import Network, NeuronGroup, ms, second
+
+    net = Network(NeuronGroup(10, "dv/dt = -v/(10*ms) : 1", namespace={"ms": ms}))
+    assert net.profiling_info == []
+    net.run(2 * ms, profile=True)
+    [(name, seconds)] = net.profiling_info
+    assert name == "network_kernel"
+    assert seconds == net.last_run_stats.kernel_seconds * second
+    total = sum(t for _, t in net.profiling_info)  # as Brian's scripts add them up
+    assert float(total / second) == net.last_run_stats.kernel_seconds
