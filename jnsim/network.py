@@ -9,6 +9,7 @@ as arguments, so rerunning with new values never recompiles.
 
 from __future__ import annotations
 
+import contextlib
 import pickle
 import re
 import sys
@@ -400,6 +401,9 @@ class Network:
         for obj in python_calls:
             obj.start_run(start_step)
         _STOP_REQUESTS.clear()
+        # the kernel's thread count is set once for the run, not around every chunk
+        threads = contextlib.ExitStack()
+        threads.enter_context(running_threads(plan.threads))
         try:
             while step < stop_step:
                 for obj in python_calls:  # network operations due before this step
@@ -430,8 +434,7 @@ class Network:
                 timed_cpu = made_last >= _CPU_TIMED_STEPS
                 started = time.perf_counter()
                 cpu_started = time.thread_time() if timed_cpu else 0.0
-                with running_threads(plan.threads):
-                    reached = kernel(step, target, base_dt, *arguments)
+                reached = kernel(step, target, base_dt, *arguments)
                 elapsed = time.perf_counter() - started
                 kernel_seconds += elapsed
                 kernel_cpu_seconds += (time.thread_time() - cpu_started) if timed_cpu \
@@ -459,6 +462,7 @@ class Network:
             self._t = int(progress[0]) * base_dt
             raise
         finally:
+            threads.close()
             for obj in objects:
                 obj._t = self._t
             defaultclock._t = self._t

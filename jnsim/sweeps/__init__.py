@@ -219,9 +219,9 @@ def _root_seed(root_seed: int | None, log: ResumeLog | None) -> int:
     return int(np.random.SeedSequence().entropy)
 
 
-def _check_values(net: Any, values: Sequence[str], run_namespace: Mapping[str, Any],
-                  structure: str) -> None:
-    """Every value parameter names something the network has and reads.
+def _check_values(net: Any, values: Sequence[str], used: set[str], structure: str) -> None:
+    """Every value parameter names something the network has and reads (``used``: the
+    constants its equations read from the run namespace).
 
     Raises
     ------
@@ -229,11 +229,6 @@ def _check_values(net: Any, values: Sequence[str], run_namespace: Mapping[str, A
         For an object or variable that is not there, or a constant no equation
         reads from the run namespace.
     """
-    used: set[str] = set()
-    for obj in net._runnable():
-        externals = obj.resolve(run_namespace, None)
-        used |= {n for n, e in externals.items()
-                 if isinstance(e, ExternalConstant) and e.origin == "run namespace"}
     where = f" (built with {structure})" if structure else ""
     for name in values:
         if "." not in name:
@@ -261,19 +256,26 @@ def _check_values(net: Any, values: Sequence[str], run_namespace: Mapping[str, A
             raise JnsimError(f"cannot sweep '{name}': it cannot be set")
 
 
-def _needed_names(net: Any, run_namespace: Mapping[str, Any]) -> set[str]:
-    """The external names the network reads from the run namespace."""
-    needed = set()
+def _run_namespace_reads(net: Any, run_namespace: Mapping[str, Any]
+                         ) -> tuple[set[str], set[str]]:
+    """What the network reads from the run namespace (one resolution of its names).
+
+    Returns
+    -------
+    constants, names
+        The constants its equations read there, and those with the function objects
+        (``TimedArray``) it calls from there.
+    """
+    constants, functions = set(), set()
     for obj in net._runnable():
         for name, external in obj.resolve(run_namespace, None).items():
-            constant = (isinstance(external, ExternalConstant)
-                        and external.origin == "run namespace")
-            function = (isinstance(external, ExternalFunction)
-                        and external.implementation is not None
-                        and run_namespace.get(name) is external.implementation)
-            if constant or function:
-                needed.add(name)
-    return needed
+            if isinstance(external, ExternalConstant) and external.origin == "run namespace":
+                constants.add(name)
+            elif (isinstance(external, ExternalFunction)
+                  and external.implementation is not None
+                  and run_namespace.get(name) is external.implementation):
+                functions.add(name)
+    return constants, constants | functions
 
 
 def _equation_names(caller: Mapping[str, Any], values: Sequence[str]) -> dict[str, Any]:
@@ -349,9 +351,9 @@ def _check_here(build: Callable[..., Any], todo: Sequence[Run], values: Sequence
         structure = ", ".join(f"{n}={v!r}" for n, v in run.structural)
         net = network_of(build(**dict(run.structural)))
         run_namespace = {**caller, **{n: v for n, v in run.values if "." not in n}}
-        _check_values(net, values, run_namespace, structure)
-        shipped.update({n: caller[n] for n in _needed_names(net, run_namespace)
-                        if n in caller and n not in values})
+        constants, needed = _run_namespace_reads(net, run_namespace)
+        _check_values(net, values, constants, structure)
+        shipped.update({n: caller[n] for n in needed if n in caller and n not in values})
         shipped.update(_equation_names(caller, values))
         networks[key] = net
     checked = Checked(SweepSpec(uuid.uuid4().hex, build, duration, shipped, measure,

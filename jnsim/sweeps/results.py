@@ -179,19 +179,16 @@ class ResumeLog:
     def _read(self) -> None:
         with open(self.path, encoding="utf-8") as file:
             lines = [line for line in file if line.strip()]
-        try:
-            records = [json.loads(line) for line in lines]
-        except json.JSONDecodeError:
-            # the last line of a sweep killed while writing can be cut off
-            records = []
-            for number, line in enumerate(lines):
-                try:
-                    records.append(json.loads(line))
-                except json.JSONDecodeError:
-                    if number != len(lines) - 1:
-                        raise JnsimError(f"{self.path} line {number + 1} is not a sweep "
-                                         "record", hint="give resume= a file written by "
-                                         "sweep(), or a new file name") from None
+        records = []
+        for number, line in enumerate(lines):
+            try:
+                records.append(json.loads(line))
+            except json.JSONDecodeError:
+                # the last line of a sweep killed while writing can be cut off
+                if number != len(lines) - 1:
+                    raise JnsimError(f"{self.path} line {number + 1} is not a sweep "
+                                     "record", hint="give resume= a file written by "
+                                     "sweep(), or a new file name") from None
         if not records or records[0].get("jnsim_sweep") != 1:
             raise JnsimError(f"{self.path} is not a file written by sweep(resume=...)",
                              hint="give a new file name, or the file of the sweep to resume")
