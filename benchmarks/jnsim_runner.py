@@ -136,6 +136,9 @@ def main() -> None:
     parser.add_argument("--rerun", action="store_true", help="also time a parameter rerun")
     parser.add_argument("--seed", type=int, default=None, help="random seed of the model")
     args = parser.parse_args()
+    # one core against Brian's single-threaded targets (benchmarks/threads.py measures
+    # the multi-threaded kernel, which networks of 64 000 neurons and more get by default)
+    os.environ.setdefault("JNSIM_THREADS", "1")
     cache = None
     if args.cold:
         cache = tempfile.mkdtemp(prefix="jnsim-bench-cache-")

@@ -11,6 +11,13 @@ ratios come from one run of this script on one machine::
     python benchmarks/threads.py --sizes 2000,5000,10000,20000,40000 --duration 0.3
     python benchmarks/threads.py --brian-python /tmp/brian-venv/bin/python
 
+``--alternate`` measures in one process instead: CUBA is built once per size, and runs
+of 1 and 2 threads alternate on the same network (``restore()`` before each), so that
+both kernels meet the same moments of a noisy machine; it reports the median ratio of
+consecutive pairs::
+
+    python benchmarks/threads.py --alternate --sizes 32000,64000,128000 --repeat 15
+
 ``--sizes`` measures the break-even size of the automatic choice
 (``jnsim.threads.AUTO_MIN_NEURONS``). jnsim's times are wall times of the kernel
 (``RunStats.kernel_seconds``); Brian's are ``cpp_standalone`` loop times
@@ -50,6 +57,36 @@ def worker(threads: int, size: int, duration: float) -> dict[str, Any]:
     return {"threads": threads, "size": size, "kernel_s": last.kernel_seconds,
             "compile_s": last.compile_seconds, "compiled": last.compiled,
             "spike_count": stats["spike_count"], "n_synapses": stats["n_synapses"]}
+
+
+def alternate(size: int, duration: float, repeat: int) -> dict[str, Any]:
+    """1 and 2 threads in turn on one CUBA network in this process (kernels warmed first)."""
+    sys.path.insert(0, str(_HERE))
+    from explore_latency import build_cuba
+
+    import jnsim
+    from jnsim.network import run_history
+
+    net, namespace = build_cuba(jnsim, size, seed=20_070_349)
+    net.store()
+    monitor = next(obj for obj in net.objects if isinstance(obj, jnsim.SpikeMonitor))
+    times: dict[int, list[float]] = {1: [], 2: []}
+    counts: dict[int, set[int]] = {1: set(), 2: set()}
+    for round_ in range(repeat + 1):
+        for threads in (1, 2):
+            jnsim.set_threads(threads)
+            net.restore()
+            net.run(duration * jnsim.second, namespace=namespace)
+            assert net.last_plan.threads == threads
+            if round_:  # the first round compiles or loads the kernels
+                times[threads].append(run_history()[-1].kernel_seconds)
+                counts[threads].add(int(monitor.num_spikes))
+    jnsim.set_threads(None)
+    ratios = [a / b for a, b in zip(times[1], times[2], strict=True)]
+    return {"size": size, "duration_s": duration, "times": times,
+            "median_1": statistics.median(times[1]), "median_2": statistics.median(times[2]),
+            "median_ratio": statistics.median(ratios), "same_spikes": counts[1] == counts[2]
+            and len(counts[1]) == 1, "load_after": os.getloadavg()}
 
 
 def _run_worker(threads: int, size: int, duration: float, cache: str) -> dict[str, Any]:
@@ -127,12 +164,27 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--brian-python", default=_DEFAULT_BRIAN,
                         help="Python of an environment with Brian 2.9 (skipped if missing)")
     parser.add_argument("--no-brian", action="store_true", help="skip Brian")
+    parser.add_argument("--alternate", action="store_true",
+                        help="alternate 1 and 2 threads in this process")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--threads", type=int, default=1, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",")]
     if args.worker:
         print(json.dumps(worker(args.threads, sizes[0], args.duration)), flush=True)
+        return 0
+    if args.alternate:
+        print(f"CUBA, {args.duration:g} s simulated, 1 and 2 threads alternating in one "
+              f"process, {args.repeat} pairs; {os.cpu_count()} CPUs, load average "
+              f"{os.getloadavg()[0]:.1f} at the start", flush=True)
+        print("| neurons | 1 thread median (s) | 2 threads median (s) | median ratio 1/2 | "
+              "same spikes | load average |\n|---|---|---|---|---|---|", flush=True)
+        for size in sizes:
+            r = alternate(size, args.duration, args.repeat)
+            print(f"| {size} | {r['median_1']:.3f} | {r['median_2']:.3f} | "
+                  f"{r['median_ratio']:.2f} | {'yes' if r['same_spikes'] else 'NO'} | "
+                  f"{r['load_after'][0]:.1f} |", flush=True)
+            print(json.dumps(r), file=sys.stderr, flush=True)
         return 0
     brian = None if args.no_brian or not Path(args.brian_python).exists() else args.brian_python
     print(f"CUBA, {args.duration:g} s simulated, medians of {args.repeat} interleaved rounds; "

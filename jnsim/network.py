@@ -25,8 +25,9 @@ from .base import JnsimObject, current_scope
 from .clock import defaultclock, time_in_seconds
 from .codegen import parallel as parallel_code
 from .codegen.blocks import NJIT_OPTIONS, SLOTS, Operation, helper_sources
+from .codegen.fusion import fuse_chunk_loops, fusion_pairs
 from .codegen.inline import inline_body
-from .codegen.parallel import PARALLEL_NJIT_OPTIONS, SITE_PLACEHOLDER
+from .codegen.parallel import PARALLEL_NJIT_OPTIONS, SITE_PLACEHOLDER, prange_pointers
 from .codegen.pointers import argument_values, pointer_arguments, pointer_candidate, pointer_import
 from .compiler import Kernel, compile_kernel
 from .errors import JnsimError, RunError, errors_within
@@ -63,8 +64,10 @@ class KernelPlan:
     pointers
         ``{key: (dtype, ndim)}`` of the arrays passed as the address of their data.
     threads
-        The number of threads it runs on (:mod:`jnsim.threads`); above one, it is the
-        multi-threaded kernel, whose results are the same on any number of threads.
+        The number of threads it runs on (:mod:`jnsim.threads`).
+    multithreaded
+        Whether it is the multi-threaded kernel (whose results are the same on any
+        number of threads, one included).
     """
 
     source: str
@@ -73,6 +76,7 @@ class KernelPlan:
     arguments: tuple[tuple[str, str], ...] = ()
     pointers: Mapping[str, tuple[str, int]] = field(default_factory=dict)
     threads: int = 1
+    multithreaded: bool = False
 
     def argument_values(self, values: Mapping[str, Any]) -> list[Any]:
         """The driver's arguments after the leading three, from the network's values
@@ -82,21 +86,27 @@ class KernelPlan:
 
 def build_kernel_source(operations: Iterable[Operation],
                         candidates: Mapping[str, tuple[str, int]] | None = None,
-                        threads: int = 1) -> KernelPlan:
+                        threads: int = 1, multithreaded: bool | None = None) -> KernelPlan:
     """Assemble the module with every operation and the driver loop.
 
     ``candidates`` (``{key: (dtype, ndim)}``, see ``jnsim.codegen.pointers``) are the
-    array arguments that may be passed as pointers where the driver's code allows it.
-    With ``threads > 1``, operations with a multi-threaded variant run it
-    (:mod:`jnsim.codegen.parallel`; the others run as in the serial kernel), and the
-    driver draws the step's random key where they need one; if no operation has such
-    a variant, the kernel is the serial one (and the plan's ``threads`` 1).
+    array arguments that may be passed as pointers where the driver's code allows it
+    (and, for a multi-threaded kernel, ``'bool'`` arrays, which its ``prange`` bodies
+    read through byte pointers: :func:`jnsim.codegen.parallel.prange_pointers`).
+    In the multi-threaded kernel (``multithreaded``; by default ``threads > 1``),
+    operations with a multi-threaded variant run it (:mod:`jnsim.codegen.parallel`;
+    the others run as in the serial kernel; a group's threshold in the region of its
+    state update where that is safe, :mod:`jnsim.codegen.fusion`), and the driver
+    draws the step's random key where they need one; if no operation has such a
+    variant, the kernel is the serial one (and the plan's ``threads`` 1).
     """
     operations = tuple(sorted(operations, key=lambda o: (SLOTS.index(o.slot), o.order, o.name)))
     # (without a multi-threaded operation, Numba's slower parallel compilation buys nothing)
-    multithreaded = threads > 1 and any(op.parallel_source for op in operations)
+    if multithreaded is None:
+        multithreaded = threads > 1
+    multithreaded = multithreaded and any(op.parallel_source for op in operations)
     threads = threads if multithreaded else 1
-    if multithreaded:  # (its arrays stay arrays: a prange body cannot take raw pointers)
+    if multithreaded:  # (arrays stay arrays: prange bodies make their own pointers)
         operations = _multithreaded(operations)
     keyed = any("_rkey" in op.arguments for op in operations)
     keys = sorted({k for op in operations for k in op.arguments
@@ -112,6 +122,7 @@ def build_kernel_source(operations: Iterable[Operation],
     bodies = {op.name: inline_body(op.source, op.arguments, f"_o{k}_")
               for k, op in enumerate(operations)}
     parts += [op.source for op in operations if bodies[op.name] is None]
+    fused = _fuse_regions(operations, bodies) if multithreaded else set()
     driver = [
         "    while _step < _stop:",
         "        _block = _stop - _step",
@@ -128,7 +139,7 @@ def build_kernel_source(operations: Iterable[Operation],
     if keyed:  # one draw from the stream per step keys the step's element-wise numbers
         driver.append("            _rkey = _rand_key(_rng)")
     for slot in SLOTS:
-        for op in (o for o in operations if o.slot == slot):
+        for op in (o for o in operations if o.slot == slot and o.name not in fused):
             indent = " " * 12
             if op.every > 1:
                 driver.append(f"{indent}if _step % {op.every} == 0:")
@@ -154,12 +165,39 @@ def build_kernel_source(operations: Iterable[Operation],
     # the run's progress and NaN flag are int64 arrays as well (made by run())
     driver_source, arguments, pointers = pointer_arguments(
         "\n".join(header + driver) + "\n", ("_progress", "_nan_flag", *keys),
-        {} if multithreaded else {**(candidates or {}), **_RUN_ARRAYS})
-    if pointers:
-        parts[0] += pointer_import([dtype for dtype, _ in pointers.values()])
+        {} if multithreaded else {**{k: v for k, v in (candidates or {}).items()
+                                     if v[0] != "bool"}, **_RUN_ARRAYS})
+    dtypes = {dtype for dtype, _ in pointers.values()}
+    if multithreaded:  # (the arrays that prange bodies index, read through pointers there)
+        driver_source, body_dtypes = prange_pointers(
+            driver_source, {**(candidates or {}), **_RUN_ARRAYS})
+        dtypes |= body_dtypes
+    if dtypes:
+        parts[0] += pointer_import(sorted(dtypes))
     parts.append(driver_source)
     return KernelPlan("\n\n".join(parts), tuple(keys), operations, arguments, pointers,
-                      threads)
+                      threads, multithreaded)
+
+
+def _fuse_regions(operations: tuple[Operation, ...],
+                  bodies: dict[str, list[str] | None]) -> set[str]:
+    """Run each group's threshold in the prange region of its state update where that is
+    safe (:mod:`jnsim.codegen.fusion`): ``bodies`` of the updates are replaced by the
+    fused ones; the names of the thresholds they took in are returned."""
+    names = [op.name for op in operations]
+    position = {op.name: k for k, op in enumerate(operations)}
+    pairs = fusion_pairs(names, {op.name: op.owner for op in operations},
+                         {op.name: op.slot for op in operations},
+                         {op.name: op.every for op in operations}, bodies,
+                         {op.name: "numba.prange(" in op.source for op in operations})
+    taken: set[str] = set()
+    for update, threshold in pairs:
+        one = fuse_chunk_loops(bodies[update] or [], bodies[threshold] or [],
+                               f"_o{position[update]}_", f"_o{position[threshold]}_")
+        if one is not None:
+            bodies[update] = one
+            taken.add(threshold)
+    return taken
 
 
 def _multithreaded(operations: tuple[Operation, ...]) -> tuple[Operation, ...]:
@@ -323,12 +361,19 @@ class Network:
                 values.update(obj.argument_values(externals, base_dt))
         operations, values = _canonical(operations, values, objects)
         values["_rng"] = kernel_state()
-        threads = kernel_threads(network_neurons(objects))
+        choice = kernel_threads(network_neurons(objects))
+        threads = choice.count
         values["_threads"] = np.int64(threads)
         values["_min_events"] = np.int64(parallel_code.MIN_EVENTS)
         candidates = {key: kind for key, value in values.items()
                       if (kind := pointer_candidate(value)) is not None}
-        plan = build_kernel_source(operations, candidates, threads=threads)
+        if choice.multithreaded:  # prange bodies read boolean arrays through byte pointers
+            candidates.update({key: ("bool", 1) for key, value in values.items()
+                               if isinstance(value, np.ndarray) and value.dtype == np.bool_
+                               and value.ndim == 1 and value.flags.c_contiguous
+                               and value.flags.writeable})
+        plan = build_kernel_source(operations, candidates, threads=threads,
+                                   multithreaded=choice.multithreaded)
         missing = [k for k in plan.keys if k not in values]
         if missing:  # pragma: no cover - a bug in code generation, not a user mistake
             raise RuntimeError(f"no values for kernel arguments {missing}")
@@ -403,7 +448,7 @@ class Network:
         _STOP_REQUESTS.clear()
         # the kernel's thread count is set once for the run, not around every chunk
         threads = contextlib.ExitStack()
-        threads.enter_context(running_threads(plan.threads))
+        threads.enter_context(running_threads(plan.threads if plan.multithreaded else 0))
         try:
             while step < stop_step:
                 for obj in python_calls:  # network operations due before this step

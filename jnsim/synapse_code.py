@@ -376,6 +376,21 @@ class SynapseCode:
         self._csr[key] = layout
         return layout
 
+    def _targets_sorted(self, pathway: Pathway, layout: dict[str, Any]) -> bool:
+        """Whether the synapses of each source's row are in increasing target order (a
+        multi-threaded kernel then finds a thread's synapses in a row by binary
+        search); cached with the layout."""
+        if "targets_sorted" not in layout:
+            s = self.synapses
+            targets = s.j_array if layout["order"] is None else s.j_array[layout["order"]]
+            steps = np.diff(targets)
+            row_starts = layout["ptr"][1:-1]
+            within = np.ones(len(steps), dtype=bool)
+            within[row_starts[(row_starts > 0) & (row_starts <= len(steps))] - 1] = False
+            layout["targets_sorted"] = (pathway.triggered_by == "source"
+                                        and bool(np.all(steps[within] >= 0)))
+        return layout["targets_sorted"]
+
     def _queue(self, pathway: Pathway, layout: Mapping[str, Any]) -> tuple[np.ndarray, np.ndarray]:
         shape = (layout["max_steps"] + 1, max(1, layout["sources"]))
         queue = self._queues.get(pathway.name)
@@ -449,6 +464,7 @@ class SynapseCode:
             values[f"{prefix}_ring_count"] = counts
             values[f"{prefix}_delay_steps"] = np.int64(layout["shared_steps"])
             values[f"{prefix}_sorted_steps"] = layout["sorted_steps"]
+            values[f"{prefix}_tsorted"] = np.bool_(self._targets_sorted(pathway, layout))
         values.update(external_values(externals, sid))
         values.update(s.link_values())
         return values
@@ -590,6 +606,7 @@ class SynapseCode:
         if pathway.triggered_by == "source" and not layout["heterogeneous"]:
             parallel = parallel_pathway(b.lines)
             b.parameter("_tgt_stop", f"{s.code_id}__tgt_stop")
+            b.parameter("_tsorted", f"{prefix}_tsorted")
             if parallel is not None and not loop_is_element_wise(
                     parallel, _SPIKE_LOOP, b.parameters, owned=("_idx", "_post")):
                 parallel = None

@@ -1,23 +1,27 @@
-"""How many threads a network's kernel uses.
+"""Which kernel a network runs, and on how many threads.
 
-A network's kernel can run on several threads (:func:`set_threads`; not by default,
-see :data:`AUTO_MIN_NEURONS` and ``benchmarks/threads.py``):
-the state update and threshold of neuron groups are split into fixed chunks of
-neurons, and synaptic propagation into ranges of target neurons, so that no two
-threads write one value and the results do not depend on the number of threads
-(``docs/performance.md``). Smaller networks keep the serial kernel, which compiles
-faster.
+A network's kernel is either the serial one or the multi-threaded one: the state
+update and threshold of neuron groups are split into fixed chunks of neurons, and
+synaptic propagation into ranges of target neurons, so that no two threads write one
+value and the results do not depend on the number of threads (``docs/performance.md``).
+The two kernels give the same bits unless the code draws random numbers: the
+multi-threaded kernel draws them per element from a counter-based generator, so that
+a noisy network gives the same results on 1, 2 or 64 threads, but not the same as the
+serial kernel.
 
 The choice, in order of precedence:
 
-1. :func:`set_threads` (``n`` threads, or ``None`` for the automatic choice);
-2. the environment variable ``JNSIM_THREADS`` (``1`` disables multi-threading; sweep
-   workers set it, together with ``NUMBA_NUM_THREADS=1``);
-3. automatic: all of Numba's threads (``NUMBA_NUM_THREADS``, the number of cores by
-   default) for networks of at least :data:`AUTO_MIN_NEURONS` neurons, else one (and
-   one for every size while it is ``None``, as now).
+1. :func:`set_threads`: ``1`` for the serial kernel, ``n > 1`` for the multi-threaded
+   kernel on ``n`` threads, ``None`` for the automatic choice;
+2. the environment variable ``JNSIM_THREADS``, read the same way;
+3. automatic: the multi-threaded kernel on all of Numba's threads (``NUMBA_NUM_THREADS``,
+   the number of cores by default) for networks of at least :data:`AUTO_MIN_NEURONS`
+   neurons, the serial kernel below. The kernel follows from the size alone, not from
+   the machine: on one core (or in a sweep worker, ``NUMBA_NUM_THREADS=1``) a large
+   network runs the multi-threaded kernel on one thread, and so gives the same
+   results as on many.
 
-The number never exceeds ``NUMBA_NUM_THREADS``. Threading layer: unless
+The number of threads never exceeds ``NUMBA_NUM_THREADS``. Threading layer: unless
 ``NUMBA_THREADING_LAYER`` is set, jnsim asks Numba for a thread-safe one (TBB or
 OpenMP), so kernels running in several Python threads at once cannot abort the
 process; without one, kernels stay serial. A process forked after it ran a
@@ -31,24 +35,34 @@ import importlib
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
+from typing import NamedTuple
 
 import numba
 
 from .errors import JnsimError
 
-__all__ = ["AUTO_MIN_NEURONS", "ENVIRONMENT_VARIABLE", "get_threads", "kernel_threads",
+__all__ = ["AUTO_MIN_NEURONS", "ENVIRONMENT_VARIABLE", "KernelThreads", "get_threads",
+           "kernel_threads",
            "parallel_available", "running_threads", "set_threads"]
 
 #: The environment variable giving the number of threads (``1``: serial kernels).
 ENVIRONMENT_VARIABLE = "JNSIM_THREADS"
 
-#: Networks with at least this many neurons would run multi-threaded by default;
+#: Networks with at least this many neurons run the multi-threaded kernel by default;
 #: ``None``: never by default (only with :func:`set_threads` or ``JNSIM_THREADS``).
-#: Measured with ``benchmarks/threads.py --sizes`` on idle cores of the development
-#: machine (2 cores), the multi-threaded kernel ran CUBA at half the speed of the
-#: serial one on 2 threads at 20 000, 64 000 and 256 000 neurons (docs/performance.md),
-#: so no size gains from it yet.
-AUTO_MIN_NEURONS: int | None = None
+#: Measured with ``benchmarks/threads.py`` on the development machine (2 cores, CUBA):
+#: 2 threads against the serial kernel 1.00x at 32 000 neurons, 1.34x at 64 000,
+#: 1.51x at 128 000, 1.63x at 256 000 (docs/performance.md).
+AUTO_MIN_NEURONS: int | None = 64_000
+
+class KernelThreads(NamedTuple):
+    """The kernel a network runs: the multi-threaded one or not, and its threads."""
+
+    multithreaded: bool
+    count: int
+
+
+SERIAL = KernelThreads(False, 1)
 
 _setting: list[int | None] = [None]
 #: Whether this process ran a multi-threaded kernel (and on which threading layer).
@@ -63,11 +77,11 @@ def set_threads(n: int | None) -> None:
     Parameters
     ----------
     n
-        A positive number of threads (``1``: serial kernels), or ``None`` for the
-        automatic choice (``JNSIM_THREADS`` if set, else all cores for networks of
-        at least :data:`AUTO_MIN_NEURONS` neurons; one while that is ``None``). The
-        number used never exceeds
-        ``NUMBA_NUM_THREADS``.
+        A positive number of threads (``1``: the serial kernel; more: the
+        multi-threaded kernel), or ``None`` for the automatic choice
+        (``JNSIM_THREADS`` if set, else the multi-threaded kernel on all cores for
+        networks of at least :data:`AUTO_MIN_NEURONS` neurons). The number used never
+        exceeds ``NUMBA_NUM_THREADS``.
 
     Raises
     ------
@@ -109,40 +123,44 @@ def _environment_threads() -> int | None:
 
 
 def choose_threads(neurons: int, requested: int | None, available: int,
-                   minimum: int | None = AUTO_MIN_NEURONS) -> int:
-    """The number of threads for a network of ``neurons`` neurons (a pure function).
+                   minimum: int | None = AUTO_MIN_NEURONS) -> KernelThreads:
+    """The kernel for a network of ``neurons`` neurons (a pure function).
 
     Parameters
     ----------
     neurons
         Neurons of the network's groups.
     requested
-        Threads asked for (:func:`set_threads` or ``JNSIM_THREADS``), ``None`` for
-        the automatic choice.
+        Threads asked for (:func:`set_threads` or ``JNSIM_THREADS``; ``1``: the serial
+        kernel), ``None`` for the automatic choice.
     available
         Threads Numba may use (``NUMBA_NUM_THREADS``).
     minimum
-        The automatic choice uses every thread from this many neurons on (``None``:
-        one thread whatever the size).
+        The automatic choice runs the multi-threaded kernel on every thread from this
+        many neurons on (``None``: the serial kernel whatever the size).
     """
     if requested is None:
-        requested = available if minimum is not None and neurons >= minimum else 1
-    return max(1, min(requested, available))
+        if minimum is None or neurons < minimum:
+            return SERIAL
+        return KernelThreads(True, max(1, available))
+    if requested == 1:
+        return SERIAL
+    return KernelThreads(True, max(1, min(requested, available)))
 
 
-def kernel_threads(neurons: int) -> int:
-    """The number of threads the kernel of a network of ``neurons`` neurons runs on.
+def kernel_threads(neurons: int) -> KernelThreads:
+    """The kernel of a network of ``neurons`` neurons, and the threads it runs on.
 
-    ``1`` means the serial kernel. Follows :func:`set_threads`, then
-    ``JNSIM_THREADS``, then the automatic choice; ``1`` wherever multi-threaded
-    kernels cannot run safely (:func:`parallel_available`).
+    Follows :func:`set_threads`, then ``JNSIM_THREADS``, then the automatic choice;
+    the serial kernel wherever multi-threaded kernels cannot run safely
+    (:func:`parallel_available`).
     """
     requested = _setting[0] if _setting[0] is not None else _environment_threads()
-    threads = choose_threads(neurons, requested, numba.config.NUMBA_NUM_THREADS,
-                             AUTO_MIN_NEURONS)
-    if threads > 1 and not parallel_available():
-        return 1
-    return threads
+    choice = choose_threads(neurons, requested, numba.config.NUMBA_NUM_THREADS,
+                            AUTO_MIN_NEURONS)
+    if choice.multithreaded and not parallel_available():
+        return SERIAL
+    return choice
 
 
 def _threadsafe_layer() -> str | None:
@@ -193,8 +211,8 @@ if hasattr(os, "register_at_fork"):
 @contextmanager
 def running_threads(threads: int) -> Iterator[None]:
     """Run the enclosed kernel calls on ``threads`` threads (Numba's per-thread setting),
-    and restore the previous number afterwards."""
-    if threads <= 1:
+    and restore the previous number afterwards; ``0``: leave it (a serial kernel)."""
+    if threads < 1:
         yield
         return
     previous = numba.get_num_threads()

@@ -32,7 +32,7 @@ from jnsim import (
 )
 from jnsim.codegen.parallel import loop_is_element_wise
 from jnsim.errors import JnsimError
-from jnsim.threads import choose_threads, kernel_threads
+from jnsim.threads import KernelThreads, choose_threads, kernel_threads
 
 two_cores = pytest.mark.skipif(numba.config.NUMBA_NUM_THREADS < 2,
                                reason="needs NUMBA_NUM_THREADS >= 2")
@@ -173,26 +173,30 @@ def _deterministic(threads: int) -> tuple[np.ndarray, ...]:
 
 
 def test_choice_of_threads_follows_size_setting_and_cores() -> None:
-    assert choose_threads(999, None, 8, minimum=1000) == 1
-    assert choose_threads(1000, None, 8, minimum=1000) == 8
-    assert choose_threads(10, 4, 8, minimum=1000) == 4
-    assert choose_threads(10**6, 1, 8, minimum=1000) == 1
-    assert choose_threads(10**6, 16, 8, minimum=1000) == 8  # never more than Numba has
-    assert choose_threads(10**6, None, 1, minimum=1000) == 1
+    serial = KernelThreads(False, 1)
+    assert choose_threads(999, None, 8, minimum=1000) == serial
+    assert choose_threads(1000, None, 8, minimum=1000) == KernelThreads(True, 8)
+    assert choose_threads(10, 4, 8, minimum=1000) == KernelThreads(True, 4)
+    assert choose_threads(10**6, 1, 8, minimum=1000) == serial
+    assert choose_threads(10**6, 16, 8, minimum=1000) == KernelThreads(True, 8)  # at most
+    # the kernel follows from the size, not the machine: one core runs the same kernel
+    assert choose_threads(10**6, None, 1, minimum=1000) == KernelThreads(True, 1)
+    assert choose_threads(10**6, 4, 1, minimum=1000) == KernelThreads(True, 1)
+    assert choose_threads(10**7, None, 8, minimum=None) == serial
 
 
 @two_cores
 def test_networks_above_the_measured_size_get_every_thread(monkeypatch: Any) -> None:
     monkeypatch.delenv("JNSIM_THREADS", raising=False)
     monkeypatch.setattr(jnsim.threads, "AUTO_MIN_NEURONS", 200)
-    assert kernel_threads(199) == 1
-    assert kernel_threads(200) == numba.config.NUMBA_NUM_THREADS
+    assert kernel_threads(199) == KernelThreads(False, 1)
+    assert kernel_threads(200) == KernelThreads(True, numba.config.NUMBA_NUM_THREADS)
     start_scope()
     small = Network(NeuronGroup(100, "dv/dt = -v / (10*ms) : 1", namespace={"ms": ms}))
     large = Network(NeuronGroup(300, "dv/dt = -v / (10*ms) : 1", namespace={"ms": ms}))
     assert small.prepare()[0].threads == 1
     plan = large.prepare()[0]
-    assert plan.threads == numba.config.NUMBA_NUM_THREADS
+    assert plan.threads == numba.config.NUMBA_NUM_THREADS and plan.multithreaded
     assert "numba.prange" in plan.source
     set_threads(1)
     assert "numba.prange" not in large.prepare()[0].source
@@ -208,17 +212,21 @@ import jnsim, jnsim.threads
 from jnsim import NeuronGroup, Network, ms
 jnsim.threads.AUTO_MIN_NEURONS = 10
 net = Network(NeuronGroup(50, "dv/dt = -v / (10*ms) : 1", namespace={"ms": ms}))
-print(net.prepare()[0].threads)
+plan = net.prepare()[0]
+print(plan.multithreaded, plan.threads)
 """
 
 
-@two_cores
-@pytest.mark.parametrize(("value", "expected"), [("1", "1"), ("", "2"), ("2", "2")])
-def test_jnsim_threads_environment_variable(value: str, expected: str) -> None:
-    env = {**os.environ, "JNSIM_THREADS": value, "NUMBA_NUM_THREADS": "2"}
+@pytest.mark.parametrize(("value", "numba_threads", "expected"),
+                         [("1", "2", "False 1"), ("", "2", "True 2"), ("2", "2", "True 2"),
+                          ("", "1", "True 1"), ("1", "1", "False 1")])
+def test_jnsim_threads_environment_variable(value: str, numba_threads: str,
+                                            expected: str) -> None:
+    # NUMBA_NUM_THREADS=1 (a sweep worker) keeps the kernel, on one thread
+    env = {**os.environ, "JNSIM_THREADS": value, "NUMBA_NUM_THREADS": numba_threads}
     result = subprocess.run([sys.executable, "-c", _PROBE], capture_output=True, text=True,
                             env=env, timeout=120, check=True)
-    assert result.stdout.split()[-1] == expected
+    assert " ".join(result.stdout.split()[-2:]) == expected
 
 
 def test_wrong_thread_counts_are_errors(monkeypatch: Any) -> None:
@@ -309,10 +317,158 @@ def test_a_multithreaded_kernel_with_serial_operations_agrees_with_the_serial_on
     assert all(np.array_equal(a, b) for a, b in zip(serial, parallel, strict=True))
 
 
-def test_kernels_are_serial_by_default_whatever_the_size(monkeypatch: Any) -> None:
-    # multi-threading is opt-in while no size has been measured to gain from it
+def test_large_networks_run_the_multithreaded_kernel_by_default(monkeypatch: Any) -> None:
+    # from the size measured to gain (benchmarks/threads.py), on every thread Numba has
     monkeypatch.delenv("JNSIM_THREADS", raising=False)
     set_threads(None)
-    assert jnsim.threads.AUTO_MIN_NEURONS is None
-    assert kernel_threads(10**7) == 1
-    assert choose_threads(10**7, None, 8, minimum=None) == 1
+    minimum = jnsim.threads.AUTO_MIN_NEURONS
+    assert minimum == 64_000
+    assert not kernel_threads(minimum - 1).multithreaded
+    if jnsim.threads.parallel_available():
+        assert kernel_threads(minimum) == KernelThreads(True, numba.config.NUMBA_NUM_THREADS)
+
+
+def _rows_network(order: str, threads: int) -> tuple[tuple[np.ndarray, ...], bool]:
+    """A deterministic network whose synapses are given in ``order``: ``'pre'`` (rows
+    sorted by target), ``'post'`` (sorted by target, then source: not by source),
+    ``'shuffled'`` (rows not sorted by target). Its spikes and state, and whether the
+    pathway's rows were found sorted by target."""
+    set_threads(threads)
+    start_scope()
+    n = 1200
+    group = NeuronGroup(n, "dv/dt = (1.1 - v) / (10*ms) : 1", threshold="v > 1",
+                        reset="v = 0", method="exact", namespace={"ms": ms})
+    group.v = np.linspace(0, 1, n, endpoint=False)[np.random.default_rng(3).permutation(n)]
+    pairs = np.random.default_rng(4).random((n, n)) < 0.04
+    i, j = np.nonzero(pairs)  # sorted by source, then target
+    if order == "post":
+        by_target = np.lexsort((i, j))
+        i, j = i[by_target], j[by_target]
+    elif order == "shuffled":
+        mixed = np.random.default_rng(5).permutation(len(i))
+        i, j = i[mixed], j[mixed]
+    syn = Synapses(group, group, "w : 1", on_pre="v_post += w")
+    syn.connect(i=i, j=j)
+    syn.w = "0.004 + 0.002 * (j % 3) - 0.0005 * (i % 7)"
+    spikes = SpikeMonitor(group)
+    net = Network(group, syn, spikes)
+    net.run(30 * ms)
+    pathway = syn.code.pathways["pre"]
+    found_sorted = syn.code._targets_sorted(pathway, syn.code._layout(pathway, 1e-4))
+    return (np.asarray(spikes.i[:]).copy(), np.asarray(spikes.t_[:]).copy(),
+            group.arrays["v"].copy()), found_sorted
+
+
+@two_cores
+@pytest.mark.parametrize(("order", "sorted_rows"),
+                         [("pre", True), ("post", True), ("shuffled", False)])
+def test_rows_sorted_by_target_or_not_give_the_serial_bits(
+        monkeypatch: Any, order: str, sorted_rows: bool) -> None:
+    # every step's synapses split over threads: by binary search in rows sorted by
+    # target, by testing every target otherwise
+    monkeypatch.setattr(jnsim.codegen.parallel, "MIN_EVENTS", 0)
+    serial, found = _rows_network(order, 1)
+    assert found is sorted_rows
+    assert len(serial[0]) > 300
+    parallel, _ = _rows_network(order, 2)
+    for a, b in zip(serial, parallel, strict=True):
+        assert np.array_equal(a, b)
+
+
+def test_prange_bodies_read_arrays_through_pointers() -> None:
+    from jnsim.codegen.parallel import prange_pointers
+
+    source = "\n".join([
+        "def f(v, ok, ring, n):",
+        "    v[0] = 1.0",
+        "    for _c in numba.prange(n):",
+        "        x = v[_c]",
+        "        if ok[_c] and not ok[_c + 1]:",
+        "            v[_c] = x + ring[_c, 0]",
+        "            ok[_c] = False",
+        "        y = v.shape[0] if ring[0, 0] > 0 else 0",
+        "    return v"])
+    kinds = {"v": ("float64", 1), "ok": ("bool", 1), "ring": ("int64", 2)}
+    rewritten, dtypes = prange_pointers(source, kinds)
+    lines = rewritten.split("\n")
+    # v is used otherwise (its shape): it stays an array; so does the 2-d ring
+    assert "        ok__t = _pointer_uint8(ok.ctypes.data)" in lines
+    assert "        if (ok__t[_c] != 0) and not (ok__t[_c + 1] != 0):" in lines
+    assert "            ok__t[_c] = False" in lines
+    assert "        x = v[_c]" in lines and "    v[0] = 1.0" in lines
+    assert dtypes == {"uint8"}
+    plain, dtypes = prange_pointers(source.replace("v.shape[0]", "n"), kinds)
+    assert "        x = v__t[_c]" in plain.split("\n") and "    v[0] = 1.0" in plain
+    assert dtypes == {"uint8", "float64"}
+
+
+def _threshold_fused(plan: Any, position: int) -> bool:
+    """Whether the threshold of the group at ``position`` runs in the prange region of
+    its state update (its own comment line is then missing from the driver)."""
+    (name,) = [op.name for op in plan.operations
+               if op.name.startswith(f"n{position}_") and op.name.endswith("_threshold")]
+    return f"# {name}" not in plan.source
+
+
+@two_cores
+@pytest.mark.parametrize("linked_threshold", [False, True])
+def test_threshold_runs_in_the_region_of_the_update_unless_something_between_writes_it(
+        linked_threshold: bool) -> None:
+    def run(threads: int) -> tuple[Any, tuple[np.ndarray, ...]]:
+        set_threads(threads)
+        start_scope()
+        seed(8)
+        n = 3000
+        first = NeuronGroup(n, "dv/dt = (1.2 - v) / (10*ms) : 1 (unless refractory)\n"
+                            + ("vt : 1 (linked)" if linked_threshold else "vt : 1"),
+                            threshold="v > vt", reset="v = 0", refractory=2 * ms,
+                            method="exact", namespace={"ms": ms}, name="first")
+        first.v = np.linspace(0, 1, n)
+        # a second group updated after the first one's update, before its threshold
+        second = NeuronGroup(n, "dx/dt = (1.5 - x) / (20*ms) : 1", method="exact",
+                             namespace={"ms": ms}, name="second")
+        second.x = 0.9
+        if linked_threshold:  # the threshold reads what the second update writes
+            first.vt = jnsim.linked_var(second, "x")
+        else:
+            first.vt = 1.0
+        syn = Synapses(first, first, on_pre="v_post += 0.01")
+        syn.connect(p=0.02)
+        spikes = SpikeMonitor(first)
+        net = Network(first, second, syn, spikes)
+        net.run(30 * ms)
+        position = {obj.name: k for k, obj in enumerate(net._runnable())}["first"]
+        fused = _threshold_fused(net.last_plan, position) if threads > 1 else None
+        return fused, (np.asarray(spikes.i[:]).copy(), np.asarray(spikes.t_[:]).copy(),
+                       first.arrays["v"].copy(), second.arrays["x"].copy())
+
+    _, serial = run(1)
+    fused, parallel = run(2)
+    assert fused is (not linked_threshold)
+    assert len(serial[0]) > 500
+    for a, b in zip(serial, parallel, strict=True):
+        assert np.array_equal(a, b)
+
+
+def test_loops_reading_other_elements_of_what_the_other_writes_are_not_fused() -> None:
+    from jnsim.codegen.fusion import fuse_chunk_loops
+
+    update = ["_a__nchunks = (N + 1023) // 1024",
+              "for _a__c in numba.prange(_a__nchunks):",
+              "    _a__idx = _a__c",
+              "    n0__v[_a__idx] = n0__v[_a__idx] + 1.0"]
+    threshold = ["_b__nchunks = (N + 1023) // 1024",
+                 "for _b__c in numba.prange(_b__nchunks):",
+                 "    _b__idx = _b__c",
+                 "    if n0__v[_b__idx] > 1.0:",
+                 "        n0__spikes[_b__c] = _b__idx",
+                 "_b__n = 0"]
+    fused = fuse_chunk_loops(update, threshold, "_a_", "_b_")
+    assert fused is not None
+    assert fused[-1] == "_b__n = 0" and sum("numba.prange" in line for line in fused) == 1
+    assert "        n0__spikes[_a__c] = _b__idx" in fused
+    neighbour = [line.replace("n0__v[_b__idx] > 1.0", "n0__v[_b__idx + 1] > 1.0")
+                 for line in threshold]
+    assert fuse_chunk_loops(update, neighbour, "_a_", "_b_") is None
+    other_chunks = [line.replace("(N + 1023)", "(M + 1023)") for line in threshold]
+    assert fuse_chunk_loops(update, other_chunks, "_a_", "_b_") is None

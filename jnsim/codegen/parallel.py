@@ -33,14 +33,17 @@ import re
 from collections.abc import Mapping, Sequence
 
 __all__ = ["CHUNK", "MIN_EVENTS", "PARALLEL_NJIT_OPTIONS", "RANDOM_HELPERS", "chunked_element_loop",
-           "keyed_random", "loop_is_element_wise", "parallel_pathway", "parallel_threshold"]
+           "keyed_random", "loop_is_element_wise", "parallel_pathway", "parallel_threshold",
+           "prange_pointers"]
 
 #: Elements per chunk of a multi-threaded element loop (a multiple of any SIMD width).
 CHUNK = 1024
 
 #: Steps of a pathway with fewer synaptic events than this run on one thread (read when
-#: a network runs).
-MIN_EVENTS = 4096
+#: a network runs). Measured on CUBA 64k with 2 threads (``benchmarks/threads.py``):
+#: kernel 0.222 s at 4096 (its excitatory pathway, about 2300 events a step, then ran on
+#: one thread), 0.201-0.205 s at 1024, 512 and 128.
+MIN_EVENTS = 1024
 
 #: Numba's parallel options for multi-threaded kernels: explicit ``prange`` loops only
 #: (no automatic parallelisation of array expressions, which could change results).
@@ -207,19 +210,54 @@ def parallel_threshold(lines: Sequence[str]) -> list[str] | None:
                "    _nspikes[0] = _n"])
 
 
+def _sorted_targets_loop(loop: Sequence[str], synapse: int, post: int) -> list[str] | None:
+    """The spike loop of one thread when each row's synapses are sorted by target.
+
+    A binary search per spike finds the row's first synapse whose target is at or
+    after the thread's range (``_tlo``); the walk stops at the first target past it
+    (``_thi``). Each thread thus visits only its own synapses, in the serial order.
+    ``None`` if the loop is not the plain walk over a row.
+    """
+    row = "for _s in range(_ptr[_source], _ptr[_source + 1]):"
+    if len(loop) < 3 or loop[2].strip() != row or _indent(loop[2]) != 2:
+        return None
+    first = loop[synapse].split(" = ", 1)[1]
+    target = loop[post].split(" = ", 1)[1]
+    middle = re.sub(r"\b_s\b", "_mid", first)
+    probe = re.sub(r"\b_idx\b", f"({middle})", target)
+    level = _indent(loop[post])
+    return [*loop[:2],
+            "        _first = _ptr[_source]",
+            "        _past_last = _ptr[_source + 1]",
+            "        while _first < _past_last:",
+            "            _mid = (_first + _past_last) // 2",
+            f"            if {probe} < _tlo:",
+            "                _first = _mid + 1",
+            "            else:",
+            "                _past_last = _mid",
+            "        for _s in range(_first, _ptr[_source + 1]):",
+            *loop[3:post + 1],
+            "    " * level + "if _post >= _thi:",
+            "    " * (level + 1) + "break",
+            *loop[post + 1:]]
+
+
 def parallel_pathway(lines: Sequence[str]) -> list[str] | None:
     """The variant of a synaptic pathway with one delay: one target range per thread.
 
     The loop ``for _k in range(_ring_count[_past]):`` over the spikes of ``delay``
     steps ago runs in every thread, which applies only the synapses whose target
-    (``_post``) is in its range. ``_post`` must be computed right after ``_idx``.
-    ``_threads``, the number of ranges, is an argument of the kernel (Numba's
-    ``get_num_threads()`` in compiled code would keep the kernel out of the disk cache).
-    Random draws in the loop are keyed by synapse (each synapse is reached at most
-    once per step). Steps with fewer than ``_min_events`` synaptic events (an argument
-    of the kernel, :data:`MIN_EVENTS`) run the loop on the calling thread alone (the
-    same additions in the same order, so the same results): waking the other threads
-    would cost more.
+    (``_post``) is in its range. When every row's synapses are sorted by target
+    (``_tsorted``, an argument computed with the pathway's layout), a thread finds its
+    first synapse in each row by binary search and stops after its last one; otherwise
+    it walks the whole row and tests each target. ``_post`` must be computed right
+    after ``_idx``. ``_threads``, the number of ranges, is an argument of the kernel
+    (Numba's ``get_num_threads()`` in compiled code would keep the kernel out of the
+    disk cache). Random draws in the loop are keyed by synapse (each synapse is
+    reached at most once per step). Steps with fewer than ``_min_events`` synaptic
+    events (an argument of the kernel, :data:`MIN_EVENTS`) run the loop on the calling
+    thread alone (the same additions in the same order, so the same results): waking
+    the other threads would cost more.
     """
     header = "    for _k in range(_ring_count[_past]):"
     if header not in lines:
@@ -242,6 +280,10 @@ def parallel_pathway(lines: Sequence[str]) -> list[str] | None:
     level = _indent(loop[post])
     guarded = [*loop[:post + 1], "    " * level + "if _post >= _tlo and _post < _thi:",
                *_shift(loop[post + 1:], 1)]
+    by_target = _sorted_targets_loop(loop, synapse, post)
+    split = (_shift(guarded, 2) if by_target is None else
+             ["            if _tsorted:", *_shift(by_target, 3), "            else:",
+              *_shift(guarded, 3)])
     return [*lines[:start],
             "    _events = 0",
             "    for _k in range(_ring_count[_past]):",
@@ -254,7 +296,7 @@ def parallel_pathway(lines: Sequence[str]) -> list[str] | None:
             "        for _c in numba.prange(_threads):",
             "            _tlo = _tgt_start + _c * _targets // _threads",
             "            _thi = _tgt_start + (_c + 1) * _targets // _threads",
-            *_shift(guarded, 2)]
+            *split]
 
 
 def loop_is_element_wise(lines: Sequence[str], header: str, parameters: Mapping[str, str],
@@ -294,3 +336,79 @@ def loop_is_element_wise(lines: Sequence[str], header: str, parameters: Mapping[
         if isinstance(node.ctx, ast.Store):
             stored.add(key)
     return all(len(accesses[key]) == 1 and accesses[key] <= set(owned) for key in stored)
+
+
+_PRANGE = re.compile(r"^\s*for \w+ in numba\.prange\(")
+
+
+def prange_pointers(source: str, candidates: Mapping[str, tuple[str, int]]
+                    ) -> tuple[str, set[str]]:
+    """Arrays indexed inside ``prange`` bodies read through pointers made in the body.
+
+    Numba compiles a ``prange`` body into a function that takes its arrays with any
+    layout (strides unknown), which keeps LLVM from vectorising the body's loops: the
+    state update of CUBA ran 1.8x slower on one thread than the same loop in the
+    serial kernel. A pointer made from the array's address inside the body
+    (``_pointer_float64(v.ctypes.data)``) has no strides, as in the serial kernel,
+    which passes such arrays as pointers (:mod:`jnsim.codegen.pointers`). Only
+    one-dimensional arrays in ``candidates`` (contiguous and writeable: of a pointer
+    dtype, or ``'bool'``) that the body uses with plain indices only (``v[i]``,
+    ``v[i] = x``) are rewritten. A boolean array is read through a byte pointer (Numba
+    stores a ``bool`` in a byte, 0 or 1): a read ``b[i]`` becomes ``(b__t[i] != 0)``,
+    a bool again, and a bool stored into a byte is 0 or 1.
+
+    Returns
+    -------
+    tuple
+        The source, and the dtypes of the pointers it makes (for the import line).
+    """
+    from .pointers import _plain_index
+
+    lines = source.split("\n")
+    dtypes: set[str] = set()
+    k = 0
+    while k < len(lines):
+        if not _PRANGE.match(lines[k]):
+            k += 1
+            continue
+        end = _block_end(lines, k)
+        level = _indent(lines[k])
+        width = 4 * (level + 1)
+        body = [line[width:] for line in lines[k + 1:end]]
+        tree = ast.parse("\n".join(body))
+        parents = {child: node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
+        plain: set[str] = set()
+        other: set[str] = set()
+        bool_reads: list[ast.Subscript] = []
+        for node in ast.walk(tree):
+            if not (isinstance(node, ast.Name) and node.id in candidates
+                    and candidates[node.id][1] == 1):
+                continue
+            parent = parents.get(node)
+            if (isinstance(parent, ast.Subscript) and parent.value is node
+                    and _plain_index(parent.slice) and parent.lineno == parent.end_lineno):
+                plain.add(node.id)
+                if candidates[node.id][0] == "bool" and isinstance(parent.ctx, ast.Load):
+                    bool_reads.append(parent)
+            else:
+                other.add(node.id)
+        names = sorted(plain - other)
+        if not names:
+            k = end
+            continue
+        for read in sorted((r for r in bool_reads if r.value.id in names),
+                           key=lambda r: (r.lineno, r.col_offset), reverse=True):
+            text = body[read.lineno - 1]
+            body[read.lineno - 1] = (text[:read.col_offset] + "("
+                                     + text[read.col_offset:read.end_col_offset] + " != 0)"
+                                     + text[read.end_col_offset:])
+        pattern = re.compile(r"\b(" + "|".join(map(re.escape, names)) + r")\b")
+        made = []
+        for name in names:
+            dtype = "uint8" if candidates[name][0] == "bool" else candidates[name][0]
+            dtypes.add(dtype)
+            made.append(f"{name}__t = _pointer_{dtype}({name}.ctypes.data)")
+        body = made + [pattern.sub(r"\1__t", line) for line in body]
+        lines[k + 1:end] = [" " * width + line if line.strip() else line for line in body]
+        k = end + len(made)
+    return "\n".join(lines), dtypes

@@ -58,7 +58,9 @@ if TYPE_CHECKING:
 __all__ = ["SweepResults", "local_client", "spawnable_main", "sweep"]
 
 #: Environment of the workers of the LocalCluster sweep() starts: one thread each.
-WORKER_ENVIRONMENT = {"NUMBA_NUM_THREADS": "1", "JNSIM_THREADS": "1", "OMP_NUM_THREADS": "1",
+#: (Only ``NUMBA_NUM_THREADS``, not ``JNSIM_THREADS=1``: a network large enough for the
+#: multi-threaded kernel runs it on one thread, with the same results as outside a sweep.)
+WORKER_ENVIRONMENT = {"NUMBA_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
                       "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
 
 
@@ -423,8 +425,10 @@ def local_client(workers: int | None = None) -> Any:
     """A :class:`distributed.Client` of a new LocalCluster set up for sweeps.
 
     The cluster has ``workers`` processes (the number of cores by default), one
-    thread each; their kernels are single-threaded (``NUMBA_NUM_THREADS=1``,
-    ``JNSIM_THREADS=1``) and share this process's kernel cache. A task whose worker
+    thread each; their kernels run on one thread (``NUMBA_NUM_THREADS=1``; a network
+    large enough for the multi-threaded kernel runs it on one thread, so that its
+    results are those of the same run outside a sweep) and share this process's
+    kernel cache. A task whose worker
     dies comes back at once, so that ``sweep(retries=)`` counts the attempts, and a
     worker holds one task at a time, so that one that dies takes no other with it.
     ``client.close()`` closes the cluster too. Pass it to several sweeps as
