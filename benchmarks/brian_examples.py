@@ -30,7 +30,13 @@ Agreement (``agrees``):
   Different but equally exact float64 arithmetic (summation order, an ``exp`` within one
   ulp of libm's) can move a threshold crossing by a time step now and then, and recurrent
   networks amplify such moves; 1 % is far below the differences a modelling error makes
-  (a state mean 0.314 instead of 0.244 is 29 %).
+  (a state mean 0.314 instead of 0.244 is 29 %). Where the reference also holds a run of
+  Brian with its other code generation target (``reference --cross-target``: numpy where
+  the runs used cython, and the other way round), the difference between Brian's two
+  targets on a figure is added to its tolerance: both targets run the same algorithm
+  and differ only in rounding, so that difference measures how far float rounding alone
+  moves the figure. It is zero for almost every figure, and large only where the dynamics
+  amplify rounding (a chaotic neuron: the irregular-spiking panel of Naud et al. 2008).
 * **stochastic** scripts: jnsim's random streams differ from Brian's, so each figure must
   lie in the 99 % prediction interval of Brian's n runs (three), the interval that holds
   a new draw from the same distribution with probability 0.99: mean +- t(0.995, n-1) *
@@ -164,12 +170,23 @@ def stochastic_tolerance(key: str, samples: list[float]) -> float:
     return spread + 0.02 * abs(mean) + (2.0 if is_count(key) else 1e-300)
 
 
+def target_differences(reference: dict[str, Any]) -> dict[str, float]:
+    """How much each figure differs between Brian's two code generation targets (the
+    reference's ``other_target`` run against its first run); empty without that run."""
+    other = reference.get("other_target", {}).get("run", {})
+    if other.get("status") != "ok":
+        return {}
+    first, second = figures(reference["runs"][0]), figures(other)
+    return {key: abs(first[key] - second[key]) for key in first if key in second}
+
+
 def compare(reference: dict[str, Any], result: dict[str, Any]) -> dict[str, Any]:
     """Whether one jnsim run agrees with the Brian reference runs of the same script."""
     if result.get("status") != "ok":
         return {"agrees": False, "why": result.get("status", "?")}
     runs = [figures(run) for run in reference["runs"]]
     ours = figures(result)
+    rounding = target_differences(reference)
     deterministic = reference["deterministic"]
     differences = []
     for key in runs[0]:
@@ -182,7 +199,7 @@ def compare(reference: dict[str, Any], result: dict[str, Any]) -> dict[str, Any]
         if deterministic:
             spread_key = key.replace(".mean", ".std")
             spread = runs[0].get(spread_key, 0.0) if key.endswith(".mean") else 0.0
-            tolerance = deterministic_tolerance(key, mean, spread)
+            tolerance = deterministic_tolerance(key, mean, spread) + rounding.get(key, 0.0)
         else:
             tolerance = stochastic_tolerance(key, samples)
         if not abs(value - mean) <= tolerance:
@@ -213,6 +230,36 @@ def collect_reference(args: argparse.Namespace, examples: Path) -> None:
         for name, entry in pool.map(reference_of, names):
             store[name] = entry
             save(args.reference, store)
+    if args.cross_target:
+        cross_targets(args, examples, store)
+
+
+def cross_targets(args: argparse.Namespace, examples: Path, store: dict[str, Any]) -> None:
+    """A run with Brian's other code generation target for the deterministic references
+    of ``--only`` (all of them without it) that have none yet (or all, with --redo)."""
+    names = [name for name, entry in store.items()
+             if entry.get("usable") and entry.get("deterministic")
+             and (not args.only or name in args.only)
+             and (args.redo or "other_target" not in entry)]
+    for name in names:
+        entry = store[name]
+        used = entry["runs"][0].get("brian_target") or os.environ.get("BRIAN_TARGET",
+                                                                      "cython")
+        other = "numpy" if used != "numpy" else "cython"
+        previous = os.environ.get("BRIAN_TARGET")
+        os.environ["BRIAN_TARGET"] = other
+        try:
+            run = run_example(args.brian_python, "brian2", examples / name, 0, args.timeout)
+        finally:
+            if previous is None:
+                os.environ.pop("BRIAN_TARGET", None)
+            else:
+                os.environ["BRIAN_TARGET"] = previous
+        entry["other_target"] = {"target": other, "run": run}
+        differences = {k: v for k, v in target_differences(entry).items() if v}
+        print(f"{name}: {other} target {run.get('status')}, "
+              f"{len(differences)} figure(s) differ from the first run", flush=True)
+        save(args.reference, store)
 
 
 def compare_all(args: argparse.Namespace, examples: Path) -> dict[str, Any]:
@@ -342,6 +389,9 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("brian_examples_results.json"))
     parser.add_argument("--only", nargs="*", help="example paths relative to examples/")
     parser.add_argument("--redo", action="store_true", help="re-run stored references")
+    parser.add_argument("--cross-target", action="store_true",
+                        help="for 'reference': also run deterministic scripts with Brian's "
+                             "other code generation target (their rounding sensitivity)")
     parser.add_argument("--timeout", type=float, default=600)
     parser.add_argument("--jobs", type=int, default=1)
     parser.add_argument("--brian-target", choices=("cython", "numpy"),

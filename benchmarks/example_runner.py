@@ -237,6 +237,8 @@ def main() -> None:
             result["status"] = "error"
             result.update(describe_error(error, script, args.simulator))
     result["wall_s"] = round(time.perf_counter() - started, 3)
+    if args.simulator == "brian2":  # the code generation target the script ran with
+        result["brian_target"] = str(simulator.prefs.codegen.target)
     try:
         result["monitors"] = clean(collect_monitors(namespace))
     except Exception as error:

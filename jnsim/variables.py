@@ -159,9 +159,16 @@ class VariableView:
         if self._spec.shared:
             return quantity_from_si(array[0], self._spec.dims)
         values = array[self._index][item]
+        # G.v[:] of a whole group is a view, as in Brian: G.v[:][G.v < 0] = 0 writes
+        # through (any other index gives a copy, as in Brian)
+        whole = (isinstance(item, slice) and item == slice(None)
+                 and np.ndim(values) == 1 and values.size == np.size(array)
+                 and np.may_share_memory(values, array))
+        if not whole:
+            values = values.copy()
         if self._spec.dtype != "float":
-            return values.copy()
-        return quantity_from_si(values.copy(), self._spec.dims)
+            return values
+        return quantity_from_si(values, self._spec.dims, share=whole)
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
         values = np.asarray(self.values_si)

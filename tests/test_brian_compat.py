@@ -180,6 +180,20 @@ def test_quantities_convert_to_plain_numbers_as_brians_do():
     assert list(summed) == pytest.approx([0.001, 0.006, 0.0])  # SI values, as in Brian
 
 
+def test_quantity_takes_brians_keywords():
+    from jnsim import Quantity, get_or_create_dimension, ms
+
+    times = jnsim.np.arange(4) * ms
+    copied = Quantity(times, copy=True)  # Stimberg et al. 2018, example 1
+    copied[0] = 7 * ms
+    assert times[0] == 0 * ms and copied[0] == 7 * ms
+    shared = Quantity(times)
+    assert jnsim.np.shares_memory(shared.magnitude, times.magnitude)
+    seconds = Quantity(jnsim.np.arange(3), dim=get_or_create_dimension(time=1))
+    assert seconds[2] == 2000 * ms
+    assert Quantity([1, 2], dtype=float).magnitude.dtype == jnsim.np.float64
+
+
 def test_indices_computed_from_quantities_index_arrays():
     """Platkiewicz & Brette 2011: M.v[0, np.round(S.t/dt).astype(int)]."""
     from jnsim import ms, mV

@@ -65,7 +65,20 @@ class _JnsimQuantity(pint.UnitRegistry.Quantity):
     values, and Brian scripts rely on ``float(tau)`` being seconds).
     """
 
-    def __new__(cls, value: Any, units: Any = None) -> Any:
+    def __new__(cls, value: Any, units: Any = None, dtype: Any = None, copy: bool = False,
+                dim: Any = None, force_quantity: bool = False) -> Any:
+        # Brian's keywords: Quantity(arr, dim=None, dtype=None, copy=False,
+        # force_quantity=False) (a quantity is always a quantity here)
+        if dim is not None and units is None:
+            units = si_unit(dim)
+        if dtype is not None or copy:
+            if isinstance(value, pint.UnitRegistry.Quantity):
+                units = value.units if units is None else units
+                value = value.to(units).magnitude if units != value.units else value.magnitude
+            value = np.array(value, dtype=dtype, copy=True) if copy else np.asarray(
+                value, dtype=dtype)
+        elif isinstance(value, pint.UnitRegistry.Quantity) and units is None:
+            value, units = value.magnitude, value.units  # shares the values, as in Brian
         # Integer arrays with a unit become float arrays, as Brian's quantities are:
         # otherwise ``spikes = [0, 50]*ms; spikes += 5*ms`` cannot add in place. Without
         # units they stay integers (``np.round(t/dt).astype(int)`` indexes arrays).
@@ -380,13 +393,27 @@ def si_unit(dims: Dimensions) -> Any:
     return unit
 
 
-def quantity_from_si(magnitude: Any, dims: Dimensions) -> Any:
-    """A quantity for a magnitude given in SI base units, shown in a readable unit."""
+def quantity_from_si(magnitude: Any, dims: Dimensions, share: bool = False) -> Any:
+    """A quantity for a magnitude given in SI base units, shown in a readable unit.
+
+    With ``share``, the quantity's magnitude is ``magnitude`` itself wherever the
+    readable unit is a coherent SI unit (volt, second, siemens/metre**2, ...: the same
+    numbers), so that writing into the quantity writes into ``magnitude`` (Brian's
+    ``G.v[:][mask] = x``); otherwise it is a converted copy.
+    """
     if is_dimensionless(dims):
         return registry.Quantity(magnitude, "")
     named = _best_named_unit(dims)
+    if named is not None and share and _coherent(named):
+        return registry.Quantity(magnitude, named)
     quantity = registry.Quantity(magnitude, si_unit(dims))
     return quantity.to(named) if named is not None else quantity
+
+
+@functools.lru_cache(maxsize=256)
+def _coherent(unit: Any) -> bool:
+    """Whether ``unit`` is its dimensions' SI unit times exactly 1."""
+    return bool(registry.Quantity(1.0, unit).to_base_units().magnitude == 1.0)
 
 
 # ---------------------------------------------------------------------------
