@@ -58,6 +58,23 @@ class JnsimObject:
         self.code_id = f"o{self.creation_index}"
         self.active = True
 
+    def add_attribute(self, name: str) -> None:
+        """Declare a new attribute (``None`` until set), as Brian's ``add_attribute``.
+
+        Groups refuse to set names that are not their variables (a typo would pass
+        unnoticed otherwise); a name declared here can be set afterwards
+        (``mon.add_attribute('run_time'); mon.run_time = 1.2``).
+
+        Raises
+        ------
+        AttributeError
+            If the object already has an attribute or variable of that name.
+        """
+        if hasattr(self, name):
+            raise AttributeError(f"{type(self).__name__} {self.name!r} already has an "
+                                 f"attribute '{name}'")
+        object.__setattr__(self, name, None)
+
     @property
     def slug(self) -> str:
         """The kind of object as an identifier, for generated function names.

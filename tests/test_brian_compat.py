@@ -245,3 +245,20 @@ def test_device_run_before_any_run_says_so():
     start_scope()
     with pytest.raises(JnsimError, match="nothing has run yet"):
         device.run(run_args={})
+
+
+def test_add_attribute_declares_a_name_a_group_then_accepts():
+    from jnsim import JnsimError, NeuronGroup, StateMonitor
+
+    group = NeuronGroup(2, "v : 1")
+    with pytest.raises(JnsimError, match="no variable 'label'"):
+        group.label = "excitatory"  # an unknown name is refused (a typo would pass)
+    group.add_attribute("label")
+    group.label = "excitatory"
+    assert group.label == "excitatory"
+    monitor = StateMonitor(group, "v", record=True)
+    monitor.add_attribute("run_time")  # compare_GSL_to_conventional.py
+    monitor.run_time = 1.5
+    assert monitor.run_time == 1.5
+    with pytest.raises(AttributeError, match="already has an attribute 'v'"):
+        group.add_attribute("v")
