@@ -42,7 +42,7 @@ import numba
 from .errors import JnsimError
 
 __all__ = ["AUTO_MIN_NEURONS", "ENVIRONMENT_VARIABLE", "KernelThreads", "get_threads",
-           "kernel_threads",
+           "kernel_threads", "limit_threads",
            "parallel_available", "running_threads", "set_threads"]
 
 #: The environment variable giving the number of threads (``1``: serial kernels).
@@ -65,6 +65,8 @@ class KernelThreads(NamedTuple):
 SERIAL = KernelThreads(False, 1)
 
 _setting: list[int | None] = [None]
+#: At most this many threads whatever the setting (sweep workers: 1); ``None``: no limit.
+_limit: list[int | None] = [None]
 #: Whether this process ran a multi-threaded kernel (and on which threading layer).
 _launched: list[str | None] = [None]
 #: Set in a child forked after a launch on GNU OpenMP: multi-threading is off there.
@@ -91,6 +93,13 @@ def set_threads(n: int | None) -> None:
     if n is not None:
         n = _positive_count(n, "set_threads()")
     _setting[0] = n
+
+
+def limit_threads(n: int | None) -> None:
+    """Run kernels on at most ``n`` threads (``None``: no limit), without changing which
+    kernel a network runs: a sweep worker runs a large network's multi-threaded kernel
+    on one thread, so that its results are those of the same run outside the sweep."""
+    _limit[0] = None if n is None else _positive_count(n, "limit_threads()")
 
 
 def get_threads() -> int | None:
@@ -156,8 +165,10 @@ def kernel_threads(neurons: int) -> KernelThreads:
     (:func:`parallel_available`).
     """
     requested = _setting[0] if _setting[0] is not None else _environment_threads()
-    choice = choose_threads(neurons, requested, numba.config.NUMBA_NUM_THREADS,
-                            AUTO_MIN_NEURONS)
+    available = numba.config.NUMBA_NUM_THREADS
+    if _limit[0] is not None:
+        available = min(available, _limit[0])
+    choice = choose_threads(neurons, requested, available, AUTO_MIN_NEURONS)
     if choice.multithreaded and not parallel_available():
         return SERIAL
     return choice

@@ -236,6 +236,30 @@ def test_same_root_seed_same_results_on_any_number_of_workers(client):
     assert list(c["seed"]) != list(a["seed"])
 
 
+def build_large(N):
+    neurons = NeuronGroup(N, "dv/dt = -v / (10*ms) + xi * (10*ms)**-0.5 : 1",
+                          method="euler", name="neurons")
+    return Network(neurons)
+
+
+def mean_v(net):
+    return {"mean_v": float(np.mean(net["neurons"].v_))}
+
+
+def test_a_large_noisy_network_gives_the_same_numbers_in_a_worker_as_here(client):
+    # a worker runs the kernel a network of this size gets anywhere (the multi-threaded
+    # one, on one thread there): the same random numbers as a run outside the sweep
+    n = jnsim.threads.AUTO_MIN_NEURONS
+    result = jnsim.sweep(build_large, {"N": [n]}, duration=0.5 * ms, measure=mean_v,
+                         client=client, root_seed=3)
+    assert list(result["status"]) == ["ok"]
+    net = build_large(n)
+    jnsim.seed(int(result["seed"][0]))
+    net.run(0.5 * ms)
+    assert net.last_plan.multithreaded == jnsim.threads.parallel_available()
+    assert float(np.mean(net["neurons"].v_)) == result["mean_v"][0]
+
+
 def test_failed_runs_are_rows_with_their_error(client):
     def measure(net):
         if net["neurons"].sigma_[0] > 5:

@@ -472,3 +472,19 @@ def test_loops_reading_other_elements_of_what_the_other_writes_are_not_fused() -
     assert fuse_chunk_loops(update, neighbour, "_a_", "_b_") is None
     other_chunks = [line.replace("(N + 1023)", "(M + 1023)") for line in threshold]
     assert fuse_chunk_loops(update, other_chunks, "_a_", "_b_") is None
+
+
+def test_a_thread_limit_keeps_the_kernel_and_caps_its_threads(monkeypatch: Any) -> None:
+    monkeypatch.delenv("JNSIM_THREADS", raising=False)
+    if not jnsim.threads.parallel_available():
+        pytest.skip("no thread-safe threading layer")
+    minimum = jnsim.threads.AUTO_MIN_NEURONS
+    try:
+        jnsim.threads.limit_threads(1)  # what a sweep worker does
+        assert kernel_threads(minimum) == KernelThreads(True, 1)
+        assert kernel_threads(minimum - 1) == KernelThreads(False, 1)
+    finally:
+        jnsim.threads.limit_threads(None)
+    assert kernel_threads(minimum).count == numba.config.NUMBA_NUM_THREADS
+    with pytest.raises(JnsimError, match="positive number of threads"):
+        jnsim.threads.limit_threads(0)

@@ -144,10 +144,12 @@ def check_metrics(metrics: Any) -> dict[str, Any]:
 
 
 def _single_threaded() -> None:
-    """Kernels in a worker use one thread: the workers already fill the cores."""
+    """Kernels in a worker use one thread: the workers already fill the cores. (The
+    kernel itself is the one the network gets anywhere: a large network's
+    multi-threaded kernel runs on one thread, with the same results.)"""
     from .. import threads
 
-    threads.set_threads(1)
+    threads.limit_threads(1)
 
 
 def _prepared_network(spec: SweepSpec, run: Run) -> Any:
