@@ -11,7 +11,11 @@ run of this script, with the kernel already in the disk cache (a warm-up run fir
 ``sweep, N workers``
     ``jnsim.sweep`` with a ``LocalCluster`` of N single-threaded worker processes,
     started before the timing (its start is reported on its own), for N = 1 and
-    ``--workers``.
+    ``--workers``: the first sweep of new workers (each loads jnsim's kernel from the
+    disk cache in its first task).
+``again``
+    The same sweep once more on the same cluster (``client=``), as a notebook that runs
+    several sweeps on one client does: the workers have the kernel in memory.
 
 Rounds (``--rounds``) interleave the three; their medians are compared. Prints the
 times, the speed-up of the sweep on N workers over the plain loop, and the
@@ -109,7 +113,8 @@ def main() -> None:
                                "points": 16, "workers": args.workers,
                                "cpu_count": os.cpu_count(), "rounds": args.rounds}
     counts = sorted({1, args.workers})
-    times: dict[str, list[float]] = {"loop": [], **{f"sweep_{n}": [] for n in counts}}
+    times: dict[str, list[float]] = {"loop": [], **{f"sweep_{n}": [] for n in counts},
+                                     **{f"again_{n}": [] for n in counts}}
     starts: dict[int, list[float]] = {n: [] for n in counts}
     spikes: dict[str, list[int]] = {}
     for _ in range(args.rounds):  # interleaved rounds: the machine's drift hits all alike
@@ -121,6 +126,11 @@ def main() -> None:
             results = jnsim.sweep(build, params, duration=duration, measure=count,
                                   client=client, root_seed=ROOT_SEED, progress=False)
             times[f"sweep_{n_workers}"].append(time.perf_counter() - started)
+            started = time.perf_counter()
+            again = jnsim.sweep(build, params, duration=duration, measure=count,
+                                client=client, root_seed=ROOT_SEED, progress=False)
+            times[f"again_{n_workers}"].append(time.perf_counter() - started)
+            assert list(again["spikes"]) == list(results["spikes"])
             client.close()
             assert set(results["status"]) == {"ok"}, results["error"].tolist()
             seeds = [int(s) for s in results["seed"]]
@@ -137,7 +147,9 @@ def main() -> None:
     figures["plain_loop_s"] = loop_s
     figures["same_spikes"] = loop_spikes == figures[f"sweep_{args.workers}_spikes"]
     figures["speedup"] = loop_s / figures[f"sweep_{args.workers}_s"]
+    figures["speedup_again"] = loop_s / figures[f"again_{args.workers}_s"]
     figures["overhead_per_run_ms"] = (figures["sweep_1_s"] - loop_s) / 16 * 1e3
+    figures["overhead_per_run_again_ms"] = (figures["again_1_s"] - loop_s) / 16 * 1e3
     print(f"CUBA {args.size} neurons, {args.duration:g} s per point, 16 points "
           f"({os.cpu_count()} cores)")
     print(f"  plain loop (one process)    {loop_s:7.2f} s")
@@ -145,9 +157,13 @@ def main() -> None:
         print(f"  sweep, {n_workers} worker(s)          {figures[f'sweep_{n_workers}_s']:7.2f} s"
               f"   (cluster start {figures[f'cluster_start_{n_workers}_s']:.2f} s, not "
               "included)")
-    print(f"  speed-up on {args.workers} workers        {figures['speedup']:7.2f}x")
+        print(f"  again, {n_workers} worker(s)          {figures[f'again_{n_workers}_s']:7.2f} s"
+              "   (the same sweep on the same cluster)")
+    print(f"  speed-up on {args.workers} workers        {figures['speedup']:7.2f}x"
+          f"   (again: {figures['speedup_again']:.2f}x)")
     print(f"  overhead per run            {figures['overhead_per_run_ms']:7.1f} ms "
-          "(sweep on 1 worker - plain loop, per run)")
+          f"(sweep on 1 worker - plain loop, per run; again: "
+          f"{figures['overhead_per_run_again_ms']:.1f} ms)")
     print(f"  same spike counts as the loop: {figures['same_spikes']}")
     if args.json:
         print(json.dumps(figures))
