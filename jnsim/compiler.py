@@ -61,6 +61,7 @@ __all__ = [
     "compile_kernel",
     "reset_counters",
     "source_hash",
+    "warm_numba",
 ]
 
 _log = logging.getLogger(__name__)
@@ -513,6 +514,20 @@ _lock = threading.RLock()
 _counters = {"compiled": 0, "loaded": 0, "hits": 0}
 _kernels: dict[tuple[str, str], Kernel] = {}
 _modules: dict[str, types.ModuleType] = {}
+
+
+def warm_numba() -> None:
+    """Set up Numba's typing and lowering registries now, not in the first kernel load.
+
+    Numba does this once per process, the first time it compiles or loads a function
+    from its cache: about 0.3-0.4 s (importing its NumPy and linear algebra support),
+    while loading a cached kernel itself takes milliseconds. Sweep workers call it as
+    they start (:mod:`jnsim.sweeps.preload`), so that their first task does not pay it.
+    """
+    from numba.core.registry import cpu_target
+
+    cpu_target.typing_context.refresh()
+    cpu_target.target_context.refresh()
 
 
 def cache_info() -> CacheInfo:

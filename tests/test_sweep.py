@@ -223,6 +223,26 @@ def test_four_workers_on_an_empty_cache_compile_each_kernel_once(tmp_path, monke
     assert bool((grid["rate"].mean("replicate").diff("I") > 0).all())
 
 
+def _numba_set_up():
+    import sys
+
+    return "numba.np.arraymath" in sys.modules  # imported by Numba's registry set-up
+
+
+def test_workers_of_local_client_set_up_numba_as_they_start():
+    import subprocess
+    import sys
+
+    from jnsim.sweeps import local_client
+
+    plain = subprocess.run([sys.executable, "-c", "import jnsim, sys; "
+                            "print('numba.np.arraymath' in sys.modules)"],
+                           capture_output=True, text=True, check=True)
+    assert plain.stdout.strip() == "False"  # importing jnsim alone does not pay it
+    with local_client(1) as started:
+        assert list(started.run(_numba_set_up).values()) == [True]
+
+
 def test_same_root_seed_same_results_on_any_number_of_workers(client):
     kwargs = dict(duration=100 * ms, seeds=2, measure=rate, root_seed=7)
     I = 2.0

@@ -454,10 +454,10 @@ def local_client(workers: int | None = None) -> Any:
     # one task per worker at a time: a worker that dies takes no queued task with it
     with dask.config.set({"distributed.scheduler.allowed-failures": 0,
                           "distributed.scheduler.worker-saturation": 1.0}):
-        # jnsim is imported as each worker starts, not by its first task
+        # jnsim and Numba are set up as each worker starts, not by its first task
         return Client(n_workers=n_workers, threads_per_worker=1, processes=True, env=env,
                       dashboard_address=":0", silence_logs=logging.ERROR,
-                      preload=["jnsim"])
+                      preload=["jnsim.sweeps.preload"])
 
 
 def _run_on_dask(spec: SweepSpec, todo: Sequence[Run], seconds: Mapping[str, float],
