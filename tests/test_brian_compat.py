@@ -192,6 +192,12 @@ def test_quantity_takes_brians_keywords():
     seconds = Quantity(jnsim.np.arange(3), dim=get_or_create_dimension(time=1))
     assert seconds[2] == 2000 * ms
     assert Quantity([1, 2], dtype=float).magnitude.dtype == jnsim.np.float64
+    from jnsim import get_dimensions, mV
+    from jnsim.errors import UnitError
+
+    assert Quantity(3, dim=get_dimensions(mV)) == 3000 * mV
+    with pytest.raises(UnitError, match="dim= takes dimensions"):
+        Quantity(3, dim=mV)
 
 
 def test_indices_computed_from_quantities_index_arrays():

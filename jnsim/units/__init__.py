@@ -70,7 +70,13 @@ class _JnsimQuantity(pint.UnitRegistry.Quantity):
         # Brian's keywords: Quantity(arr, dim=None, dtype=None, copy=False,
         # force_quantity=False) (a quantity is always a quantity here)
         if dim is not None and units is None:
-            units = si_unit(dim)
+            if not isinstance(dim, UnitsContainer) or not all(
+                    key in _BASE_UNIT_OF_DIMENSION for key in dim):
+                raise UnitError(f"dim= takes dimensions, not {dim!r}",
+                                hint="e.g. dim=get_dimensions(mV) or "
+                                     "dim=get_or_create_dimension(time=1)")
+            return quantity_from_si(np.asarray(value, dtype=dtype) if dtype is not None
+                                    else value, dim)
         if dtype is not None or copy:
             if isinstance(value, pint.UnitRegistry.Quantity):
                 units = value.units if units is None else units
