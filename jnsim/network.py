@@ -365,13 +365,10 @@ class Network:
         threads = choice.count
         values["_threads"] = np.int64(threads)
         values["_min_events"] = np.int64(parallel_code.MIN_EVENTS)
+        # (prange bodies of a multi-threaded kernel read boolean arrays through pointers)
         candidates = {key: kind for key, value in values.items()
-                      if (kind := pointer_candidate(value)) is not None}
-        if choice.multithreaded:  # prange bodies read boolean arrays through byte pointers
-            candidates.update({key: ("bool", 1) for key, value in values.items()
-                               if isinstance(value, np.ndarray) and value.dtype == np.bool_
-                               and value.ndim == 1 and value.flags.c_contiguous
-                               and value.flags.writeable})
+                      if (kind := pointer_candidate(value, booleans=choice.multithreaded))
+                      is not None}
         plan = build_kernel_source(operations, candidates, threads=threads,
                                    multithreaded=choice.multithreaded)
         missing = [k for k in plan.keys if k not in values]

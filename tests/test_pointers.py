@@ -136,7 +136,7 @@ def test_network_runs_the_same_with_and_without_pointer_arguments(monkeypatch) -
     results = []
     for with_pointers in (True, False):
         if not with_pointers:
-            monkeypatch.setattr(jnsim.network, "pointer_candidate", lambda value: None)
+            monkeypatch.setattr(jnsim.network, "pointer_candidate", lambda value, **_: None)
         jnsim.seed(5)
         net, spikes, trace, exc = _cuba_like_network()
         net.run(30 * ms)

@@ -73,12 +73,20 @@ def pointer_import(dtypes: Sequence[str]) -> str:
     return f"from jnsim.codegen.pointers import {names}  # pointers {_DIGEST}\n"
 
 
-def pointer_candidate(value: Any) -> tuple[str, int] | None:
-    """``(dtype name, ndim)`` if ``value`` may be passed as a pointer, else ``None``."""
-    if (isinstance(value, np.ndarray) and value.ndim in (1, 2) and value.flags.c_contiguous
-            and value.flags.writeable and value.dtype.name in POINTER_DTYPES
-            and value.dtype.isnative):
+def pointer_candidate(value: Any, booleans: bool = False) -> tuple[str, int] | None:
+    """``(dtype name, ndim)`` if ``value`` may be passed as a pointer, else ``None``.
+
+    With ``booleans``, a one-dimensional boolean array is one too, ``('bool', 1)``
+    (read through a byte pointer where code makes its own pointers:
+    :func:`jnsim.codegen.parallel.prange_pointers`; never passed by address).
+    """
+    if not (isinstance(value, np.ndarray) and value.flags.c_contiguous
+            and value.flags.writeable):
+        return None
+    if value.ndim in (1, 2) and value.dtype.name in POINTER_DTYPES and value.dtype.isnative:
         return value.dtype.name, value.ndim
+    if booleans and value.ndim == 1 and value.dtype == np.bool_:
+        return "bool", 1
     return None
 
 
