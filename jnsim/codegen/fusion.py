@@ -20,6 +20,8 @@ import re
 import textwrap
 from collections.abc import Mapping, Sequence
 
+from .parallel import _block_end
+
 __all__ = ["fuse_chunk_loops", "fusion_pairs", "stored_names", "used_keys"]
 
 _PRANGE = re.compile(r"^for (\w+) in numba\.prange\((\w+)\):$")
@@ -54,9 +56,7 @@ def _split(lines: Sequence[str]) -> tuple[list[str], str, list[str], list[str]] 
     if len(headers) != 1:
         return None
     start = headers[0]
-    end = start + 1
-    while end < len(lines) and (not lines[end].strip() or lines[end].startswith("    ")):
-        end += 1
+    end = _block_end(lines, start)
     return list(lines[:start]), lines[start], list(lines[start + 1:end]), list(lines[end:])
 
 
