@@ -29,6 +29,7 @@ Each rewrite is a pure function on lines of source (four spaces per level).
 from __future__ import annotations
 
 import ast
+import functools
 import re
 from collections.abc import Mapping, Sequence
 
@@ -362,8 +363,18 @@ def prange_pointers(source: str, candidates: Mapping[str, tuple[str, int]]
     tuple
         The source, and the dtypes of the pointers it makes (for the import line).
     """
+    relevant = tuple(sorted((k, v) for k, v in candidates.items() if k in source))
+    text, dtypes = _prange_pointers(source, relevant)
+    return text, set(dtypes)
+
+
+@functools.lru_cache(maxsize=64)
+def _prange_pointers(source: str, kinds: tuple[tuple[str, tuple[str, int]], ...]
+                     ) -> tuple[str, frozenset[str]]:
+    """:func:`prange_pointers`, cached: a network generates the same driver at each run."""
     from .pointers import _plain_index
 
+    candidates = dict(kinds)
     lines = source.split("\n")
     dtypes: set[str] = set()
     k = 0
@@ -411,4 +422,4 @@ def prange_pointers(source: str, candidates: Mapping[str, tuple[str, int]]
         body = made + [pattern.sub(r"\1__t", line) for line in body]
         lines[k + 1:end] = [" " * width + line if line.strip() else line for line in body]
         k = end + len(made)
-    return "\n".join(lines), dtypes
+    return "\n".join(lines), frozenset(dtypes)
