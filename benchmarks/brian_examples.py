@@ -119,13 +119,15 @@ def multi_compartment_examples(examples: Path) -> list[str]:
 
 
 def run_example(python: str, simulator: str, script: Path, seed_offset: int,
-                timeout: float) -> dict[str, Any]:
-    """One run of one script in a fresh process; its JSON line, or a time-out record."""
+                timeout: float, brian_target: str | None = None) -> dict[str, Any]:
+    """One run of one script in a fresh process; its JSON line, or a time-out record
+    (``brian_target``: Brian's code generation target instead of ``BRIAN_TARGET``'s)."""
+    env = {**os.environ, "BRIAN_TARGET": brian_target} if brian_target else None
     started = time.perf_counter()
     try:
         completed = subprocess.run(
             [python, str(RUNNER), simulator, str(script), "--seed-offset", str(seed_offset)],
-            capture_output=True, text=True, timeout=timeout)
+            capture_output=True, text=True, timeout=timeout, env=env)
     except subprocess.TimeoutExpired:
         return {"status": "timeout", "wall_s": round(time.perf_counter() - started, 1)}
     for line in reversed(completed.stdout.splitlines()):
@@ -246,15 +248,8 @@ def cross_targets(args: argparse.Namespace, examples: Path, store: dict[str, Any
         used = entry["runs"][0].get("brian_target") or os.environ.get("BRIAN_TARGET",
                                                                       "cython")
         other = "numpy" if used != "numpy" else "cython"
-        previous = os.environ.get("BRIAN_TARGET")
-        os.environ["BRIAN_TARGET"] = other
-        try:
-            run = run_example(args.brian_python, "brian2", examples / name, 0, args.timeout)
-        finally:
-            if previous is None:
-                os.environ.pop("BRIAN_TARGET", None)
-            else:
-                os.environ["BRIAN_TARGET"] = previous
+        run = run_example(args.brian_python, "brian2", examples / name, 0, args.timeout,
+                          brian_target=other)
         entry["other_target"] = {"target": other, "run": run}
         differences = {k: v for k, v in target_differences(entry).items() if v}
         print(f"{name}: {other} target {run.get('status')}, "

@@ -51,9 +51,10 @@ ENVIRONMENT_VARIABLE = "JNSIM_THREADS"
 #: Networks with at least this many neurons run the multi-threaded kernel by default;
 #: ``None``: never by default (only with :func:`set_threads` or ``JNSIM_THREADS``).
 #: Measured with ``benchmarks/threads.py`` on the development machine (2 cores, CUBA):
-#: 2 threads against the serial kernel 1.00x at 32 000 neurons, 1.34x at 64 000,
-#: 1.51x at 128 000, 1.63x at 256 000 (docs/performance.md).
+#: 2 threads against the serial kernel 0.88-1.41x at 32 000 neurons, 1.50-1.61x at
+#: 64 000, 1.38-1.50x at 128 000, 1.49-1.76x at 256 000 (docs/performance.md).
 AUTO_MIN_NEURONS: int | None = 64_000
+
 
 class KernelThreads(NamedTuple):
     """The kernel a network runs: the multi-threaded one or not, and its threads."""

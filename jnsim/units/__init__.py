@@ -77,14 +77,14 @@ class _JnsimQuantity(pint.UnitRegistry.Quantity):
                                      "dim=get_or_create_dimension(time=1)")
             return quantity_from_si(np.asarray(value, dtype=dtype) if dtype is not None
                                     else value, dim)
-        if dtype is not None or copy:
-            if isinstance(value, pint.UnitRegistry.Quantity):
-                units = value.units if units is None else units
-                value = value.to(units).magnitude if units != value.units else value.magnitude
+        if isinstance(value, pint.UnitRegistry.Quantity):
+            if units is None:
+                value, units = value.magnitude, value.units  # shares the values, as in Brian
+            elif copy or dtype is not None:
+                value = value.m_as(units)
+        if copy or dtype is not None:
             value = np.array(value, dtype=dtype, copy=True) if copy else np.asarray(
                 value, dtype=dtype)
-        elif isinstance(value, pint.UnitRegistry.Quantity) and units is None:
-            value, units = value.magnitude, value.units  # shares the values, as in Brian
         # Integer arrays with a unit become float arrays, as Brian's quantities are:
         # otherwise ``spikes = [0, 50]*ms; spikes += 5*ms`` cannot add in place. Without
         # units they stay integers (``np.round(t/dt).astype(int)`` indexes arrays).
